@@ -1,0 +1,62 @@
+// Round-trip latency of the MCP server over its stdio pipes, as Claude Code sees it: spawn to
+// initialize answered, then ping, tools/list and a status call on a warm server. Prints the
+// median and p99 of each.
+//   parhelia_bench_mcp [--quick]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "tests/support/mcp_client.h"
+
+using namespace parhelia::testing;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+void report(const char* name, std::vector<double> micros) {
+  std::sort(micros.begin(), micros.end());
+  const auto at = [&](double q) {
+    return micros[std::min(micros.size() - 1, static_cast<std::size_t>(q * micros.size()))];
+  };
+  std::printf("%-28s n=%-6zu median %9.1f us   p99 %9.1f us\n", name, micros.size(), at(0.5),
+              at(0.99));
+}
+
+std::vector<double> measure(int runs, const std::function<void()>& body) {
+  std::vector<double> micros;
+  micros.reserve(runs);
+  for (int i = 0; i < runs; ++i) {
+    const auto start = Clock::now();
+    body();
+    micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+  }
+  return micros;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const int spawns = quick ? 20 : 200;
+  const int round_trips = quick ? 500 : 5000;
+
+  report("spawn -> initialize", measure(spawns, [] {
+           McpClient client({.debug_tools = false});
+           client.initialize();
+           client.close_input();
+           client.wait_exit(2s);
+         }));
+
+  McpClient client({.debug_tools = false});
+  client.initialize();
+  report("ping", measure(round_trips, [&] { client.request("ping"); }));
+  report("tools/list", measure(round_trips, [&] { client.request("tools/list"); }));
+  report("tools/call status", measure(round_trips / 5, [&] { client.call_tool("status"); }));
+  report("resources/read (skill)", measure(round_trips / 5, [&] {
+           client.request("resources/read", {{"uri", "parhelia://skills/discover-parhelia"}});
+         }));
+  return 0;
+}

@@ -1,0 +1,17 @@
+// The terminal front end: each subcommand of `parhelia` is added by one function, and reports
+// its exit code (0 ok, 1 the operation failed, 2 usage error) through `exit_code`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace parhelia::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+void add_mcp_command(CLI::App& app, int& exit_code);
+void add_doctor_command(CLI::App& app, int& exit_code);
+void add_skills_command(CLI::App& app, int& exit_code);
+
+}  // namespace parhelia::cli

@@ -1,0 +1,69 @@
+// `parhelia doctor`: the installation's health, for a person (or --json).
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "core/health.h"
+
+namespace parhelia::cli {
+namespace {
+
+int run_doctor(bool as_json) {
+  const core::SystemHealth health = core::check_health();
+  bool required_missing = false;
+  nlohmann::json dependencies = nlohmann::json::array();
+  for (const auto& check : health.dependencies) {
+    required_missing = required_missing || (check.required && !check.path);
+    dependencies.push_back({{"program", check.program},
+                            {"needed_for", check.needed_for},
+                            {"required", check.required},
+                            {"found", check.path.has_value()},
+                            {"path", check.path.value_or("")},
+                            {"install_hint", check.install_hint}});
+  }
+  if (as_json) {
+    print_json({{"version", health.version},
+                {"parhelia_home", health.home},
+                {"parhelia_home_exists", health.home_exists},
+                {"dependencies", dependencies},
+                {"anthropic_api_key_set", health.anthropic_api_key_set},
+                {"modal_credentials_found", health.modal_credentials_found},
+                {"ok", !required_missing}});
+  } else {
+    std::cout << "Parhelia " << health.version << "\nstate: " << health.home
+              << (health.home_exists ? "" : " (created on first use)") << "\n\n";
+    for (const auto& check : health.dependencies) {
+      std::cout << (check.path       ? "  ok       "
+                    : check.required ? "  MISSING  "
+                                     : "  missing  ")
+                << check.program;
+      if (check.path) {
+        std::cout << "  " << *check.path << "\n";
+      } else {
+        std::cout << "  needed for " << check.needed_for << "; install: " << check.install_hint
+                  << "\n";
+      }
+    }
+    std::cout << "\nANTHROPIC_API_KEY: "
+              << (health.anthropic_api_key_set ? "set" : "not set (needed for Claude Code tasks)")
+              << "\nModal credentials: "
+              << (health.modal_credentials_found ? "found"
+                                                 : "not found (needed for the Modal backend)")
+              << "\n";
+    if (required_missing)
+      std::cout << "\nSome required programs are missing: install them as shown above.\n";
+  }
+  return required_missing ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+void add_doctor_command(CLI::App& app, int& exit_code) {
+  auto* command = app.add_subcommand(
+      "doctor", "Check this installation: programs, credentials, state directory");
+  auto as_json = std::make_shared<bool>(false);
+  command->add_flag("--json", *as_json, "Print JSON");
+  command->callback([as_json, &exit_code] { exit_code = run_doctor(*as_json); });
+}
+
+}  // namespace parhelia::cli

@@ -1,0 +1,80 @@
+// `parhelia mcp`: the MCP server over stdio, as Claude Code starts it.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+
+#include "cli/commands.h"
+#include "cli/logging.h"
+#include "core/environment.h"
+#include "tools/toolset.h"
+#include "transport/stdio_transport.h"
+
+namespace parhelia::cli {
+namespace {
+
+std::atomic<transport::StdioTransport*> running_transport{nullptr};
+
+void stop_on_signal(int) {
+  if (auto* transport = running_transport.load()) transport->stop();
+}
+
+std::size_t page_size_from_environment() {
+  const auto value = core::env_value("PARHELIA_MCP_PAGE_SIZE");
+  if (!value) return 50;
+  try {
+    const long size = std::stol(*value);
+    if (size > 0) return static_cast<std::size_t>(size);
+  } catch (const std::exception&) {
+  }
+  spdlog::warn("ignoring PARHELIA_MCP_PAGE_SIZE={}: not a positive number", *value);
+  return 50;
+}
+
+int serve(const LoggingOptions& logging) {
+  if (!configure_logging(logging)) return kExitUsage;
+  transport::StdioTransport transport({});
+  server::McpServer server(transport, {.identity = tools::parhelia_identity(),
+                                       .page_size = page_size_from_environment()});
+  tools::register_toolset(server,
+                          {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
+
+  running_transport = &transport;
+  struct sigaction action {};
+  action.sa_handler = stop_on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+
+  spdlog::info("parhelia mcp serving on stdio (pid {})", ::getpid());
+  transport.run(server);
+  // At the end of input the client may still read answers to what it sent last, so that work
+  // gets a second to finish; a signal means stop now. Either way the exit comes within 2 s.
+  const bool signalled = transport.stopped();
+  spdlog::info("{}; stopping", signalled ? "asked to stop" : "input closed");
+  const bool drained = server.shutdown(std::chrono::milliseconds(signalled ? 0 : 1000),
+                                       std::chrono::milliseconds(signalled ? 1500 : 700));
+  running_transport = nullptr;
+  if (!drained) {
+    // A handler did not notice cancellation in time; the promise is to exit within 2 s.
+    spdlog::warn("requests still running at shutdown; exiting without waiting for them");
+    spdlog::shutdown();
+    std::_Exit(kExitOk);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_mcp_command(CLI::App& app, int& exit_code) {
+  auto* command = app.add_subcommand(
+      "mcp", "Serve MCP on stdin/stdout (what `claude mcp add parhelia -- parhelia mcp` runs)");
+  auto logging = std::make_shared<LoggingOptions>();
+  command->add_option("--log-file", logging->file, "Also write the server's log to this file");
+  command->add_option("--log-level", logging->level,
+                      "trace, debug, info, warn or error (default: warn)");
+  command->callback([logging, &exit_code] { exit_code = serve(*logging); });
+}
+
+}  // namespace parhelia::cli

@@ -1,0 +1,31 @@
+// The health of this installation: which programs Parhelia relies on are present, whether the
+// credentials it needs are configured (never their values), and where its state lives. Cheap:
+// file-system checks only, no child process and no network, so status can answer at once.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parhelia::core {
+
+struct DependencyCheck {
+  std::string program;  // as looked up on PATH
+  std::string needed_for;
+  std::optional<std::string> path;  // where it was found
+  std::string install_hint;         // how to get it when missing
+  bool required = false;            // local sessions cannot run without it
+};
+
+struct SystemHealth {
+  std::string version;
+  std::string home;  // $PARHELIA_HOME
+  bool home_exists = false;
+  std::vector<DependencyCheck> dependencies;
+  bool anthropic_api_key_set = false;  // only whether it is set
+  bool modal_credentials_found = false;
+};
+
+SystemHealth check_health();
+
+}  // namespace parhelia::core

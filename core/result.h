@@ -1,0 +1,44 @@
+// Expected failures as values: an operation returns its result or an Error that says what
+// happened and what to do next. Exceptions are kept for bugs and truly exceptional I/O.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace parhelia::core {
+
+enum class ErrorCode { invalid_input, not_found, unavailable, conflict, io_failure, internal };
+
+struct Error {
+  ErrorCode code = ErrorCode::internal;
+  std::string message;  // what happened, one sentence
+  std::string hint;     // what to do about it; may be empty
+
+  // The message and the hint as one line for a person or a model.
+  std::string sentence() const { return hint.empty() ? message : message + " " + hint; }
+};
+
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : state_(std::move(value)) {}
+  Result(Error error) : state_(std::move(error)) {}
+
+  bool ok() const { return std::holds_alternative<T>(state_); }
+  explicit operator bool() const { return ok(); }
+  T& value() & { return std::get<T>(state_); }
+  const T& value() const& { return std::get<T>(state_); }
+  T&& value() && { return std::get<T>(std::move(state_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  const Error& error() const { return std::get<Error>(state_); }
+
+ private:
+  std::variant<T, Error> state_;
+};
+
+// For operations that return nothing but may fail.
+struct Done {};
+
+}  // namespace parhelia::core

@@ -1,0 +1,100 @@
+// The MCP methods over the registries: tools, resources, prompts and completion.
+#include <spdlog/spdlog.h>
+
+#include "server/mcp_server.h"
+
+namespace parhelia::server {
+
+void McpServer::bind_tools() {
+  bind_list("tools/list", "tools", [this](const ProtocolVersion& version) {
+    json items = json::array();
+    for (const auto& entry : tools_.entries()) items.push_back(tools_.describe(entry, version));
+    return items;
+  });
+  bind("tools/call", Dispatcher::Execution::on_pool, Phase::after_initialize,
+       [this](const json& params, const RequestScope& scope) {
+         CallContext context(scope, client_, *this);
+         return tools_.call(params, context, client_.version());
+       });
+}
+
+void McpServer::bind_resources() {
+  using Execution = Dispatcher::Execution;
+  bind_list("resources/list", "resources",
+            [this](const ProtocolVersion& version) { return resources_.list(version); });
+  bind_list("resources/templates/list", "resourceTemplates",
+            [this](const ProtocolVersion& version) { return resources_.list_templates(version); });
+  bind("resources/read", Execution::on_pool, Phase::after_initialize,
+       [this](const json& params, const RequestScope&) -> RpcResult {
+         if (!params.is_object() || !params.value("uri", json()).is_string()) {
+           return RpcError{rpc_code::invalid_params,
+                           "Invalid params: resources/read needs a \"uri\" string"};
+         }
+         return resources_.read(params["uri"].get<std::string>());
+       });
+  const auto subscription = [this](bool subscribe) {
+    return [this, subscribe](const json& params, const RequestScope&) -> RpcResult {
+      if (!params.is_object() || !params.value("uri", json()).is_string()) {
+        return RpcError{rpc_code::invalid_params, "Invalid params: a \"uri\" string is needed"};
+      }
+      const std::string uri = params["uri"].get<std::string>();
+      if (!resources_.matches_any(uri)) {
+        return RpcError{rpc_code::resource_not_found, "Resource not found: " + uri, {{"uri", uri}}};
+      }
+      if (subscribe) {
+        client_.subscribe(uri);
+      } else {
+        client_.unsubscribe(uri);
+      }
+      return json::object();
+    };
+  };
+  bind("resources/subscribe", Execution::inline_on_reader, Phase::after_initialize,
+       subscription(true));
+  bind("resources/unsubscribe", Execution::inline_on_reader, Phase::after_initialize,
+       subscription(false));
+}
+
+void McpServer::bind_prompts_and_completion() {
+  using Execution = Dispatcher::Execution;
+  bind_list("prompts/list", "prompts",
+            [this](const ProtocolVersion& version) { return prompts_.list(version); });
+  bind("prompts/get", Execution::on_pool, Phase::after_initialize,
+       [this](const json& params, const RequestScope&) { return prompts_.get(params); });
+
+  bind("completion/complete", Execution::on_pool, Phase::after_initialize,
+       [this](const json& params, const RequestScope&) -> RpcResult {
+         const json ref = params.is_object() ? params.value("ref", json()) : json();
+         const json argument = params.is_object() ? params.value("argument", json()) : json();
+         if (!ref.is_object() || !argument.is_object() ||
+             !argument.value("name", json()).is_string() ||
+             !argument.value("value", json()).is_string()) {
+           return RpcError{
+               rpc_code::invalid_params,
+               "Invalid params: completion/complete needs \"ref\" and \"argument\" {name, value}"};
+         }
+         CompletionContext context;
+         const json given =
+             params.value("context", json::object()).value("arguments", json::object());
+         for (const auto& [key, value] : given.items()) {
+           if (value.is_string()) context[key] = value.get<std::string>();
+         }
+         const std::string name = argument["name"].get<std::string>();
+         const std::string prefix = argument["value"].get<std::string>();
+         const std::string type = ref.value("type", "");
+         std::optional<std::vector<std::string>> values;
+         if (type == "ref/prompt" && ref.value("name", json()).is_string()) {
+           values = prompts_.complete(ref["name"].get<std::string>(), name, prefix, context);
+         } else if (type == "ref/resource" && ref.value("uri", json()).is_string()) {
+           values = resources_.complete(ref["uri"].get<std::string>(), name, prefix, context);
+         } else {
+           return RpcError{rpc_code::invalid_params,
+                           "Invalid params: ref must be {type: \"ref/prompt\", name} or {type: "
+                           "\"ref/resource\", uri}"};
+         }
+         // Nothing to propose for an argument without a completer: an empty answer, not an error.
+         return completion_result(values.value_or(std::vector<std::string>{}));
+       });
+}
+
+}  // namespace parhelia::server

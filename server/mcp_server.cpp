@@ -1,0 +1,159 @@
+#include "server/mcp_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include "server/pagination.h"
+
+namespace parhelia::server {
+
+McpServer::McpServer(transport::Transport& transport, McpServerOptions options)
+    : options_(std::move(options)), dispatcher_(transport, options_.max_workers) {
+  dispatcher_.set_batch_policy(
+      [this] { return client_.initialized() && client_.version().batching(); });
+  bind_lifecycle();
+  bind_tools();
+  bind_resources();
+  bind_prompts_and_completion();
+}
+
+void McpServer::on_message(json message) {
+  dispatcher_.dispatch(message);
+}
+
+void McpServer::on_unreadable(transport::ReadFailure failure, const std::string& detail) {
+  spdlog::warn("refused an unreadable message: {}", detail);
+  if (failure == transport::ReadFailure::malformed_json) {
+    dispatcher_.reject_unreadable({rpc_code::parse_error, "Parse error: " + detail});
+  } else {
+    dispatcher_.reject_unreadable({rpc_code::invalid_request, "Invalid Request: " + detail});
+  }
+}
+
+void McpServer::notify(const std::string& method, json params) {
+  dispatcher_.notify(method, std::move(params));
+}
+
+void McpServer::resource_updated(const std::string& uri) {
+  if (client_.subscribed(uri)) notify("notifications/resources/updated", {{"uri", uri}});
+}
+
+void McpServer::log(LogLevel level, const std::string& logger, const std::string& message) {
+  if (client_.initialized() && client_.logs_at(level)) {
+    notify("notifications/message",
+           {{"level", to_string(level)}, {"logger", logger}, {"data", message}});
+  }
+}
+
+bool McpServer::shutdown(std::chrono::milliseconds grace, std::chrono::milliseconds after_cancel) {
+  return dispatcher_.shutdown(grace, after_cancel);
+}
+
+void McpServer::bind(const std::string& method, Dispatcher::Execution execution, Phase phase,
+                     Dispatcher::RequestHandler handler) {
+  if (phase == Phase::any) {
+    dispatcher_.on_request(method, execution, std::move(handler));
+    return;
+  }
+  dispatcher_.on_request(
+      method, execution,
+      [this, handler = std::move(handler)](const json& params, const RequestScope& scope) {
+        if (!client_.initialized()) {
+          return RpcResult(RpcError{rpc_code::invalid_request,
+                                    "Invalid Request: the server is not initialized; "
+                                    "send initialize first"});
+        }
+        return handler(params, scope);
+      });
+}
+
+void McpServer::bind_list(const std::string& method, const char* key,
+                          std::function<json(const ProtocolVersion&)> items) {
+  bind(method, Dispatcher::Execution::inline_on_reader, Phase::after_initialize,
+       [this, key, items = std::move(items)](const json& params, const RequestScope&) -> RpcResult {
+         const json all = items(client_.version());
+         auto page = paginate(params, all.size(), options_.page_size);
+         if (auto* error = std::get_if<RpcError>(&page)) return *error;
+         return page_result(key, all, std::get<Page>(page));
+       });
+}
+
+void McpServer::bind_lifecycle() {
+  using Execution = Dispatcher::Execution;
+  bind("initialize", Execution::inline_on_reader, Phase::any,
+       [this](const json& params, const RequestScope&) { return initialize(params); });
+  bind("ping", Execution::inline_on_reader, Phase::any,
+       [](const json&, const RequestScope&) -> RpcResult { return json::object(); });
+  bind("logging/setLevel", Execution::inline_on_reader, Phase::after_initialize,
+       [this](const json& params, const RequestScope&) -> RpcResult {
+         const auto level = parse_log_level(params.value("level", ""));
+         if (!level) {
+           return RpcError{
+               rpc_code::invalid_params,
+               "Invalid params: level must be one of debug, info, notice, warning, error, "
+               "critical, alert, emergency"};
+         }
+         client_.set_log_level(*level);
+         return json::object();
+       });
+
+  dispatcher_.on_notification("notifications/initialized",
+                              [this](const json&) { refresh_roots(); });
+  dispatcher_.on_notification("notifications/roots/list_changed",
+                              [this](const json&) { refresh_roots(); });
+  dispatcher_.on_notification("notifications/cancelled", [this](const json& params) {
+    if (params.is_object() && params.contains("requestId")) dispatcher_.cancel(params["requestId"]);
+  });
+}
+
+RpcResult McpServer::initialize(const json& params) {
+  if (!params.is_object() || !params.value("protocolVersion", json()).is_string()) {
+    return RpcError{rpc_code::invalid_params,
+                    "Invalid params: initialize needs \"protocolVersion\" (a string)"};
+  }
+  const auto version = ProtocolVersion::negotiate(params["protocolVersion"].get<std::string>());
+  if (!client_.begin(version, params.value("capabilities", json::object()),
+                     params.value("clientInfo", json::object()))) {
+    return RpcError{rpc_code::invalid_request,
+                    "Invalid Request: initialize was already done in this session"};
+  }
+  const json client_info = client_.client_info();
+  spdlog::info("client {} {} speaks MCP {}", client_info.value("name", "?"),
+               client_info.value("version", "?"), version.name());
+  json server_info = {{"name", options_.identity.name}, {"version", options_.identity.version}};
+  if (version.structured_content()) server_info["title"] = options_.identity.title;
+  json result = {{"protocolVersion", version.name()},
+                 {"capabilities", capabilities(version)},
+                 {"serverInfo", std::move(server_info)}};
+  if (!options_.identity.instructions.empty())
+    result["instructions"] = options_.identity.instructions;
+  return result;
+}
+
+json McpServer::capabilities(const ProtocolVersion& version) const {
+  json capabilities = {{"logging", json::object()},
+                       {"tools", {{"listChanged", false}}},
+                       {"resources", {{"subscribe", true}, {"listChanged", false}}},
+                       {"prompts", {{"listChanged", false}}}};
+  if (version.completions_capability()) capabilities["completions"] = json::object();
+  return capabilities;
+}
+
+void McpServer::refresh_roots() {
+  if (!client_.supports("roots")) return;
+  dispatcher_.call("roots/list", json::object(), [this](const RpcResult& reply) {
+    const json* result = std::get_if<json>(&reply);
+    if (result == nullptr || !result->contains("roots") || !(*result)["roots"].is_array()) {
+      spdlog::debug("the client did not list its roots");
+      return;
+    }
+    std::vector<std::string> uris;
+    for (const auto& root : (*result)["roots"]) {
+      if (root.is_object() && root.value("uri", json()).is_string())
+        uris.push_back(root["uri"].get<std::string>());
+    }
+    spdlog::debug("client roots: {}", uris.size());
+    client_.set_roots(std::move(uris));
+  });
+}
+
+}  // namespace parhelia::server

@@ -1,0 +1,88 @@
+// The tools this server offers. A tool is registered with typed arguments and result (see
+// typed_schema.h); the registry derives both schemas, validates arguments before the handler
+// runs, and shapes the answer for the negotiated protocol version.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "server/call_context.h"
+#include "server/protocol_version.h"
+#include "server/typed_schema.h"
+
+namespace parhelia::server {
+
+struct ToolSpec {
+  std::string name;         // 1-128 of A-Za-z0-9_-.
+  std::string title;        // for people
+  std::string description;  // for the model: what it does, when to call it, what comes back
+  bool read_only = false;
+  bool destructive = false;
+  bool idempotent = false;
+  bool open_world = false;  // reaches outside this machine (a cloud backend)
+};
+
+// A failure the model should read and act on: returned as a result with isError.
+struct ToolError {
+  std::string message;
+};
+
+template <class Result>
+using ToolOutcome = std::variant<Result, ToolError>;
+
+// A result type says how it reads as text through `std::string to_text(const Result&)`, found
+// by argument-dependent lookup next to the type.
+template <class Result>
+concept TextRenderable = requires(const Result& r) {
+  { to_text(r) } -> std::convertible_to<std::string>;
+};
+
+struct ToolAnswer {
+  json structured;   // null for errors
+  std::string text;  // what a person or an older client reads
+  bool is_error = false;
+};
+
+class ToolRegistry {
+ public:
+  using Invoke = std::function<ToolAnswer(const json& arguments, CallContext& context)>;
+  struct Entry {
+    ToolSpec spec;
+    json input_schema;
+    json output_schema;
+    Invoke invoke;
+  };
+
+  // Handler: ToolOutcome<Result>(const Args&, CallContext&). Registration happens before the
+  // server starts reading; the registry is read-only afterwards.
+  template <schema::Described Args, TextRenderable Result, class Handler>
+  void add(ToolSpec spec, Handler handler) {
+    Invoke invoke = [handler = std::move(handler)](const json& arguments, CallContext& context) {
+      Args args{};
+      schema::decode(arguments, args);
+      ToolOutcome<Result> outcome = handler(args, context);
+      if (auto* error = std::get_if<ToolError>(&outcome))
+        return ToolAnswer{nullptr, error->message, true};
+      const Result& result = std::get<Result>(outcome);
+      return ToolAnswer{schema::encode(result), to_text(result), false};
+    };
+    add_entry({std::move(spec), schema::schema_of<Args>(), schema::schema_of<Result>(),
+               std::move(invoke)});
+  }
+
+  const std::vector<Entry>& entries() const { return entries_; }
+  const Entry* find(const std::string& name) const;
+
+  // The tools/list entry for one tool, as the given protocol version knows it.
+  json describe(const Entry& entry, const ProtocolVersion& version) const;
+  // Validates and runs a tools/call; an unknown tool is an RpcError, anything else a result.
+  RpcResult call(const json& params, CallContext& context, const ProtocolVersion& version) const;
+
+ private:
+  void add_entry(Entry entry);
+  std::vector<Entry> entries_;
+};
+
+}  // namespace parhelia::server

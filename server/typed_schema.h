@@ -1,0 +1,181 @@
+// Typed arguments and results for tools, in the manner of the official MCP SDKs: a plain struct
+// lists its fields once, and its JSON Schema, its decoding and its encoding all come from that
+// one list, so schema and code cannot drift apart.
+//
+//   struct LogsArgs {
+//     std::string session_id;
+//     std::optional<int> tail;
+//     static auto fields() {
+//       return std::tuple{field("session_id", &LogsArgs::session_id, "The session, task-xxxxxxxx"),
+//                         field("tail", &LogsArgs::tail, "Last N lines", {{"minimum", 1}})};
+//     }
+//   };
+//
+// Supported member types: std::string, bool, integers, floating point, nlohmann::json (any),
+// std::optional<T> (not required), std::vector<T>, std::map<std::string, T>, and nested
+// structs that have fields() themselves.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+namespace parhelia::server::schema {
+
+using json = nlohmann::json;
+
+template <class Struct, class Member>
+struct Field {
+  std::string_view name;
+  Member Struct::*member;
+  std::string_view description;
+  json constraints;  // extra keywords merged into the property's schema: enum, minimum, pattern…
+};
+
+template <class Struct, class Member>
+Field<Struct, Member> field(std::string_view name, Member Struct::*member,
+                            std::string_view description, json constraints = json::object()) {
+  return {name, member, description, std::move(constraints)};
+}
+
+template <class T>
+concept Described = requires {
+  T::fields();
+};
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+template <class T>
+struct is_vector : std::false_type {};
+template <class T>
+struct is_vector<std::vector<T>> : std::true_type {};
+template <class T>
+struct is_string_map : std::false_type {};
+template <class T>
+struct is_string_map<std::map<std::string, T>> : std::true_type {};
+
+template <class T>
+json schema_of();
+template <class T>
+void decode(const json& in, T& out);
+template <class T>
+json encode(const T& value);
+
+template <class T>
+json schema_of() {
+  if constexpr (is_optional<T>::value) {
+    return schema_of<typename T::value_type>();
+  } else if constexpr (std::is_same_v<T, json>) {
+    return json::object();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return {{"type", "string"}};
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return {{"type", "boolean"}};
+  } else if constexpr (std::is_integral_v<T>) {
+    return {{"type", "integer"}};
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return {{"type", "number"}};
+  } else if constexpr (is_vector<T>::value) {
+    return {{"type", "array"}, {"items", schema_of<typename T::value_type>()}};
+  } else if constexpr (is_string_map<T>::value) {
+    return {{"type", "object"}, {"additionalProperties", schema_of<typename T::mapped_type>()}};
+  } else {
+    static_assert(Described<T>, "a typed tool struct needs a static fields() list");
+    json properties = json::object();
+    json required = json::array();
+    std::apply(
+        [&](const auto&... f) {
+          ((properties[std::string(f.name)] =
+                [&] {
+                  using Member = std::remove_cvref_t<decltype(std::declval<T>().*(f.member))>;
+                  json property = schema_of<Member>();
+                  if (!f.description.empty()) property["description"] = std::string(f.description);
+                  property.update(f.constraints);
+                  if constexpr (!is_optional<Member>::value)
+                    required.push_back(std::string(f.name));
+                  return property;
+                }()),
+           ...);
+        },
+        T::fields());
+    json result = {{"type", "object"}, {"properties", std::move(properties)}};
+    if (!required.empty()) result["required"] = std::move(required);
+    result["additionalProperties"] = false;
+    return result;
+  }
+}
+
+// Decoding assumes the value was validated against schema_of<T>() first.
+template <class T>
+void decode(const json& in, T& out) {
+  if constexpr (is_optional<T>::value) {
+    if (in.is_null()) {
+      out.reset();
+    } else {
+      decode(in, out.emplace());
+    }
+  } else if constexpr (std::is_same_v<T, json>) {
+    out = in;
+  } else if constexpr (is_vector<T>::value) {
+    out.clear();
+    for (const auto& item : in) decode(item, out.emplace_back());
+  } else if constexpr (is_string_map<T>::value) {
+    out.clear();
+    for (const auto& [key, item] : in.items()) decode(item, out[key]);
+  } else if constexpr (Described<T>) {
+    std::apply(
+        [&](const auto&... f) {
+          ((in.contains(std::string(f.name)) ? decode(in.at(std::string(f.name)), out.*(f.member))
+                                             : void()),
+           ...);
+        },
+        T::fields());
+  } else {
+    out = in.get<T>();
+  }
+}
+
+template <class T>
+json encode(const T& value) {
+  if constexpr (is_optional<T>::value) {
+    return value ? encode(*value) : json();
+  } else if constexpr (std::is_same_v<T, json>) {
+    return value;
+  } else if constexpr (is_vector<T>::value) {
+    json out = json::array();
+    for (const auto& item : value) out.push_back(encode(item));
+    return out;
+  } else if constexpr (is_string_map<T>::value) {
+    json out = json::object();
+    for (const auto& [key, item] : value) out[key] = encode(item);
+    return out;
+  } else if constexpr (Described<T>) {
+    json out = json::object();
+    std::apply(
+        [&](const auto&... f) {
+          (([&] {
+             json encoded = encode(value.*(f.member));
+             if (!encoded.is_null()) out[std::string(f.name)] = std::move(encoded);
+           }()),
+           ...);
+        },
+        T::fields());
+    return out;
+  } else {
+    return json(value);
+  }
+}
+
+// A tool that takes no arguments.
+struct NoArgs {
+  static auto fields() { return std::tuple<>{}; }
+};
+
+}  // namespace parhelia::server::schema

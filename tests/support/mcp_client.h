@@ -1,0 +1,64 @@
+// An MCP client for tests and benchmarks: starts the real `parhelia mcp` over pipes, writes
+// raw bytes or messages, and reads what comes back line by line. Every line on the server's
+// stdout must be a JSON object; anything else fails the read (stdout is for protocol only).
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace parhelia::testing {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+struct ClientOptions {
+  std::vector<std::string> environment;  // extra "K=V" entries
+  bool debug_tools = true;               // PARHELIA_ENABLE_DEBUG_TOOLS=1
+};
+
+class McpClient {
+ public:
+  explicit McpClient(ClientOptions options = {});
+
+  void send_raw(const std::string& bytes);
+  void send(const json& message);
+  // The next line as JSON, or nothing when none came in time or the stream ended.
+  std::optional<json> next(std::chrono::milliseconds timeout = 5s);
+
+  // Sends a request and waits for its answer; whatever else arrives meanwhile is kept in
+  // `others`. Returns the whole response message.
+  json request(const std::string& method, json params = json::object(),
+               std::chrono::milliseconds timeout = 10s);
+  json request_with_id(const json& id, const std::string& method, json params,
+                       std::chrono::milliseconds timeout = 10s);
+  // Waits for the response with this id.
+  std::optional<json> response_to(const json& id, std::chrono::milliseconds timeout = 10s);
+
+  // initialize + notifications/initialized; returns the initialize result.
+  json initialize(const std::string& version = "2025-11-25", json capabilities = json::object());
+
+  // A tools/call result (the "result" member), failing the test on a JSON-RPC error.
+  json call_tool(const std::string& name, json arguments = json::object(), json meta = nullptr);
+
+  void close_input();
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+  void signal(int signal_number);
+  const std::filesystem::path& home() const { return home_.path(); }
+
+  std::deque<json> others;  // notifications, requests and stray responses seen while waiting
+
+ private:
+  TempDir home_;
+  std::optional<core::ChildProcess> child_;
+  std::string buffer_;
+  long long next_id_ = 1;
+};
+
+}  // namespace parhelia::testing
