@@ -43,12 +43,21 @@ int main(int argc, char** argv) {
   const int spawns = quick ? 20 : 200;
   const int round_trips = quick ? 500 : 5000;
 
-  report("spawn -> initialize", measure(spawns, [] {
-           McpClient client({.debug_tools = false});
-           client.initialize();
-           client.close_input();
-           client.wait_exit(2s);
-         }));
+  std::vector<double> to_initialized, to_exit;
+  for (int i = 0; i < spawns; ++i) {
+    const auto start = Clock::now();
+    McpClient client({.debug_tools = false});
+    client.initialize();
+    const auto initialized = Clock::now();
+    client.close_input();
+    client.wait_exit(2s);
+    to_initialized.push_back(
+        std::chrono::duration<double, std::micro>(initialized - start).count());
+    to_exit.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - initialized).count());
+  }
+  report("spawn -> initialize answered", to_initialized);
+  report("end of input -> exit", to_exit);
 
   McpClient client({.debug_tools = false});
   client.initialize();
