@@ -1,6 +1,7 @@
 // Work off the reader thread: cancellation, progress, logging, whole answers, and shutdown.
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -104,17 +105,24 @@ TEST_CASE("answers are written whole under concurrent load", "[e2e][concurrency]
   }
 }
 
-TEST_CASE("end of input cancels work in flight and the server exits 0 within 2 s",
-          "[e2e][concurrency]") {
+// Starts a minute-long call, stops the server with `stop`, and checks that it exits 0 within 2 s
+// without answering the call.
+void check_prompt_exit(const std::function<void(McpClient&)>& stop) {
   McpClient client;
   client.initialize();
   client.send(
       {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"}, {"params", wait_call(60000)}});
   std::this_thread::sleep_for(100ms);
   const auto start = std::chrono::steady_clock::now();
-  client.close_input();
+  stop(client);
   CHECK(client.wait_exit(2s) == 0);
   CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK_FALSE(client.response_to(1, 100ms));
+}
+
+TEST_CASE("end of input cancels work in flight and the server exits 0 within 2 s",
+          "[e2e][concurrency]") {
+  check_prompt_exit([](McpClient& client) { client.close_input(); });
 }
 
 TEST_CASE("quick requests sent just before the end of input are still answered",
@@ -130,14 +138,5 @@ TEST_CASE("quick requests sent just before the end of input are still answered",
 
 TEST_CASE("SIGTERM cancels work in flight and the server exits 0 within 2 s",
           "[e2e][concurrency]") {
-  McpClient client;
-  client.initialize();
-  client.send(
-      {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"}, {"params", wait_call(60000)}});
-  std::this_thread::sleep_for(100ms);
-  const auto start = std::chrono::steady_clock::now();
-  client.signal(SIGTERM);
-  CHECK(client.wait_exit(2s) == 0);
-  CHECK(std::chrono::steady_clock::now() - start < 2s);
-  CHECK_FALSE(client.response_to(1, 100ms));
+  check_prompt_exit([](McpClient& client) { client.signal(SIGTERM); });
 }
