@@ -13,5 +13,9 @@ inline constexpr int kExitUsage = 2;
 void add_mcp_command(CLI::App& app, int& exit_code);
 void add_doctor_command(CLI::App& app, int& exit_code);
 void add_skills_command(CLI::App& app, int& exit_code);
+void add_submit_command(CLI::App& app, int& exit_code);
+void add_status_command(CLI::App& app, int& exit_code);
+void add_session_command(CLI::App& app, int& exit_code);
+void add_supervise_command(CLI::App& app, int& exit_code);
 
 }  // namespace parhelia::cli

@@ -19,7 +19,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", parhelia::core::kVersion);
   app.require_subcommand(1);
   int exit_code = parhelia::cli::kExitOk;
+  parhelia::cli::add_submit_command(app, exit_code);
+  parhelia::cli::add_status_command(app, exit_code);
+  parhelia::cli::add_session_command(app, exit_code);
   parhelia::cli::add_mcp_command(app, exit_code);
+  parhelia::cli::add_supervise_command(app, exit_code);
   parhelia::cli::add_doctor_command(app, exit_code);
   parhelia::cli::add_skills_command(app, exit_code);
 

@@ -8,6 +8,8 @@
 #include "cli/commands.h"
 #include "cli/logging.h"
 #include "core/environment.h"
+#include "core/host_probe.h"
+#include "core/sessions.h"
 #include "tools/toolset.h"
 #include "transport/stdio_transport.h"
 
@@ -34,11 +36,19 @@ std::size_t page_size_from_environment() {
 
 int serve(const LoggingOptions& logging) {
   if (!configure_logging(logging)) return kExitUsage;
+  auto service = core::SessionService::open(core::parhelia_home());
+  if (!service) {
+    spdlog::error("{}", service.error().sentence());
+    return kExitFailed;
+  }
+  // The sandbox and GPU probes run child processes: done now, off the request path.
+  core::probe_host_in_background();
   transport::StdioTransport transport({});
   server::McpServer server(transport, {.identity = tools::parhelia_identity(),
                                        .page_size = page_size_from_environment()});
-  tools::register_toolset(server,
-                          {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
+  const auto watcher = tools::register_toolset(
+      server, *service.value(),
+      {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
 
   running_transport = &transport;
   struct sigaction action {};

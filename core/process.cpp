@@ -9,6 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 extern char** environ;
@@ -67,6 +69,7 @@ Result<ChildProcess> ChildProcess::start(const ProcessSpec& spec) {
   }
   if (spec.pipe_stdout) posix_spawn_file_actions_adddup2(&actions, out.write, 1);
   if (spec.pipe_stderr) posix_spawn_file_actions_adddup2(&actions, err.write, 2);
+  if (spec.merge_stderr) posix_spawn_file_actions_adddup2(&actions, 1, 2);
   // Whatever else this process has open (a database, a socket) stays out of the child.
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!spec.working_directory.empty()) {
@@ -166,6 +169,20 @@ std::optional<int> ChildProcess::wait_for(std::chrono::milliseconds timeout) {
 
 void ChildProcess::send_signal(int signal) {
   if (pid_ > 0 && !exit_status_) ::kill(pid_, signal);
+}
+
+std::string process_start_time(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return {};
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return field;
+  }
+  return {};
 }
 
 Result<CapturedRun> run_captured(const ProcessSpec& base, std::chrono::milliseconds timeout,

@@ -20,7 +20,8 @@ struct ProcessSpec {
   bool pipe_stdin = false;                              // else /dev/null
   bool pipe_stdout = false;                             // else inherited
   bool pipe_stderr = false;                             // else inherited
-  bool new_session = false;                             // setsid: not killed with our process group
+  bool merge_stderr = false;  // stderr goes where stdout goes (with pipe_stdout: the same pipe)
+  bool new_session = false;   // setsid: not killed with our process group
 };
 
 class ChildProcess {
@@ -62,6 +63,11 @@ struct CapturedRun {
   std::string err;
   bool timed_out = false;
 };
+
+// A process's start time (clock ticks since boot, from /proc), so that a pid recorded earlier
+// is recognised as the same process and not a later one that reused the number. Empty when
+// no such process exists.
+std::string process_start_time(pid_t pid);
 
 // Runs to completion (or the timeout, then kills it), feeding `input` and collecting output.
 Result<CapturedRun> run_captured(const ProcessSpec& spec, std::chrono::milliseconds timeout,

@@ -2,6 +2,8 @@
 // happened and what to do next. Exceptions are kept for bugs and truly exceptional I/O.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <string>
 #include <utility>
 #include <variant>
@@ -33,6 +35,7 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   const Error& error() const { return std::get<Error>(state_); }
+  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
 
  private:
   std::variant<T, Error> state_;
@@ -40,5 +43,12 @@ class [[nodiscard]] Result {
 
 // For operations that return nothing but may fail.
 struct Done {};
+
+// For results whose failure changes nothing for the caller (another process recorded the
+// same outcome first, say) but must not pass unseen.
+template <class T>
+void warn_on_error(const Result<T>& result, const char* what) {
+  if (!result) spdlog::warn("{}: {}", what, result.error().sentence());
+}
 
 }  // namespace parhelia::core

@@ -67,6 +67,11 @@ void ClientSession::unsubscribe(const std::string& uri) {
   subscriptions_.erase(uri);
 }
 
+std::set<std::string> ClientSession::subscriptions() const {
+  std::lock_guard lock(mutex_);
+  return subscriptions_;
+}
+
 bool ClientSession::subscribed(const std::string& uri) const {
   std::lock_guard lock(mutex_);
   return subscriptions_.count(uri) > 0;

@@ -36,6 +36,7 @@ class ClientSession {
   void subscribe(const std::string& uri);
   void unsubscribe(const std::string& uri);
   bool subscribed(const std::string& uri) const;
+  std::set<std::string> subscriptions() const;
 
  private:
   mutable std::mutex mutex_;

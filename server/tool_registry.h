@@ -24,6 +24,22 @@ struct ToolSpec {
   bool open_world = false;  // reaches outside this machine (a cloud backend)
 };
 
+// A resource a result points to instead of carrying it (a long log, a patch): sent as a
+// resource_link content item to clients that know them.
+struct ResourceLink {
+  std::string uri;
+  std::string name;
+  std::string description;
+  std::string mime_type;
+};
+
+// A result type may name such resources through `std::vector<ResourceLink>
+// resource_links(const Result&)`, found by argument-dependent lookup.
+template <class Result>
+concept LinksResources = requires(const Result& r) {
+  { resource_links(r) } -> std::convertible_to<std::vector<ResourceLink>>;
+};
+
 // A failure the model should read and act on: returned as a result with isError.
 struct ToolError {
   std::string message;
@@ -43,6 +59,7 @@ struct ToolAnswer {
   json structured;   // null for errors
   std::string text;  // what a person or an older client reads
   bool is_error = false;
+  std::vector<ResourceLink> links;
 };
 
 class ToolRegistry {
@@ -66,7 +83,9 @@ class ToolRegistry {
       if (auto* error = std::get_if<ToolError>(&outcome))
         return ToolAnswer{nullptr, error->message, true};
       const Result& result = std::get<Result>(outcome);
-      return ToolAnswer{schema::encode(result), to_text(result), false};
+      ToolAnswer answer{schema::encode(result), to_text(result), false, {}};
+      if constexpr (LinksResources<Result>) answer.links = resource_links(result);
+      return answer;
     };
     add_entry({std::move(spec), schema::schema_of<Args>(), schema::schema_of<Result>(),
                std::move(invoke)});

@@ -1,13 +1,25 @@
-// tools/status.cpp: the status tool, the health of this Parhelia installation.
+// tools/status.cpp: the status tool: one session, or the health of the whole installation.
 #include <sstream>
 
 #include "core/health.h"
+#include "core/host_probe.h"
+#include "core/sessions.h"
+#include "tools/session_view.h"
+#include "tools/tool_support.h"
 #include "tools/toolset.h"
 
 namespace parhelia::tools {
 namespace {
 
-using server::schema::field;
+struct StatusArgs {
+  std::optional<std::string> session_id;
+  static auto fields() {
+    return std::tuple{
+        field("session_id", &StatusArgs::session_id,
+              "A session (task-xxxxxxxx) to report on; omit for the health of the installation",
+              {{"pattern", "^task-[0-9a-f]{8}$"}})};
+  }
+};
 
 struct Dependency {
   std::string program;
@@ -27,93 +39,194 @@ struct Dependency {
   }
 };
 
-struct StatusResult {
+struct BackendStatus {
+  std::string name;
+  bool usable = false;
+  std::optional<std::string> problem;
+  static auto fields() {
+    return std::tuple{field("name", &BackendStatus::name, "The backend"),
+                      field("usable", &BackendStatus::usable, "Whether sessions can run there now"),
+                      field("problem", &BackendStatus::problem, "Why not, and what to do")};
+  }
+};
+
+struct SystemStatus {
   std::string version;
   std::string protocol_version;
   std::string parhelia_home;
-  bool parhelia_home_exists = false;
+  std::string store_path;
+  std::int64_t store_bytes = 0;
+  std::map<std::string, std::int64_t> sessions_by_state;
+  std::vector<BackendStatus> backends;
   std::vector<Dependency> dependencies;
   bool anthropic_api_key_set = false;
   bool modal_credentials_found = false;
   std::vector<std::string> missing;
   static auto fields() {
     return std::tuple{
-        field("version", &StatusResult::version, "Parhelia's version"),
-        field("protocol_version", &StatusResult::protocol_version,
+        field("version", &SystemStatus::version, "Parhelia's version"),
+        field("protocol_version", &SystemStatus::protocol_version,
               "The MCP version negotiated with this client"),
-        field("parhelia_home", &StatusResult::parhelia_home,
+        field("parhelia_home", &SystemStatus::parhelia_home,
               "Where Parhelia keeps its state ($PARHELIA_HOME)"),
-        field("parhelia_home_exists", &StatusResult::parhelia_home_exists,
-              "Whether that directory exists yet"),
-        field("dependencies", &StatusResult::dependencies, "Programs Parhelia relies on"),
-        field("anthropic_api_key_set", &StatusResult::anthropic_api_key_set,
+        field("store_path", &SystemStatus::store_path, "The session database"),
+        field("store_bytes", &SystemStatus::store_bytes, "Its size"),
+        field("sessions_by_state", &SystemStatus::sessions_by_state,
+              "How many sessions are in each state"),
+        field("backends", &SystemStatus::backends, "Where sessions can run"),
+        field("dependencies", &SystemStatus::dependencies, "Programs Parhelia relies on"),
+        field("anthropic_api_key_set", &SystemStatus::anthropic_api_key_set,
               "Whether ANTHROPIC_API_KEY is set (its value is never shown)"),
-        field("modal_credentials_found", &StatusResult::modal_credentials_found,
+        field("modal_credentials_found", &SystemStatus::modal_credentials_found,
               "Whether Modal credentials are configured (environment or ~/.modal.toml)"),
-        field("missing", &StatusResult::missing,
+        field("missing", &SystemStatus::missing,
               "Programs not found, each with what it is needed for")};
   }
 };
 
-std::string to_text(const StatusResult& status) {
+struct SessionEventView {
+  std::string at;
+  std::string what;
+  static auto fields() {
+    return std::tuple{field("at", &SessionEventView::at, "When (UTC)"),
+                      field("what", &SessionEventView::what, "What happened")};
+  }
+};
+
+struct StatusResult {
+  std::optional<SessionView> session;
+  std::optional<std::vector<SessionEventView>> events;
+  std::optional<SystemStatus> system;
+  static auto fields() {
+    return std::tuple{field("session", &StatusResult::session, "The session asked about"),
+                      field("events", &StatusResult::events, "Its history, oldest first (last 20)"),
+                      field("system", &StatusResult::system,
+                            "The installation's health (when no session was named)")};
+  }
+};
+
+std::string to_text(const StatusResult& r) {
   std::ostringstream text;
-  text << "Parhelia " << status.version << " (MCP " << status.protocol_version << "), state in "
-       << status.parhelia_home << (status.parhelia_home_exists ? "" : " (not created yet)")
-       << ".\n";
-  for (const auto& dependency : status.dependencies) {
-    text << (dependency.found      ? "  ok       "
-             : dependency.required ? "  MISSING  "
-                                   : "  missing  ")
-         << dependency.program << ": " << dependency.needed_for;
-    if (!dependency.found && dependency.install_hint)
-      text << " (install: " << *dependency.install_hint << ")";
+  if (r.session) {
+    const SessionView& s = *r.session;
+    text << one_line(s) << "\n";
+    if (s.exit_code) text << "exit code " << *s.exit_code << "\n";
+    if (s.error) text << *s.error << "\n";
+    if (s.final_answer) text << "final answer: " << *s.final_answer << "\n";
+    if (!s.changed_files.empty()) text << s.changed_files.size() << " files changed\n";
+    text << "log: " << s.log_uri;
+    return text.str();
+  }
+  const SystemStatus& s = *r.system;
+  text << "Parhelia " << s.version << " (MCP " << s.protocol_version << "), state in "
+       << s.parhelia_home << ".\n";
+  text << "Sessions:";
+  if (s.sessions_by_state.empty()) text << " none yet";
+  for (const auto& [state, count] : s.sessions_by_state) text << " " << state << " " << count;
+  text << "\n";
+  for (const auto& backend : s.backends) {
+    text << "Backend " << backend.name << ": "
+         << (backend.usable ? "usable" : "not usable: " + backend.problem.value_or("")) << "\n";
+  }
+  for (const auto& d : s.dependencies) {
+    text << (d.found      ? "  ok       "
+             : d.required ? "  MISSING  "
+                          : "  missing  ")
+         << d.program << ": " << d.needed_for;
+    if (!d.found && d.install_hint) text << " (install: " << *d.install_hint << ")";
     text << "\n";
   }
-  text << "ANTHROPIC_API_KEY " << (status.anthropic_api_key_set ? "is set" : "is not set")
-       << "; Modal credentials " << (status.modal_credentials_found ? "found" : "not found") << ".";
+  text << "ANTHROPIC_API_KEY " << (s.anthropic_api_key_set ? "is set" : "is not set")
+       << "; Modal credentials " << (s.modal_credentials_found ? "found" : "not found") << ".";
   return text.str();
 }
 
-StatusResult current_status(const server::ClientSession& client) {
+std::vector<server::ResourceLink> resource_links(const StatusResult& r) {
+  if (!r.session) return {};
+  return {log_link(r.session->session_id)};
+}
+
+SystemStatus system_status(core::SessionService& service, const server::ClientSession& client) {
+  service.reconcile();
   const core::SystemHealth health = core::check_health();
-  StatusResult result;
-  result.version = health.version;
-  result.protocol_version = client.version().name();
-  result.parhelia_home = health.home;
-  result.parhelia_home_exists = health.home_exists;
-  for (const auto& check : health.dependencies) {
-    Dependency dependency{check.program,  check.needed_for, check.path.has_value(),
-                          check.required, check.path,       std::nullopt};
-    if (!dependency.found) {
-      dependency.install_hint = check.install_hint;
-      result.missing.push_back(check.program + " (" + check.needed_for + ")");
-    }
-    result.dependencies.push_back(std::move(dependency));
+  SystemStatus s;
+  s.version = health.version;
+  s.protocol_version = client.version().name();
+  s.parhelia_home = health.home;
+  s.store_path = service.store().path().string();
+  s.store_bytes = static_cast<std::int64_t>(service.store().size_bytes());
+  if (auto counts = service.store().count_by_state()) {
+    for (const auto& [state, count] : counts.value())
+      s.sessions_by_state[std::string(core::to_string(state))] = count;
   }
-  result.anthropic_api_key_set = health.anthropic_api_key_set;
-  result.modal_credentials_found = health.modal_credentials_found;
-  return result;
+  bool local_ready = true;
+  std::string local_problem;
+  for (const auto& check : health.dependencies) {
+    Dependency d{check.program,  check.needed_for, check.path.has_value(),
+                 check.required, check.path,       std::nullopt};
+    if (!d.found) {
+      d.install_hint = check.install_hint;
+      s.missing.push_back(check.program + " (" + check.needed_for + ")");
+      if (check.required) {
+        local_ready = false;
+        local_problem += (local_problem.empty() ? "" : "; ") + check.program + " is missing (" +
+                         check.install_hint + ")";
+      }
+    }
+    s.dependencies.push_back(std::move(d));
+  }
+  BackendStatus local{"local", local_ready, std::nullopt};
+  if (!local_ready) local.problem = local_problem;
+  s.backends.push_back(local);
+  s.anthropic_api_key_set = health.anthropic_api_key_set;
+  s.modal_credentials_found = health.modal_credentials_found;
+  return s;
 }
 
 }  // namespace
 
-void register_status_tool(server::McpServer& server) {
-  server.tools().add<server::schema::NoArgs, StatusResult>(
+void register_status_tool(server::McpServer& server, core::SessionService& service) {
+  server.tools().add<StatusArgs, StatusResult>(
       {.name = "status",
        .title = "Parhelia status",
-       .description = "Reports the health of this Parhelia installation: its version, where it "
-                      "keeps state, which "
-                      "programs it relies on are installed (tmux, bubblewrap, git, claude, ssh, "
-                      "nvidia-smi) with how to "
-                      "install the missing ones, and whether ANTHROPIC_API_KEY and Modal "
-                      "credentials are configured "
-                      "(never their values). Call it before the first dispatch or when something "
-                      "fails. Answers at once; "
-                      "changes nothing.",
+       .description = "With session_id: that session's state, times, exit code, last activity, "
+                      "error, final answer and "
+                      "history; poll it after submit until the state is succeeded, failed, "
+                      "cancelled, timed_out or lost. "
+                      "Without: the health of this installation: sessions by state, whether the "
+                      "local backend is usable, "
+                      "which programs are installed (tmux, bubblewrap, git, claude, ssh, "
+                      "nvidia-smi) with install commands, and "
+                      "whether ANTHROPIC_API_KEY and Modal credentials are configured (never their "
+                      "values). Read-only.",
        .read_only = true,
        .idempotent = true},
-      [&server](const server::schema::NoArgs&, server::CallContext&)
-          -> server::ToolOutcome<StatusResult> { return current_status(server.client()); });
+      [&server, &service](const StatusArgs& a,
+                          server::CallContext&) -> server::ToolOutcome<StatusResult> {
+        StatusResult result;
+        if (!a.session_id) {
+          result.system = system_status(service, server.client());
+          return result;
+        }
+        auto session = service.get(*a.session_id);
+        if (!session) return tool_error(session.error());
+        result.session = view_of(session.value());
+        if (auto events = service.store().events(*a.session_id)) {
+          std::vector<SessionEventView> views;
+          const auto& all = events.value();
+          for (std::size_t i = all.size() > 20 ? all.size() - 20 : 0; i < all.size(); ++i) {
+            const auto& e = all[i];
+            std::string what =
+                e.kind == "transition"
+                    ? (e.from_state.empty() ? "" : e.from_state + " -> ") + e.to_state
+                    : "note";
+            if (!e.detail.empty()) what += ": " + e.detail;
+            views.push_back({core::iso_time(e.at), what});
+          }
+          result.events = std::move(views);
+        }
+        return result;
+      });
 }
 
 }  // namespace parhelia::tools

@@ -20,11 +20,17 @@ server::ServerIdentity parhelia_identity() {
   };
 }
 
-void register_toolset(server::McpServer& server, const ToolsetOptions& options) {
-  register_status_tool(server);
+std::unique_ptr<SessionWatcher> register_toolset(server::McpServer& server,
+                                                 core::SessionService& service,
+                                                 const ToolsetOptions& options) {
+  register_submit_tool(server, service);
+  register_status_tool(server, service);
+  register_session_tool(server, service);
   if (options.debug_tools) register_debug_wait_tool(server);
   register_skill_resources(server);
+  register_session_resources(server, service);
   register_prompts(server);
+  return std::make_unique<SessionWatcher>(server, service);
 }
 
 }  // namespace parhelia::tools

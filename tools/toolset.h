@@ -2,6 +2,11 @@
 // Each tool lives in its own file here and adapts MCP calls to core/.
 #pragma once
 
+#include <memory>
+#include <stop_token>
+#include <thread>
+
+#include "core/sessions.h"
 #include "server/mcp_server.h"
 
 namespace parhelia::tools {
@@ -12,13 +17,30 @@ struct ToolsetOptions {
   bool debug_tools = false;
 };
 
+// Notices changes to subscribed session resources (a log that grew, a session that moved
+// on) and tells the client; a quarter-second poll of file sizes and the store.
+class SessionWatcher {
+ public:
+  SessionWatcher(server::McpServer& server, core::SessionService& service);
+
+ private:
+  void watch(server::McpServer& server, core::SessionService& service, std::stop_token stop);
+  std::jthread thread_;
+};
+
 server::ServerIdentity parhelia_identity();
-void register_toolset(server::McpServer& server, const ToolsetOptions& options);
+// Registers everything; the returned watcher must outlive the server's serving.
+std::unique_ptr<SessionWatcher> register_toolset(server::McpServer& server,
+                                                 core::SessionService& service,
+                                                 const ToolsetOptions& options);
 
 // One per file.
-void register_status_tool(server::McpServer& server);
+void register_status_tool(server::McpServer& server, core::SessionService& service);
+void register_submit_tool(server::McpServer& server, core::SessionService& service);
+void register_session_tool(server::McpServer& server, core::SessionService& service);
 void register_debug_wait_tool(server::McpServer& server);
 void register_skill_resources(server::McpServer& server);
+void register_session_resources(server::McpServer& server, core::SessionService& service);
 void register_prompts(server::McpServer& server);
 
 }  // namespace parhelia::tools

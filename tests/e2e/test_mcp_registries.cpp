@@ -35,17 +35,23 @@ const json* find_named(const json& items, const std::string& field, const std::s
 
 }  // namespace
 
-TEST_CASE("tools/list describes status with schemas and annotations", "[e2e][tools]") {
+TEST_CASE("tools/list describes each tool with schemas and annotations", "[e2e][tools]") {
   McpClient client({.debug_tools = false});
   client.initialize("2025-11-25");
   const json tools = list_all(client, "tools/list", "tools");
-  REQUIRE(tools.size() == 1);
-  const json& status = tools[0];
+  std::vector<std::string> names;
+  for (const auto& tool : tools) names.push_back(tool["name"]);
+  CHECK(names == std::vector<std::string>{"submit", "status", "session"});
+  CHECK((*find_named(tools, "name", "submit"))["annotations"]["readOnlyHint"] == false);
+  CHECK((*find_named(tools, "name", "session"))["annotations"]["destructiveHint"] == true);
+  CHECK((*find_named(tools, "name",
+                     "submit"))["inputSchema"]["properties"]["timeout_s"]["maximum"] == 86400);
+  const json& status = *find_named(tools, "name", "status");
   CHECK(status["name"] == "status");
   CHECK(status["title"] == "Parhelia status");
   CHECK(status["description"].get<std::string>().size() > 100);
   CHECK(status["inputSchema"]["type"] == "object");
-  CHECK(status["outputSchema"]["properties"].contains("dependencies"));
+  CHECK(status["outputSchema"]["properties"]["system"]["properties"].contains("dependencies"));
   CHECK(status["annotations"]["readOnlyHint"] == true);
   CHECK(status["annotations"]["destructiveHint"] == false);
 }
@@ -66,9 +72,11 @@ TEST_CASE("the status tool's structured result conforms to its output schema", "
   const json tools = list_all(client, "tools/list", "tools");
   const json result = client.call_tool("status");
   CHECK(result["isError"] == false);
-  const json& structured = result["structuredContent"];
   CHECK_FALSE(parhelia::server::validate_against_schema(
-      (*find_named(tools, "name", "status"))["outputSchema"], structured));
+      (*find_named(tools, "name", "status"))["outputSchema"], result["structuredContent"]));
+  const json& structured = result["structuredContent"]["system"];
+  CHECK(structured["backends"][0] == json({{"name", "local"}, {"usable", true}}));
+  CHECK(structured["sessions_by_state"] == json::object());
   CHECK(structured["parhelia_home"] == client.home().string());
   CHECK(structured["anthropic_api_key_set"] == true);
   CHECK(structured["protocol_version"] == "2025-11-25");
@@ -126,13 +134,13 @@ TEST_CASE("every list method pages with cursors", "[e2e][pagination]") {
 
   McpClient one_per_page({.environment = {"PARHELIA_MCP_PAGE_SIZE=1"}});
   one_per_page.initialize();
-  CHECK(list_all(one_per_page, "tools/list", "tools", &pages).size() == 2);
-  CHECK(pages == 2);
+  CHECK(list_all(one_per_page, "tools/list", "tools", &pages).size() == 4);  // with debug_wait
+  CHECK(pages == 4);
   CHECK(list_all(one_per_page, "prompts/list", "prompts", &pages).size() == 2);
   CHECK(pages == 2);
   CHECK(list_all(one_per_page, "resources/templates/list", "resourceTemplates", &pages).size() ==
-        1);
-  CHECK(pages == 1);
+        4);
+  CHECK(pages == 4);
 }
 
 TEST_CASE("skill guides are resources with a template, readable as markdown", "[e2e][resources]") {

@@ -3,7 +3,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "core/environment.h"
 
@@ -117,6 +119,25 @@ json McpClient::call_tool(const std::string& name, json arguments, json meta) {
   if (!response.contains("result"))
     throw std::runtime_error("tools/call failed: " + response.dump());
   return response["result"];
+}
+
+json McpClient::wait_for_end(const std::string& session_id, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::set<std::string> ended = {"succeeded", "failed", "cancelled", "timed_out", "lost"};
+  while (true) {
+    const json result = call_tool("status", {{"session_id", session_id}});
+    if (result.value("isError", false)) throw std::runtime_error("status failed: " + result.dump());
+    const json session = result["structuredContent"]["session"];
+    if (ended.count(session["state"].get<std::string>()) > 0) return session;
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("still running: " + session.dump());
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+std::vector<std::string> fake_agent_environment() {
+  return {std::string("PARHELIA_AGENT=") + PARHELIA_SOURCE_DIR + "/tests/support/fake-claude",
+          "ANTHROPIC_API_KEY=sk-ant-test-not-a-real-key"};
 }
 
 void McpClient::close_input() {

@@ -19,9 +19,12 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 struct ClientOptions {
-  std::vector<std::string> environment;  // extra "K=V" entries
+  std::vector<std::string> environment;  // extra "K=V" entries (PARHELIA_HOME=… to share a home)
   bool debug_tools = true;               // PARHELIA_ENABLE_DEBUG_TOOLS=1
 };
+
+// The fake Claude Code of tests/support/fake-claude, with a key it never checks.
+std::vector<std::string> fake_agent_environment();
 
 class McpClient {
  public:
@@ -46,6 +49,8 @@ class McpClient {
 
   // A tools/call result (the "result" member), failing the test on a JSON-RPC error.
   json call_tool(const std::string& name, json arguments = json::object(), json meta = nullptr);
+  // Polls the status tool until the session ends; returns its last structured session view.
+  json wait_for_end(const std::string& session_id, std::chrono::milliseconds timeout = 30s);
 
   void close_input();
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
@@ -55,7 +60,7 @@ class McpClient {
   std::deque<json> others;  // notifications, requests and stray responses seen while waiting
 
  private:
-  TempDir home_;
+  ParheliaHome home_;
   std::optional<core::ChildProcess> child_;
   std::string buffer_;
   long long next_id_ = 1;

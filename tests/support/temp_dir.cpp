@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "core/process.h"
+
 namespace parhelia::testing {
 
 TempDir::TempDir() {
@@ -15,6 +17,17 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+ParheliaHome::~ParheliaHome() {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path() / "sessions", ec)) {
+    const auto socket = entry.path() / "tmux.sock";
+    if (!std::filesystem::exists(socket, ec)) continue;
+    core::ProcessSpec spec;
+    spec.argv = {"tmux", "-S", socket.string(), "kill-server"};
+    (void)core::run_captured(spec, std::chrono::seconds(5));
+  }
 }
 
 }  // namespace parhelia::testing

@@ -17,4 +17,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A $PARHELIA_HOME for one test. Sessions still running when the test ends are ended with it:
+// each session's own tmux server is killed, so nothing outlives the test.
+class ParheliaHome : public TempDir {
+ public:
+  ~ParheliaHome();
+};
+
 }  // namespace parhelia::testing

@@ -1,0 +1,74 @@
+#include "cli/session_output.h"
+
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "core/environment.h"
+#include "tools/session_view.h"
+
+namespace parhelia::cli {
+
+std::unique_ptr<core::SessionService> open_sessions() {
+  auto service = core::SessionService::open(core::parhelia_home());
+  if (!service) {
+    report(service.error());
+    return nullptr;
+  }
+  return std::move(service).value();
+}
+
+int report(const core::Error& error) {
+  print_error(error.sentence());
+  return error.code == core::ErrorCode::invalid_input ? kExitUsage : kExitFailed;
+}
+
+void print_session(const core::Session& session, bool as_json) {
+  const tools::SessionView view = tools::view_of(session);
+  if (as_json) {
+    print_json(server::schema::encode(view));
+    return;
+  }
+  std::cout << view.session_id << (view.name.empty() ? "" : "  [" + view.name + "]") << "\n"
+            << "  state      " << view.state << "\n"
+            << "  " << view.kind << (view.kind == "task" ? "       " : "    ") << view.task << "\n"
+            << "  workspace  " << view.workspace << "\n"
+            << "  backend    " << view.backend << (view.gpu ? " (GPU " + *view.gpu + ")" : "")
+            << (view.sandboxed ? ", sandboxed" : ", not sandboxed") << "\n"
+            << "  created    " << view.created_at << "\n";
+  if (view.started_at) std::cout << "  started    " << *view.started_at << "\n";
+  if (view.finished_at) std::cout << "  finished   " << *view.finished_at << "\n";
+  if (view.elapsed_s)
+    std::cout << "  elapsed    " << static_cast<long long>(*view.elapsed_s) << " s\n";
+  if (view.exit_code) std::cout << "  exit code  " << *view.exit_code << "\n";
+  if (view.last_activity) std::cout << "  activity   " << *view.last_activity << "\n";
+  if (view.error) std::cout << "  error      " << *view.error << "\n";
+  if (view.final_answer) std::cout << "  answer     " << *view.final_answer << "\n";
+  if (!view.changed_files.empty()) {
+    std::cout << "  changed    " << view.changed_files.size() << " files\n";
+    for (const auto& file : view.changed_files) std::cout << "             " << file << "\n";
+  }
+}
+
+void print_session_line(const core::Session& session) {
+  std::cout << tools::one_line(tools::view_of(session)) << "\n";
+}
+
+core::Result<core::Session> follow_log(core::SessionService& service, const std::string& id,
+                                       std::uint64_t offset) {
+  while (true) {
+    // Read the state first: whatever the log holds after a terminal state is all there is.
+    auto session = service.get(id);
+    if (!session) return session;
+    for (auto chunk = service.log_from(id, offset, 1 << 16); chunk && !chunk->text.empty();
+         chunk = service.log_from(id, offset, 1 << 16)) {
+      std::cout << chunk->text << std::flush;
+      offset = chunk->next_offset;
+    }
+    if (core::is_terminal(session->state)) return session;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+}  // namespace parhelia::cli

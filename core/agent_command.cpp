@@ -1,0 +1,72 @@
+#include "core/agent_command.h"
+
+#include <unistd.h>
+
+#include "core/environment.h"
+
+namespace parhelia::core {
+
+std::string agent_program() {
+  return env_value("PARHELIA_AGENT").value_or("claude");
+}
+
+Result<std::string> locate_agent() {
+  const std::string program = agent_program();
+  if (auto path = find_executable(program)) return path->string();
+  return Error{ErrorCode::unavailable,
+               "Claude Code (`" + program + "`) is not installed on this machine.",
+               "Install it with `npm install -g @anthropic-ai/claude-code`, set PARHELIA_AGENT to "
+               "its path, or "
+               "run a plain command instead (command / --cmd)."};
+}
+
+std::vector<std::string> work_argv(const Session& session, const std::string& agent) {
+  if (session.kind == SessionKind::command) return {"/bin/sh", "-c", session.task};
+  // Permissions are bypassed because the sandbox, not a person at a prompt, is the boundary.
+  return {agent,
+          "-p",
+          session.task,
+          "--output-format",
+          "stream-json",
+          "--verbose",
+          "--dangerously-skip-permissions"};
+}
+
+std::vector<std::string> work_environment(const SessionFiles& files,
+                                          const std::string& cuda_devices,
+                                          const std::string& session_id) {
+  std::vector<std::string> entries = {"HOME=" + files.home.string(),
+                                      "PARHELIA_SESSION_ID=" + session_id, "TERM=xterm-256color"};
+  // Claude Code refuses --dangerously-skip-permissions as root unless told it is sandboxed.
+  if (::geteuid() == 0) entries.push_back("IS_SANDBOX=1");
+  if (!cuda_devices.empty()) entries.push_back("CUDA_VISIBLE_DEVICES=" + cuda_devices);
+  return entries;
+}
+
+std::vector<std::string> sandboxed_argv(const std::vector<std::string>& argv,
+                                        const SessionFiles& files) {
+  // Order matters: the tmpfs on /tmp comes before the session bind, which may itself lie
+  // under /tmp and would otherwise be hidden.
+  std::vector<std::string> wrapped = {"bwrap",
+                                      "--ro-bind",
+                                      "/",
+                                      "/",
+                                      "--dev",
+                                      "/dev",
+                                      "--proc",
+                                      "/proc",
+                                      "--tmpfs",
+                                      "/tmp",
+                                      "--bind",
+                                      files.dir.string(),
+                                      files.dir.string(),
+                                      "--chdir",
+                                      files.workspace.string(),
+                                      "--unshare-pid",
+                                      "--die-with-parent",
+                                      "--"};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  return wrapped;
+}
+
+}  // namespace parhelia::core

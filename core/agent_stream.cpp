@@ -1,0 +1,80 @@
+#include "core/agent_stream.h"
+
+#include <nlohmann/json.hpp>
+
+namespace parhelia::core {
+namespace {
+
+using json = nlohmann::json;
+
+std::string shorten(std::string text, std::size_t limit = 160) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (text.size() <= limit) return text;
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;  // not inside a UTF-8 char
+  return text.substr(0, cut) + "…";
+}
+
+std::string describe_tool_use(const json& block) {
+  const std::string name = block.value("name", "a tool");
+  const json input = block.value("input", json::object());
+  for (const char* key : {"command", "file_path", "pattern", "url", "description", "prompt"}) {
+    if (input.contains(key) && input[key].is_string())
+      return "uses " + name + ": " + shorten(input[key], 120);
+  }
+  return "uses " + name;
+}
+
+std::optional<std::string> assistant_activity(const json& message) {
+  if (message.contains("error") && message["error"].is_string()) {
+    return "error: " + message["error"].get<std::string>();
+  }
+  const json content = message.value("message", json::object()).value("content", json::array());
+  std::optional<std::string> activity;
+  for (const auto& block : content) {
+    const std::string type = block.value("type", "");
+    if (type == "tool_use") activity = describe_tool_use(block);
+    if (type == "text" && !activity) activity = "says: " + shorten(block.value("text", ""));
+  }
+  return activity;
+}
+
+}  // namespace
+
+std::optional<AgentUpdate> read_agent_line(std::string_view line) {
+  const json message = json::parse(line, nullptr, false);
+  if (!message.is_object() || !message.contains("type")) return std::nullopt;
+  const std::string type = message.value("type", "");
+  const std::string subtype = message.value("subtype", "");
+  AgentUpdate update;
+  if (type == "system" && subtype == "init") {
+    update.claude_session_id = message.value("session_id", "");
+    update.activity = "started (model " + message.value("model", std::string("?")) + ")";
+  } else if (type == "system" && subtype == "api_retry") {
+    update.activity = "waiting for the API (attempt " +
+                      std::to_string(message.value("attempt", 0)) + "/" +
+                      std::to_string(message.value("max_retries", 0)) + ")";
+  } else if (type == "assistant") {
+    update.activity = assistant_activity(message);
+  } else if (type == "user") {
+    update.activity = "got a tool result";
+  } else if (type == "result") {
+    AgentResult result;
+    result.subtype = subtype;
+    // Claude Code can say "success" and still fail (not logged in): is_error decides.
+    result.is_error = message.value("is_error", subtype != "success");
+    result.text = message.value("result", "");
+    result.json = message.dump();
+    update.activity = (result.is_error ? "failed: " : "finished: ") + shorten(result.text);
+    update.result = std::move(result);
+  } else {
+    return std::nullopt;
+  }
+  if (!update.activity && !update.claude_session_id && !update.result) return std::nullopt;
+  return update;
+}
+
+}  // namespace parhelia::core

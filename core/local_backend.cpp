@@ -1,0 +1,109 @@
+#include "core/local_backend.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "core/environment.h"
+
+namespace parhelia::core {
+namespace {
+
+std::string own_executable() {
+  std::error_code ec;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("parhelia") : path.string();
+}
+
+// A unix socket path has room for about 107 bytes.
+constexpr std::size_t kMaxSocketPath = 100;
+
+}  // namespace
+
+LocalBackend::LocalBackend(std::filesystem::path home, LaunchFailure on_launch_failure)
+    : home_(std::move(home)), on_launch_failure_(std::move(on_launch_failure)) {}
+
+Result<Done> LocalBackend::launch(const Session& session) {
+  const auto files = SessionFiles::of(home_, session.id);
+  if (files.tmux_socket.string().size() > kMaxSocketPath) {
+    return Error{
+        ErrorCode::invalid_input,
+        "The session directory " + files.dir.string() + " is too long a path for tmux's socket.",
+        "Set PARHELIA_HOME to a shorter path."};
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(files.dir, ec);
+  if (ec)
+    return Error{ErrorCode::io_failure, "cannot create " + files.dir.string() + ": " + ec.message(),
+                 ""};
+  ::chmod(files.dir.c_str(), 0700);
+
+  ProcessSpec spec;
+  spec.argv = {"tmux",        "-S",        files.tmux_socket.string(),
+               "-f",          "/dev/null", "new-session",
+               "-d",          "-s",        session.id,
+               "-x",          "200",       "-y",
+               "50",          "--",        own_executable(),
+               "__supervise", session.id};
+  spec.environment = environment_with({"PARHELIA_HOME=" + home_.string()});
+  spec.pipe_stdout = true;  // tmux's complaints must not reach an MCP client's stdout
+  spec.merge_stderr = true;
+  auto child = ChildProcess::start(spec);
+  if (!child) {
+    return Error{ErrorCode::unavailable, "tmux could not be started: " + child.error().message,
+                 "Install tmux (`apt-get install tmux`)."};
+  }
+  reaper_.watch(std::move(child).value(),
+                [this, id = session.id](int status, const std::string& output) {
+                  if (status != 0)
+                    on_launch_failure_(id, "tmux could not start the session: " + output);
+                });
+  return Done{};
+}
+
+BackendView LocalBackend::inspect(const Session& session) {
+  BackendView view;
+  const auto files = SessionFiles::of(home_, session.id);
+  std::error_code ec;
+  if (!std::filesystem::exists(files.dir, ec)) {
+    view.presence = BackendView::Presence::gone;
+    view.files_missing = true;
+    return view;
+  }
+  if (std::ifstream exit_file(files.exit_code); exit_file) {
+    int code = 0;
+    if (exit_file >> code) view.exit_code = code;
+  }
+  if (!session.supervisor_pid) {
+    view.presence = BackendView::Presence::starting;
+    return view;
+  }
+  const bool same_process =
+      process_start_time(static_cast<pid_t>(*session.supervisor_pid)) == session.supervisor_start;
+  view.presence = same_process ? BackendView::Presence::alive : BackendView::Presence::gone;
+  return view;
+}
+
+Result<Done> LocalBackend::stop(const Session& session, int grace_s) {
+  const auto files = SessionFiles::of(home_, session.id);
+  // The file marks the stop as Parhelia's own (any other signal is a failure) and carries
+  // the grace period to the supervisor.
+  std::ofstream(files.stop_grace, std::ios::trunc) << grace_s << "\n";
+  if (inspect(session).presence != BackendView::Presence::alive) return Done{};
+  if (::kill(static_cast<pid_t>(*session.supervisor_pid), SIGTERM) != 0 && errno != ESRCH) {
+    return Error{ErrorCode::io_failure,
+                 "cannot signal the session's supervisor: " + std::string(std::strerror(errno)),
+                 ""};
+  }
+  return Done{};
+}
+
+std::vector<std::string> LocalBackend::attach_argv(const Session& session) const {
+  return {"tmux",   "-S", SessionFiles::of(home_, session.id).tmux_socket.string(),
+          "attach", "-t", session.id};
+}
+
+}  // namespace parhelia::core

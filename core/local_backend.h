@@ -1,0 +1,37 @@
+// The local backend: each session runs on this machine in a detached tmux session on its own
+// tmux server (socket in the session directory), so it outlives the MCP server and the CLI
+// that started it. tmux runs `parhelia __supervise ID`, which does the work (supervisor.h).
+// A per-session server also means the session starts with the submitter's environment
+// (ANTHROPIC_API_KEY included) without the key ever being written anywhere.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+
+#include "core/backend.h"
+#include "core/child_reaper.h"
+#include "core/session_files.h"
+
+namespace parhelia::core {
+
+class LocalBackend final : public Backend {
+ public:
+  // on_launch_failure records a session whose tmux never started (with tmux's own words).
+  using LaunchFailure = std::function<void(const std::string& session_id, const std::string& why)>;
+  LocalBackend(std::filesystem::path home, LaunchFailure on_launch_failure);
+
+  std::string_view name() const override { return "local"; }
+  Result<Done> launch(const Session& session) override;
+  BackendView inspect(const Session& session) override;
+  Result<Done> stop(const Session& session, int grace_s) override;
+
+  // `tmux -S SOCKET attach -t ID`: how a person watches the session (Ctrl-b d detaches).
+  std::vector<std::string> attach_argv(const Session& session) const;
+
+ private:
+  std::filesystem::path home_;
+  LaunchFailure on_launch_failure_;
+  ChildReaper reaper_;
+};
+
+}  // namespace parhelia::core

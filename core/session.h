@@ -1,0 +1,77 @@
+// A session: one unit of dispatched work (a Claude Code task or a plain command), its state
+// machine, and the facts recorded about it as it runs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parhelia::core {
+
+enum class SessionState {
+  queued,
+  provisioning,
+  running,
+  succeeded,
+  failed,
+  cancelled,
+  timed_out,
+  lost
+};
+
+std::string_view to_string(SessionState state);
+std::optional<SessionState> parse_session_state(std::string_view name);
+const std::vector<SessionState>& all_session_states();
+bool is_terminal(SessionState state);
+// queued -> provisioning -> running -> a terminal state; any live state may also end as
+// failed, cancelled or lost. Nothing leaves a terminal state.
+bool can_transition(SessionState from, SessionState to);
+
+enum class SessionKind { task, command };  // a prompt for Claude Code, or a shell command
+
+// "task-" + 8 lowercase hex characters, from the system's random source.
+std::string new_session_id();
+bool is_session_id(std::string_view text);
+
+std::int64_t now_ms();
+// "2026-11-24T17:39:25Z"
+std::string iso_time(std::int64_t ms);
+
+struct Session {
+  std::string id;
+  std::string name;
+  SessionKind kind = SessionKind::command;
+  std::string task;  // the prompt or the command line
+  std::string backend = "local";
+  std::string gpu;        // "" or "TYPE[:N]" / "N"
+  std::string workspace;  // where the user's files came from
+  std::int64_t timeout_s = 3600;
+  bool sandboxed = true;
+  SessionState state = SessionState::queued;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> started_at;
+  std::optional<std::int64_t> finished_at;
+  std::optional<int> exit_code;
+  std::optional<std::int64_t> supervisor_pid;
+  std::string supervisor_start;  // the process's start time, so a reused pid is not mistaken for it
+  std::string claude_session_id;
+  std::string last_activity;
+  std::optional<std::int64_t> last_activity_at;
+  std::string result_text;                 // the agent's final answer
+  std::string result_json;                 // the agent's result line (turns, cost, usage), as JSON
+  std::string error;                       // why it failed, in a sentence
+  std::vector<std::string> changed_files;  // "M path", "A path", "D path"
+  std::int64_t updated_at = 0;
+};
+
+struct SessionEvent {
+  std::int64_t at = 0;
+  std::string kind;  // "transition", "note"
+  std::string from_state;
+  std::string to_state;
+  std::string detail;
+};
+
+}  // namespace parhelia::core

@@ -1,0 +1,22 @@
+// Where a session's files live on this machine: $PARHELIA_HOME/sessions/<id>/.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace parhelia::core {
+
+struct SessionFiles {
+  std::filesystem::path dir;
+  std::filesystem::path workspace;    // the working copy the agent works in
+  std::filesystem::path home;         // the agent's HOME (Claude Code keeps its transcript there)
+  std::filesystem::path log;          // stdout and stderr of the agent, as it ran
+  std::filesystem::path exit_code;    // written by the supervisor when the agent ends
+  std::filesystem::path patch;        // the changes against the starting copy
+  std::filesystem::path stop_grace;   // seconds to wait after SIGTERM, written by `stop`
+  std::filesystem::path tmux_socket;  // the session's own tmux server
+
+  static SessionFiles of(const std::filesystem::path& parhelia_home, const std::string& id);
+};
+
+}  // namespace parhelia::core

@@ -1,0 +1,259 @@
+#include "core/sessions.h"
+
+#include <filesystem>
+
+#include "core/agent_command.h"
+#include "core/environment.h"
+#include "core/gpu_request.h"
+#include "core/host_probe.h"
+#include "core/workspace.h"
+
+namespace parhelia::core {
+namespace {
+
+constexpr std::int64_t kMaxTimeout = 24 * 3600;
+// A session with no supervisor this long after its submit never started.
+constexpr std::int64_t kStartGraceMs = 60'000;
+
+Error invalid(std::string message, std::string hint) {
+  return Error{ErrorCode::invalid_input, std::move(message), std::move(hint)};
+}
+
+}  // namespace
+
+SessionService::SessionService(std::filesystem::path home, std::unique_ptr<Store> store)
+    : home_(std::move(home)), store_(std::move(store)) {
+  local_ = std::make_unique<LocalBackend>(home_, [this](const std::string& id,
+                                                        const std::string& why) {
+    SessionUpdate failed;
+    failed.finished_at = now_ms();
+    failed.error = why;
+    warn_on_error(store_->transition(id, SessionState::queued, SessionState::failed, failed, why),
+                  "recording a failed launch");
+  });
+}
+
+Result<std::unique_ptr<SessionService>> SessionService::open(const std::filesystem::path& home) {
+  auto store = Store::open(home);
+  if (!store) return store.error();
+  std::unique_ptr<SessionService> service(new SessionService(home, std::move(store).value()));
+  service->reconcile();
+  return service;
+}
+
+Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
+  const bool has_task = request.task && !request.task->empty();
+  const bool has_command = request.command && !request.command->empty();
+  if (has_task == has_command) {
+    return invalid(has_task ? "Give a task or a command, not both."
+                            : "Nothing to run: the task and the command are both empty.",
+                   "Pass a task (a prompt for Claude Code) or a command (a shell command line).");
+  }
+  if (request.backend != "local") {
+    return invalid("The " + request.backend + " backend is not available in this build.",
+                   "Use the local backend (the default), which runs the session on this machine.");
+  }
+  if (request.timeout_s < 1 || request.timeout_s > kMaxTimeout) {
+    return invalid("The timeout must be between 1 second and 24 hours.",
+                   "Pass a timeout such as 3600 (seconds).");
+  }
+  if (request.name.size() > 64)
+    return invalid("The name is longer than 64 characters.", "Use a shorter name.");
+
+  SubmitPlan plan;
+  Session& s = plan.session;
+  s.id = new_session_id();
+  s.name = request.name;
+  s.kind = has_task ? SessionKind::task : SessionKind::command;
+  s.task = has_task ? *request.task : *request.command;
+  s.backend = request.backend;
+  s.gpu = request.gpu;
+  s.timeout_s = request.timeout_s;
+  s.sandboxed = !request.no_sandbox;
+  s.created_at = now_ms();
+  s.updated_at = s.created_at;
+
+  auto workspace = resolve_workspace(
+      request.workspace.empty() ? std::filesystem::current_path().string() : request.workspace);
+  if (!workspace) return workspace.error();
+  s.workspace = workspace->string();
+
+  std::string agent;
+  if (s.kind == SessionKind::task) {
+    auto located = locate_agent();
+    if (!located) return located.error();
+    agent = located.value();
+    if (!env_value("ANTHROPIC_API_KEY")) {
+      return Error{ErrorCode::unavailable,
+                   "ANTHROPIC_API_KEY is not set, so Claude Code cannot work.",
+                   "Set it in the environment Parhelia runs in (for Claude Code: claude mcp add "
+                   "parhelia --env "
+                   "ANTHROPIC_API_KEY=... -- parhelia mcp), or run a plain command instead."};
+    }
+  }
+
+  const HostCapabilities& host = host_capabilities();
+  auto gpu = parse_gpu_request(request.gpu);
+  if (!gpu) return gpu.error();
+  auto devices = local_cuda_devices(gpu.value(), host);
+  if (!devices) return devices.error();
+  plan.cuda_visible_devices = devices.value();
+
+  if (s.sandboxed && !host.sandbox_works) {
+    return Error{ErrorCode::unavailable,
+                 "The session cannot be sandboxed: " + host.sandbox_problem + ".",
+                 "Fix that, or pass no_sandbox (--no-sandbox) to run it unsandboxed with your own "
+                 "permissions."};
+  }
+  plan.argv = work_argv(s, agent);
+  if (s.sandboxed) plan.argv = sandboxed_argv(plan.argv, files(s.id));
+  return plan;
+}
+
+Result<Session> SessionService::submit(const SubmitRequest& request) {
+  auto planned = plan(request);
+  if (!planned) return planned.error();
+  const Session& session = planned->session;
+  if (auto inserted = store_->insert(session); !inserted) return inserted.error();
+  if (auto launched = local_->launch(session); !launched) {
+    SessionUpdate failed;
+    failed.finished_at = now_ms();
+    failed.error = launched.error().sentence();
+    warn_on_error(store_->transition(session.id, SessionState::queued, SessionState::failed, failed,
+                                     *failed.error),
+                  "recording a failed launch");
+    return launched.error();
+  }
+  return session;
+}
+
+void SessionService::reconcile_one(Session& s) {
+  if (is_terminal(s.state)) return;
+  const BackendView view = local_->inspect(s);
+  SessionState to = SessionState::failed;
+  SessionUpdate update;
+  update.finished_at = now_ms();
+  switch (view.presence) {
+    case BackendView::Presence::alive:
+      return;
+    case BackendView::Presence::starting:
+      if (now_ms() - s.created_at < kStartGraceMs) return;
+      update.error = "The session never started (no supervisor within a minute of its submit).";
+      break;
+    case BackendView::Presence::gone:
+      if (view.files_missing) {
+        to = SessionState::lost;
+        update.error = "The session's files under " + files(s.id).dir.string() + " are gone.";
+      } else if (view.exit_code) {
+        update.exit_code = *view.exit_code;
+        to = (*view.exit_code == 0 && s.state == SessionState::running) ? SessionState::succeeded
+                                                                        : SessionState::failed;
+        if (to == SessionState::failed)
+          update.error = "The work exited with status " + std::to_string(*view.exit_code) + ".";
+      } else {
+        update.error =
+            "The session's processes ended without recording an outcome (killed outside "
+            "Parhelia?).";
+      }
+      break;
+  }
+  const std::string detail = "reconciled: " + update.error.value_or("the work had ended");
+  warn_on_error(store_->transition(s.id, s.state, to, update, detail), "reconciling a session");
+  if (auto fresh = store_->get(s.id)) s = fresh.value();
+}
+
+void SessionService::reconcile() {
+  auto live = store_->live();
+  if (!live) return;
+  for (auto& session : live.value()) reconcile_one(session);
+}
+
+Result<Session> SessionService::existing(const std::string& id) {
+  if (!is_session_id(id)) {
+    return invalid("'" + id + "' is not a session id.",
+                   "Session ids look like task-0123abcd; list them with the session list.");
+  }
+  return store_->get(id);
+}
+
+Result<Session> SessionService::get(const std::string& id) {
+  auto session = existing(id);
+  if (session) reconcile_one(session.value());
+  return session;
+}
+
+Result<std::vector<Session>> SessionService::list(const SessionQuery& query) {
+  reconcile();
+  return store_->list(query);
+}
+
+Result<LogChunk> SessionService::log_from(const std::string& id, std::uint64_t offset,
+                                          std::size_t max_bytes) {
+  auto session = existing(id);
+  if (!session) return session.error();
+  return read_log_from(files(id).log, offset, max_bytes);
+}
+
+Result<LogChunk> SessionService::log_tail(const std::string& id, std::size_t lines,
+                                          std::size_t max_bytes) {
+  auto session = existing(id);
+  if (!session) return session.error();
+  return read_log_tail(files(id).log, lines, max_bytes);
+}
+
+Result<Session> SessionService::stop(const std::string& id, int grace_s) {
+  auto session = get(id);
+  if (!session) return session;
+  Session& s = session.value();
+  if (is_terminal(s.state)) {
+    return Error{ErrorCode::conflict,
+                 "Session " + id + " has already ended (" + std::string(to_string(s.state)) + ").",
+                 "Nothing to stop; its results are available."};
+  }
+  if (s.state == SessionState::queued && !s.supervisor_pid) {
+    // Not started yet: the supervisor will find it cancelled and do nothing.
+    SessionUpdate cancelled;
+    cancelled.finished_at = now_ms();
+    cancelled.error = "Stopped on request before it started.";
+    if (store_
+            ->transition(id, SessionState::queued, SessionState::cancelled, cancelled,
+                         "stopped before start")
+            .value_or(false)) {
+      return store_->get(id);
+    }
+    session = store_->get(id);  // it started meanwhile: stop it like a running one
+    if (!session) return session;
+  }
+  if (auto stopped = local_->stop(session.value(), grace_s); !stopped) return stopped.error();
+  warn_on_error(store_->note(id, "stop requested (grace " + std::to_string(grace_s) + " s)"),
+                "noting a stop");
+  return store_->get(id);
+}
+
+Result<SessionResults> SessionService::results(const std::string& id) {
+  auto session = get(id);
+  if (!session) return session.error();
+  SessionResults results;
+  results.session = session.value();
+  results.finished = is_terminal(results.session.state);
+  results.patch_file = files(id).patch;
+  std::error_code ec;
+  results.patch_bytes = std::filesystem::exists(results.patch_file, ec)
+                            ? std::filesystem::file_size(results.patch_file, ec)
+                            : 0;
+  return results;
+}
+
+Result<Done> SessionService::apply(const std::string& id) {
+  auto results = this->results(id);
+  if (!results) return results.error();
+  if (!results->finished) {
+    return Error{
+        ErrorCode::conflict,
+        "Session " + id + " is still " + std::string(to_string(results->session.state)) + ".",
+        "Wait for it to end (parhelia session logs " + id + " -f), then apply."};
+  }
+  return apply_patch(results->patch_file, results->session.workspace);
+}
+
+}  // namespace parhelia::core

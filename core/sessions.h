@@ -1,0 +1,80 @@
+// The session service: submit, look at, list, read the log of, stop, and take the results of
+// sessions. One facade over the store and the backends, shared by the MCP tools and the CLI.
+// Every read reconciles live sessions with their backend first, so nothing stays "running"
+// after its processes died.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/local_backend.h"
+#include "core/result.h"
+#include "core/session_files.h"
+#include "core/session_log.h"
+#include "core/store.h"
+
+namespace parhelia::core {
+
+struct SubmitRequest {
+  std::optional<std::string> task;     // a prompt for Claude Code
+  std::optional<std::string> command;  // or a shell command
+  std::string gpu;
+  std::string backend = "local";
+  std::string workspace;  // defaults to the current directory
+  std::string name;
+  std::int64_t timeout_s = 3600;
+  bool no_sandbox = false;
+};
+
+// What a submit would do, worked out before anything starts.
+struct SubmitPlan {
+  Session session;
+  std::vector<std::string> argv;  // the work as it would run, sandbox included
+  std::string cuda_visible_devices;
+};
+
+struct SessionResults {
+  Session session;
+  bool finished = false;
+  std::filesystem::path patch_file;
+  std::uintmax_t patch_bytes = 0;
+};
+
+class SessionService {
+ public:
+  static Result<std::unique_ptr<SessionService>> open(const std::filesystem::path& home);
+
+  Result<SubmitPlan> plan(const SubmitRequest& request);
+  Result<Session> submit(const SubmitRequest& request);
+
+  Result<Session> get(const std::string& id);
+  Result<std::vector<Session>> list(const SessionQuery& query);
+  Result<LogChunk> log_from(const std::string& id, std::uint64_t offset, std::size_t max_bytes);
+  Result<LogChunk> log_tail(const std::string& id, std::size_t lines, std::size_t max_bytes);
+  // Stops a live session (SIGTERM, SIGKILL after grace_s); returns it as it stands now.
+  Result<Session> stop(const std::string& id, int grace_s);
+  Result<SessionResults> results(const std::string& id);
+  Result<Done> apply(const std::string& id);
+
+  // Checks every live session against its backend and records those that ended unseen.
+  void reconcile();
+
+  Store& store() { return *store_; }
+  LocalBackend& local() { return *local_; }
+  const std::filesystem::path& home() const { return home_; }
+  SessionFiles files(const std::string& id) const { return SessionFiles::of(home_, id); }
+
+ private:
+  SessionService(std::filesystem::path home, std::unique_ptr<Store> store);
+  void reconcile_one(Session& session);
+  Result<Session> existing(const std::string& id);
+
+  std::filesystem::path home_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<LocalBackend> local_;
+};
+
+}  // namespace parhelia::core

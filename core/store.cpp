@@ -1,0 +1,355 @@
+#include "core/store.h"
+
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+namespace parhelia::core {
+namespace {
+
+constexpr const char* kSessionColumns =
+    "id, name, kind, task, backend, gpu, workspace, timeout_s, sandboxed, state, created_at, "
+    "started_at, "
+    "finished_at, exit_code, supervisor_pid, supervisor_start, claude_session_id, last_activity, "
+    "last_activity_at, result_text, result_json, error, changed_files, updated_at";
+
+// Each entry moves the schema from version i to i + 1; never edit one that has shipped.
+const char* const kMigrations[] = {
+    R"sql(
+    CREATE TABLE sessions (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL DEFAULT '',
+      kind TEXT NOT NULL CHECK (kind IN ('task', 'command')),
+      task TEXT NOT NULL,
+      backend TEXT NOT NULL,
+      gpu TEXT NOT NULL DEFAULT '',
+      workspace TEXT NOT NULL,
+      timeout_s INTEGER NOT NULL,
+      sandboxed INTEGER NOT NULL,
+      state TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      started_at INTEGER,
+      finished_at INTEGER,
+      exit_code INTEGER,
+      supervisor_pid INTEGER,
+      supervisor_start TEXT NOT NULL DEFAULT '',
+      claude_session_id TEXT NOT NULL DEFAULT '',
+      last_activity TEXT NOT NULL DEFAULT '',
+      last_activity_at INTEGER,
+      result_text TEXT NOT NULL DEFAULT '',
+      result_json TEXT NOT NULL DEFAULT '',
+      error TEXT NOT NULL DEFAULT '',
+      changed_files TEXT NOT NULL DEFAULT '[]',
+      updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_newest ON sessions (created_at DESC, id DESC);
+    CREATE INDEX sessions_by_state ON sessions (state, created_at DESC, id DESC);
+    CREATE TABLE events (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+      at INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      from_state TEXT NOT NULL DEFAULT '',
+      to_state TEXT NOT NULL DEFAULT '',
+      detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX events_by_session ON events (session_id, id);
+    )sql",
+};
+
+Session read_session(const sqlite::Statement& row) {
+  Session s;
+  s.id = row.text(0);
+  s.name = row.text(1);
+  s.kind = row.text(2) == "task" ? SessionKind::task : SessionKind::command;
+  s.task = row.text(3);
+  s.backend = row.text(4);
+  s.gpu = row.text(5);
+  s.workspace = row.text(6);
+  s.timeout_s = row.integer(7);
+  s.sandboxed = row.integer(8) != 0;
+  s.state = parse_session_state(row.text(9)).value_or(SessionState::lost);
+  s.created_at = row.integer(10);
+  s.started_at = row.maybe_integer(11);
+  s.finished_at = row.maybe_integer(12);
+  if (auto code = row.maybe_integer(13)) s.exit_code = static_cast<int>(*code);
+  s.supervisor_pid = row.maybe_integer(14);
+  s.supervisor_start = row.text(15);
+  s.claude_session_id = row.text(16);
+  s.last_activity = row.text(17);
+  s.last_activity_at = row.maybe_integer(18);
+  s.result_text = row.text(19);
+  s.result_json = row.text(20);
+  s.error = row.text(21);
+  const auto files = nlohmann::json::parse(row.text(22), nullptr, false);
+  if (files.is_array()) {
+    for (const auto& f : files) s.changed_files.push_back(f.get<std::string>());
+  }
+  s.updated_at = row.integer(23);
+  return s;
+}
+
+}  // namespace
+
+Store::Store(std::filesystem::path path, std::unique_ptr<sqlite::Connection> db)
+    : path_(std::move(path)), db_(std::move(db)) {}
+
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& home) {
+  std::error_code ec;
+  std::filesystem::create_directories(home, ec);
+  if (ec) {
+    return Error{ErrorCode::io_failure, "cannot create " + home.string() + ": " + ec.message(),
+                 "Set PARHELIA_HOME to a writable directory."};
+  }
+  ::chmod(home.c_str(), 0700);
+  const auto path = home / "parhelia.db";
+  try {
+    // The database and its WAL files are created 0600: session records are the user's alone.
+    const mode_t old_mask = ::umask(077);
+    auto db = std::make_unique<sqlite::Connection>(path.string());
+    ::umask(old_mask);
+    ::chmod(path.c_str(), 0600);
+    db->execute("PRAGMA busy_timeout = 10000");
+    db->execute("PRAGMA journal_mode = WAL");
+    db->execute("PRAGMA synchronous = NORMAL");
+    db->execute("PRAGMA foreign_keys = ON");
+    std::unique_ptr<Store> store(new Store(path, std::move(db)));
+    store->migrate();
+    return store;
+  } catch (const sqlite::SqliteError& e) {
+    return Error{ErrorCode::io_failure, std::string("cannot open the session store: ") + e.what(),
+                 "Check that " + home.string() + " is writable and not on a network file system."};
+  }
+}
+
+void Store::migrate() {
+  sqlite::Transaction transaction(*db_);
+  auto version_query = db_->prepare("PRAGMA user_version");
+  version_query.step();
+  const auto version = static_cast<std::size_t>(version_query.integer(0));
+  const std::size_t latest = std::size(kMigrations);
+  for (std::size_t v = version; v < latest; ++v) db_->execute(kMigrations[v]);
+  if (version < latest) db_->execute("PRAGMA user_version = " + std::to_string(latest));
+  transaction.commit();
+}
+
+std::uintmax_t Store::size_bytes() const {
+  std::uintmax_t total = 0;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path_.string() + suffix, ec);
+    if (!ec) total += size;
+  }
+  return total;
+}
+
+template <class F>
+auto Store::guarded(F&& body) -> Result<decltype(body())> {
+  std::lock_guard lock(mutex_);
+  try {
+    return body();
+  } catch (const sqlite::SqliteError& e) {
+    return Error{ErrorCode::io_failure, std::string("the session store failed: ") + e.what(),
+                 "Try again; if it persists, run `parhelia doctor`."};
+  }
+}
+
+Result<Done> Store::insert(const Session& s) {
+  return guarded([&] {
+    sqlite::Transaction transaction(*db_);
+    db_->prepare(
+           "INSERT INTO sessions (id, name, kind, task, backend, gpu, workspace, timeout_s, "
+           "sandboxed, state, "
+           "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, s.id)
+        .bind(2, s.name)
+        .bind(3, std::string(s.kind == SessionKind::task ? "task" : "command"))
+        .bind(4, s.task)
+        .bind(5, s.backend)
+        .bind(6, s.gpu)
+        .bind(7, s.workspace)
+        .bind(8, s.timeout_s)
+        .bind(9, std::int64_t{s.sandboxed})
+        .bind(10, std::string(to_string(s.state)))
+        .bind(11, s.created_at)
+        .bind(12, s.created_at)
+        .run();
+    add_event(s.id, "transition", "", std::string(to_string(s.state)), "submitted");
+    transaction.commit();
+    return Done{};
+  });
+}
+
+Result<Session> Store::get(const std::string& id) {
+  auto found = guarded([&]() -> std::optional<Session> {
+    auto query =
+        db_->prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
+    query.bind(1, id);
+    if (!query.step()) return std::nullopt;
+    return read_session(query);
+  });
+  if (!found) return found.error();
+  if (!found.value()) {
+    return Error{ErrorCode::not_found, "There is no session " + id + ".",
+                 "List them with `parhelia session list` or the session tool's list action."};
+  }
+  return std::move(*found.value());
+}
+
+void Store::apply_update(const std::string& id, const SessionUpdate& u) {
+  std::string changed_files;
+  if (u.changed_files) changed_files = nlohmann::json(*u.changed_files).dump();
+  db_->prepare(
+         "UPDATE sessions SET started_at = coalesce(?, started_at), finished_at = coalesce(?, "
+         "finished_at), "
+         "exit_code = coalesce(?, exit_code), supervisor_pid = coalesce(?, supervisor_pid), "
+         "supervisor_start = coalesce(?, supervisor_start), claude_session_id = coalesce(?, "
+         "claude_session_id), "
+         "last_activity = coalesce(?, last_activity), last_activity_at = CASE WHEN ? IS NULL THEN "
+         "last_activity_at ELSE ? END, result_text = coalesce(?, result_text), result_json = "
+         "coalesce(?, "
+         "result_json), error = coalesce(?, error), changed_files = coalesce(?, changed_files), "
+         "updated_at = ? "
+         "WHERE id = ?")
+      .bind(1, u.started_at)
+      .bind(2, u.finished_at)
+      .bind(3, u.exit_code ? std::optional<std::int64_t>(*u.exit_code) : std::nullopt)
+      .bind(4, u.supervisor_pid)
+      .bind(5, u.supervisor_start)
+      .bind(6, u.claude_session_id)
+      .bind(7, u.last_activity)
+      .bind(8, u.last_activity)
+      .bind(9, now_ms())
+      .bind(10, u.result_text)
+      .bind(11, u.result_json)
+      .bind(12, u.error)
+      .bind(13, u.changed_files ? std::optional<std::string>(changed_files) : std::nullopt)
+      .bind(14, now_ms())
+      .bind(15, id)
+      .run();
+}
+
+void Store::add_event(const std::string& id, const std::string& kind, const std::string& from,
+                      const std::string& to, const std::string& detail) {
+  db_->prepare(
+         "INSERT INTO events (session_id, at, kind, from_state, to_state, detail) VALUES (?, ?, ?, "
+         "?, ?, ?)")
+      .bind(1, id)
+      .bind(2, now_ms())
+      .bind(3, kind)
+      .bind(4, from)
+      .bind(5, to)
+      .bind(6, detail)
+      .run();
+}
+
+Result<bool> Store::transition(const std::string& id, SessionState from, SessionState to,
+                               const SessionUpdate& update, const std::string& detail) {
+  if (!can_transition(from, to)) {
+    return Error{ErrorCode::conflict,
+                 "A session cannot go from " + std::string(to_string(from)) + " to " +
+                     std::string(to_string(to)) + ".",
+                 ""};
+  }
+  return guarded([&] {
+    sqlite::Transaction transaction(*db_);
+    auto move =
+        db_->prepare("UPDATE sessions SET state = ?, updated_at = ? WHERE id = ? AND state = ?");
+    move.bind(1, std::string(to_string(to)))
+        .bind(2, now_ms())
+        .bind(3, id)
+        .bind(4, std::string(to_string(from)))
+        .run();
+    if (db_->changes() == 0) return false;
+    apply_update(id, update);
+    add_event(id, "transition", std::string(to_string(from)), std::string(to_string(to)), detail);
+    transaction.commit();
+    return true;
+  });
+}
+
+Result<Done> Store::update(const std::string& id, const SessionUpdate& update) {
+  return guarded([&] {
+    sqlite::Transaction transaction(*db_);
+    apply_update(id, update);
+    transaction.commit();
+    return Done{};
+  });
+}
+
+Result<Done> Store::note(const std::string& id, const std::string& detail) {
+  return guarded([&] {
+    add_event(id, "note", "", "", detail);
+    return Done{};
+  });
+}
+
+Result<std::vector<Session>> Store::list(const SessionQuery& q) {
+  return guarded([&] {
+    std::string sql = std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE 1";
+    if (q.state) sql += " AND state = ?1";
+    if (q.before) sql += " AND (created_at, id) < (?2, ?3)";
+    sql += " ORDER BY created_at DESC, id DESC LIMIT ?4";
+    auto query = db_->prepare(sql);
+    if (q.state) query.bind(1, std::string(to_string(*q.state)));
+    if (q.before) query.bind(2, q.before->first).bind(3, q.before->second);
+    query.bind(4, static_cast<std::int64_t>(q.limit));
+    std::vector<Session> sessions;
+    while (query.step()) sessions.push_back(read_session(query));
+    return sessions;
+  });
+}
+
+Result<std::vector<Session>> Store::live() {
+  return guarded([&] {
+    auto query =
+        db_->prepare(std::string("SELECT ") + kSessionColumns +
+                     " FROM sessions WHERE state IN ('queued', 'provisioning', 'running')");
+    std::vector<Session> sessions;
+    while (query.step()) sessions.push_back(read_session(query));
+    return sessions;
+  });
+}
+
+Result<std::map<SessionState, std::int64_t>> Store::count_by_state() {
+  return guarded([&] {
+    std::map<SessionState, std::int64_t> counts;
+    auto query = db_->prepare("SELECT state, count(*) FROM sessions GROUP BY state");
+    while (query.step()) {
+      if (auto state = parse_session_state(query.text(0))) counts[*state] = query.integer(1);
+    }
+    return counts;
+  });
+}
+
+Result<std::vector<SessionEvent>> Store::events(const std::string& id) {
+  return guarded([&] {
+    auto query = db_->prepare(
+        "SELECT at, kind, from_state, to_state, detail FROM events WHERE session_id = ? ORDER BY "
+        "id");
+    query.bind(1, id);
+    std::vector<SessionEvent> events;
+    while (query.step()) {
+      events.push_back(
+          {query.integer(0), query.text(1), query.text(2), query.text(3), query.text(4)});
+    }
+    return events;
+  });
+}
+
+Result<std::vector<std::string>> Store::ids_starting_with(const std::string& prefix,
+                                                          std::size_t limit) {
+  return guarded([&] {
+    auto query = db_->prepare(
+        "SELECT id FROM sessions WHERE id >= ?1 AND id < ?1 || char(1114111) ORDER BY "
+        "created_at DESC LIMIT ?2");
+    query.bind(1, prefix).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<std::string> ids;
+    while (query.step()) ids.push_back(query.text(0));
+    return ids;
+  });
+}
+
+}  // namespace parhelia::core

@@ -1,0 +1,80 @@
+// The store: one SQLite database under $PARHELIA_HOME that every Parhelia process (MCP
+// servers, the CLI, session supervisors) reads and writes at once. WAL, busy_timeout, foreign
+// keys, migrations by user_version; the file is 0600 in a 0700 directory. Each method is one
+// transaction, so a crash at any instant leaves either all of it or none.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/session.h"
+#include "core/sqlite.h"
+
+namespace parhelia::core {
+
+// Facts to record along with a change of state or progress; unset fields stay as they are.
+struct SessionUpdate {
+  std::optional<std::int64_t> started_at;
+  std::optional<std::int64_t> finished_at;
+  std::optional<int> exit_code;
+  std::optional<std::int64_t> supervisor_pid;
+  std::optional<std::string> supervisor_start;
+  std::optional<std::string> claude_session_id;
+  std::optional<std::string> last_activity;
+  std::optional<std::string> result_text;
+  std::optional<std::string> result_json;
+  std::optional<std::string> error;
+  std::optional<std::vector<std::string>> changed_files;
+};
+
+struct SessionQuery {
+  std::optional<SessionState> state;
+  std::size_t limit = 20;
+  // Keyset cursor: sessions created strictly before this one (newest first).
+  std::optional<std::pair<std::int64_t, std::string>> before;
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& home);
+  ~Store();
+
+  const std::filesystem::path& path() const { return path_; }
+  std::uintmax_t size_bytes() const;
+
+  Result<Done> insert(const Session& session);
+  Result<Session> get(const std::string& id);
+  // Moves the session from `from` to `to` and records the event, if it is still in `from`.
+  // Returns false when another process moved it first (nothing is changed then).
+  Result<bool> transition(const std::string& id, SessionState from, SessionState to,
+                          const SessionUpdate& update, const std::string& detail);
+  Result<Done> update(const std::string& id, const SessionUpdate& update);
+  Result<Done> note(const std::string& id, const std::string& detail);
+
+  Result<std::vector<Session>> list(const SessionQuery& query);
+  Result<std::vector<Session>> live();
+  Result<std::map<SessionState, std::int64_t>> count_by_state();
+  Result<std::vector<SessionEvent>> events(const std::string& id);
+  Result<std::vector<std::string>> ids_starting_with(const std::string& prefix, std::size_t limit);
+
+ private:
+  Store(std::filesystem::path path, std::unique_ptr<sqlite::Connection> db);
+  void migrate();
+  void apply_update(const std::string& id, const SessionUpdate& update);
+  void add_event(const std::string& id, const std::string& kind, const std::string& from,
+                 const std::string& to, const std::string& detail);
+  template <class F>
+  auto guarded(F&& body) -> Result<decltype(body())>;
+
+  std::filesystem::path path_;
+  std::unique_ptr<sqlite::Connection> db_;
+  std::mutex mutex_;  // one connection, used by one thread at a time
+};
+
+}  // namespace parhelia::core

@@ -1,0 +1,302 @@
+#include "core/supervisor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include "core/agent_command.h"
+#include "core/agent_stream.h"
+#include "core/environment.h"
+#include "core/gpu_request.h"
+#include "core/host_probe.h"
+#include "core/process.h"
+#include "core/store.h"
+#include "core/workspace.h"
+
+namespace parhelia::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+volatile sig_atomic_t stop_signal = 0;
+void on_stop_signal(int signal_number) {
+  stop_signal = signal_number;
+}
+
+int read_grace(const SessionFiles& files) {
+  int grace = 10;
+  std::ifstream(files.stop_grace) >> grace;
+  return std::clamp(grace, 0, 3600);
+}
+
+// The work's output, as it arrives: to the log file, to the tmux pane, and line by line to
+// the stream reader.
+class OutputSink {
+ public:
+  OutputSink(Store& store, const Session& session, const std::filesystem::path& log)
+      : store_(store), session_(session), log_(log, std::ios::app | std::ios::binary) {}
+
+  void write(const char* data, std::size_t size) {
+    log_.write(data, static_cast<std::streamsize>(size));
+    log_.flush();
+    std::cout.write(data, static_cast<std::streamsize>(size));
+    std::cout.flush();
+    pending_line_.append(data, size);
+    for (auto newline = pending_line_.find('\n'); newline != std::string::npos;
+         newline = pending_line_.find('\n')) {
+      read_line(pending_line_.substr(0, newline));
+      pending_line_.erase(0, newline + 1);
+    }
+    flush_if_due(false);
+  }
+
+  void finish() {
+    if (!pending_line_.empty()) read_line(pending_line_);
+    flush_if_due(true);
+  }
+
+  const std::optional<AgentResult>& result() const { return result_; }
+
+ private:
+  void read_line(const std::string& line) {
+    if (session_.kind != SessionKind::task) {
+      if (!line.empty()) update_.last_activity = line.substr(0, 160);
+      return;
+    }
+    auto agent = read_agent_line(line);
+    if (!agent) return;
+    if (agent->claude_session_id) {
+      update_.claude_session_id = agent->claude_session_id;
+      urgent_ = true;
+    }
+    if (agent->activity) update_.last_activity = agent->activity;
+    if (agent->result) {
+      update_.result_text = agent->result->text;
+      update_.result_json = agent->result->json;
+      result_ = agent->result;
+      urgent_ = true;
+    }
+  }
+
+  // Activity is written at most every 250 ms; the session id and the result at once.
+  void flush_if_due(bool force) {
+    const bool has_news = update_.last_activity || update_.claude_session_id || update_.result_text;
+    if (!has_news || (!force && !urgent_ && Clock::now() - last_flush_ < 250ms)) return;
+    if (auto done = store_.update(session_.id, update_); !done)
+      std::cerr << done.error().sentence() << "\n";
+    update_ = {};
+    urgent_ = false;
+    last_flush_ = Clock::now();
+  }
+
+  Store& store_;
+  const Session& session_;
+  std::ofstream log_;
+  std::string pending_line_;
+  SessionUpdate update_;
+  bool urgent_ = false;
+  Clock::time_point last_flush_ = Clock::now();
+  std::optional<AgentResult> result_;
+};
+
+class Supervisor {
+ public:
+  Supervisor(Store& store, Session session, SessionFiles files)
+      : store_(store), session_(std::move(session)), files_(std::move(files)) {}
+
+  int run() {
+    const pid_t self = ::getpid();
+    SessionUpdate claimed;
+    claimed.supervisor_pid = self;
+    claimed.supervisor_start = process_start_time(self);
+    auto moved = store_.transition(session_.id, SessionState::queued, SessionState::provisioning,
+                                   claimed, "supervisor started");
+    if (!moved || !moved.value()) {
+      std::cerr << "parhelia: session " << session_.id << " is no longer queued; nothing to do\n";
+      return 0;
+    }
+    session_.state = SessionState::provisioning;
+
+    auto launch = prepare();
+    if (!launch) return finish_early(SessionState::failed, launch.error().sentence());
+    if (stop_signal != 0)
+      return finish_early(SessionState::cancelled, "Stopped on request before the work started.");
+    auto child = ChildProcess::start(launch.value());
+    if (!child)
+      return finish_early(SessionState::failed,
+                          "The work could not be started: " + child.error().sentence());
+
+    SessionUpdate started;
+    started.started_at = now_ms();
+    if (!store_
+             .transition(session_.id, SessionState::provisioning, SessionState::running, started,
+                         "work started")
+             .value_or(false)) {
+      // Stopped while provisioning: the stop was recorded by whoever stopped it.
+      return 0;
+    }
+    session_.state = SessionState::running;
+    return watch(child.value());
+  }
+
+ private:
+  Result<ProcessSpec> prepare() {
+    auto origin = resolve_workspace(session_.workspace);
+    if (!origin) return origin.error();
+    std::error_code ec;
+    if (!std::filesystem::exists(files_.workspace / ".git", ec)) {
+      if (auto copied = prepare_working_copy(origin.value(), files_.workspace); !copied)
+        return copied.error();
+    }
+    std::filesystem::create_directories(files_.home, ec);
+
+    auto gpu = parse_gpu_request(session_.gpu);
+    if (!gpu) return gpu.error();
+    auto devices = local_cuda_devices(gpu.value(), host_capabilities());
+    if (!devices) return devices.error();
+
+    std::string agent;
+    if (session_.kind == SessionKind::task) {
+      auto located = locate_agent();
+      if (!located) return located.error();
+      agent = located.value();
+    }
+    ProcessSpec spec;
+    spec.argv = work_argv(session_, agent);
+    if (session_.sandboxed) spec.argv = sandboxed_argv(spec.argv, files_);
+    spec.environment = environment_with(work_environment(files_, devices.value(), session_.id));
+    spec.working_directory = files_.workspace.string();
+    spec.pipe_stdout = true;
+    spec.merge_stderr = true;
+    spec.new_session = true;  // its own process group, so a stop reaches everything it started
+    return spec;
+  }
+
+  int finish_early(SessionState final_state, const std::string& why) {
+    std::cerr << "parhelia: " << why << "\n";
+    std::ofstream(files_.log, std::ios::app) << "parhelia: " << why << "\n";
+    SessionUpdate outcome;
+    outcome.finished_at = now_ms();
+    outcome.error = why;
+    warn_on_error(store_.transition(session_.id, session_.state, final_state, outcome, why),
+                  "recording the outcome");
+    return 0;
+  }
+
+  int watch(ChildProcess& child) {
+    OutputSink sink(store_, session_, files_.log);
+    const auto started = Clock::now();
+    const auto deadline = started + std::chrono::seconds(session_.timeout_s);
+    std::optional<Clock::time_point> kill_at;
+    bool timed_out = false;
+    int stop_by = 0;
+    char buffer[65536];
+    int fd = child.stdout_fd();
+    while (fd >= 0) {
+      pollfd poll_fd{fd, POLLIN, 0};
+      const int ready = ::poll(&poll_fd, 1, 200);
+      if (ready > 0) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n > 0) sink.write(buffer, static_cast<std::size_t>(n));
+        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) fd = -1;
+      }
+      const auto now = Clock::now();
+      if (!kill_at && (stop_signal != 0 || now >= deadline)) {
+        timed_out = stop_signal == 0;
+        stop_by = stop_signal;
+        const int grace = timed_out ? 10 : read_grace(files_);
+        ::kill(-child.pid(), SIGTERM);
+        kill_at = now + std::chrono::seconds(grace);
+        warn_on_error(store_.note(session_.id, timed_out ? "timeout reached; stopping"
+                                                         : "stop requested; stopping"),
+                      "noting a stop");
+      }
+      if (kill_at && now >= *kill_at) {
+        ::kill(-child.pid(), SIGKILL);
+        kill_at = now + 24h;  // once
+      }
+    }
+    sink.finish();
+    auto status = child.wait_for(5s);
+    if (!status) {
+      ::kill(-child.pid(), SIGKILL);
+      status = child.wait_for(5s);
+    }
+    const int exit_code = status.value_or(-1);
+    std::ofstream(files_.exit_code, std::ios::trunc) << exit_code << "\n";
+    return record_outcome(exit_code, timed_out, stop_by, sink.result());
+  }
+
+  int record_outcome(int exit_code, bool timed_out, int stop_by,
+                     const std::optional<AgentResult>& result) {
+    SessionUpdate outcome;
+    outcome.finished_at = now_ms();
+    outcome.exit_code = exit_code;
+    if (auto changes = collect_changes(files_.workspace, files_.patch)) {
+      outcome.changed_files = changes->files;
+    } else {
+      warn_on_error(
+          store_.note(session_.id, "could not collect the changes: " + changes.error().message),
+          "noting a failure");
+    }
+    std::error_code ec;
+    const bool stopped_by_parhelia = std::filesystem::exists(files_.stop_grace, ec);
+    SessionState final_state = SessionState::succeeded;
+    std::string detail = "exited with " + std::to_string(exit_code);
+    if (timed_out) {
+      final_state = SessionState::timed_out;
+      outcome.error = "The session reached its timeout of " + std::to_string(session_.timeout_s) +
+                      " s and was stopped.";
+    } else if (stop_by != 0 && stopped_by_parhelia) {
+      final_state = SessionState::cancelled;
+      outcome.error = "Stopped on request.";
+    } else if (stop_by != 0) {
+      final_state = SessionState::failed;
+      outcome.error = "Stopped by signal " + std::to_string(stop_by) + " from outside Parhelia.";
+    } else if (result && result->is_error) {
+      final_state = SessionState::failed;
+      outcome.error = "Claude Code reported an error: " + result->text;
+    } else if (exit_code != 0) {
+      final_state = SessionState::failed;
+      outcome.error = "The work exited with status " + std::to_string(exit_code) + "; see its log.";
+    }
+    warn_on_error(
+        store_.transition(session_.id, SessionState::running, final_state, outcome, detail),
+        "recording the outcome");
+    return 0;
+  }
+
+  Store& store_;
+  Session session_;
+  SessionFiles files_;
+};
+
+}  // namespace
+
+int supervise(const std::filesystem::path& home, const std::string& session_id) {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  for (int signal_number : {SIGTERM, SIGINT, SIGHUP}) sigaction(signal_number, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto store = Store::open(home);
+  if (!store) {
+    std::cerr << "parhelia: " << store.error().sentence() << "\n";
+    return 1;
+  }
+  auto session = store.value()->get(session_id);
+  if (!session) {
+    std::cerr << "parhelia: " << session.error().sentence() << "\n";
+    return 1;
+  }
+  return Supervisor(*store.value(), session.value(), SessionFiles::of(home, session_id)).run();
+}
+
+}  // namespace parhelia::core

@@ -1,0 +1,239 @@
+// tools/session.cpp: the session tool: list sessions, read a log, stop one, take its results.
+#include <sstream>
+
+#include "core/sessions.h"
+#include "tools/session_view.h"
+#include "tools/tool_support.h"
+#include "tools/toolset.h"
+
+namespace parhelia::tools {
+namespace {
+
+// Patches up to this size come inline; larger ones as a resource link.
+constexpr std::size_t kInlinePatchBytes = 16 * 1024;
+
+struct SessionArgs {
+  std::string action;
+  std::optional<std::string> session_id;
+  std::optional<std::string> state;
+  std::optional<int> limit;
+  std::optional<std::string> cursor;
+  std::optional<std::int64_t> offset;
+  std::optional<int> tail;
+  std::optional<int> max_bytes;
+  std::optional<int> grace_s;
+  static auto fields() {
+    return std::tuple{
+        field("action", &SessionArgs::action,
+              "list: sessions, newest first; logs: a piece of a session's log; stop: stop a "
+              "session; results: its "
+              "final answer, exit code, changed files and patch",
+              {{"enum", {"list", "logs", "stop", "results"}}}),
+        field("session_id", &SessionArgs::session_id, "The session (for logs, stop and results)",
+              {{"pattern", "^task-[0-9a-f]{8}$"}}),
+        field("state", &SessionArgs::state, "list: only sessions in this state",
+              {{"enum",
+                {"queued", "provisioning", "running", "succeeded", "failed", "cancelled",
+                 "timed_out", "lost"}}}),
+        field("limit", &SessionArgs::limit, "list: how many (default 20)",
+              {{"minimum", 1}, {"maximum", 100}}),
+        field("cursor", &SessionArgs::cursor, "list: next_cursor from the previous page"),
+        field("offset", &SessionArgs::offset,
+              "logs: read from this byte (next_offset of the previous read)", {{"minimum", 0}}),
+        field("tail", &SessionArgs::tail,
+              "logs: the last N lines instead (default 50 when no offset is given)",
+              {{"minimum", 1}, {"maximum", 2000}}),
+        field("max_bytes", &SessionArgs::max_bytes, "logs: at most this many bytes (default 16384)",
+              {{"minimum", 1}, {"maximum", 32768}}),
+        field("grace_s", &SessionArgs::grace_s,
+              "stop: seconds between SIGTERM and SIGKILL (default 10)",
+              {{"minimum", 0}, {"maximum", 3600}})};
+  }
+};
+
+struct LogView {
+  std::string session_id;
+  std::string text;
+  std::int64_t offset = 0;
+  std::int64_t next_offset = 0;
+  std::int64_t size = 0;
+  bool session_ended = false;
+  static auto fields() {
+    return std::tuple{
+        field("session_id", &LogView::session_id, "The session"),
+        field("text", &LogView::text, "The log text"),
+        field("offset", &LogView::offset, "Where the text starts in the log"),
+        field("next_offset", &LogView::next_offset, "Pass as offset to read on"),
+        field("size", &LogView::size, "The log's size now"),
+        field("session_ended", &LogView::session_ended, "Whether the log can still grow")};
+  }
+};
+
+struct ResultsView {
+  bool finished = false;
+  std::int64_t patch_bytes = 0;
+  std::optional<std::string> patch;
+  std::optional<std::string> patch_uri;
+  static auto fields() {
+    return std::tuple{
+        field("finished", &ResultsView::finished, "Whether the session has ended"),
+        field("patch_bytes", &ResultsView::patch_bytes, "The patch's size"),
+        field("patch", &ResultsView::patch, "The patch (git diff) when it is small"),
+        field("patch_uri", &ResultsView::patch_uri, "The resource holding a larger patch")};
+  }
+};
+
+struct SessionResult {
+  std::string action;
+  std::optional<std::vector<SessionView>> sessions;
+  std::optional<std::string> next_cursor;
+  std::optional<LogView> log;
+  std::optional<SessionView> session;
+  std::optional<ResultsView> results;
+  static auto fields() {
+    return std::tuple{
+        field("action", &SessionResult::action, "The action done"),
+        field("sessions", &SessionResult::sessions, "list: the sessions"),
+        field("next_cursor", &SessionResult::next_cursor, "list: pass as cursor for the next page"),
+        field("log", &SessionResult::log, "logs: the piece read"),
+        field("session", &SessionResult::session, "stop, results: the session"),
+        field("results", &SessionResult::results, "results: the patch")};
+  }
+};
+
+std::string to_text(const SessionResult& r) {
+  std::ostringstream text;
+  if (r.sessions) {
+    if (r.sessions->empty()) text << "No sessions.";
+    for (const auto& s : *r.sessions) text << one_line(s) << "\n";
+    if (r.next_cursor) text << "More: pass cursor " << *r.next_cursor;
+  } else if (r.log) {
+    text << r.log->text;
+    if (!r.log->text.empty() && r.log->text.back() != '\n') text << "\n";
+    text << "[bytes " << r.log->offset << "-" << r.log->next_offset << " of " << r.log->size
+         << (r.log->session_ended
+                 ? "; the session has ended]"
+                 : "; read on from offset " + std::to_string(r.log->next_offset) + "]");
+  } else if (r.results) {
+    const SessionView& s = *r.session;
+    text << one_line(s) << "\n";
+    if (s.exit_code) text << "exit code " << *s.exit_code << "\n";
+    if (s.error) text << *s.error << "\n";
+    if (s.final_answer) text << "final answer: " << *s.final_answer << "\n";
+    text << s.changed_files.size() << " files changed";
+    for (const auto& f : s.changed_files) text << "\n  " << f;
+    if (r.results->patch) text << "\n\n" << *r.results->patch;
+    if (r.results->patch_uri)
+      text << "\npatch (" << r.results->patch_bytes << " bytes): " << *r.results->patch_uri;
+  } else if (r.session) {
+    text << "Stopping " << r.session->session_id << " (now " << r.session->state
+         << "); the status tool shows when it has ended.";
+  }
+  return text.str();
+}
+
+std::vector<server::ResourceLink> resource_links(const SessionResult& r) {
+  std::vector<server::ResourceLink> links;
+  if (r.results && r.results->patch_uri) {
+    links.push_back({*r.results->patch_uri, r.session->session_id + " patch",
+                     "The session's changes (git diff)", "text/x-diff"});
+  }
+  if (r.log) links.push_back(log_link(r.log->session_id));
+  return links;
+}
+
+std::optional<core::SessionQuery> parse_cursor(const std::string& cursor,
+                                               core::SessionQuery query) {
+  const auto colon = cursor.find(':');
+  if (cursor.rfind("c", 0) != 0 || colon == std::string::npos) return std::nullopt;
+  try {
+    query.before =
+        std::make_pair(std::stoll(cursor.substr(1, colon - 1)), cursor.substr(colon + 1));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return query;
+}
+
+server::ToolOutcome<SessionResult> run(core::SessionService& service, const SessionArgs& a) {
+  SessionResult result;
+  result.action = a.action;
+  if (a.action == "list") {
+    core::SessionQuery query;
+    if (a.state) query.state = core::parse_session_state(*a.state);
+    query.limit = static_cast<std::size_t>(a.limit.value_or(20));
+    if (a.cursor) {
+      auto parsed = parse_cursor(*a.cursor, query);
+      if (!parsed) return server::ToolError{"Unknown cursor; list again without one."};
+      query = *parsed;
+    }
+    auto sessions = service.list(query);
+    if (!sessions) return tool_error(sessions.error());
+    result.sessions.emplace();
+    for (const auto& s : sessions.value()) result.sessions->push_back(view_of(s));
+    if (sessions->size() == query.limit) {
+      const auto& last = sessions->back();
+      result.next_cursor = "c" + std::to_string(last.created_at) + ":" + last.id;
+    }
+    return result;
+  }
+  if (!a.session_id)
+    return server::ToolError{"The " + a.action + " action needs session_id (task-xxxxxxxx)."};
+  const std::string& id = *a.session_id;
+  if (a.action == "logs") {
+    const std::size_t max_bytes = static_cast<std::size_t>(a.max_bytes.value_or(16384));
+    auto chunk =
+        a.offset ? service.log_from(id, static_cast<std::uint64_t>(*a.offset), max_bytes)
+                 : service.log_tail(id, static_cast<std::size_t>(a.tail.value_or(50)), max_bytes);
+    if (!chunk) return tool_error(chunk.error());
+    auto session = service.get(id);
+    result.log = LogView{id,
+                         chunk->text,
+                         static_cast<std::int64_t>(chunk->offset),
+                         static_cast<std::int64_t>(chunk->next_offset),
+                         static_cast<std::int64_t>(chunk->size),
+                         session && core::is_terminal(session->state)};
+    return result;
+  }
+  if (a.action == "stop") {
+    auto session = service.stop(id, a.grace_s.value_or(10));
+    if (!session) return tool_error(session.error());
+    result.session = view_of(session.value());
+    return result;
+  }
+  auto results = service.results(id);
+  if (!results) return tool_error(results.error());
+  result.session = view_of(results->session);
+  ResultsView view;
+  view.finished = results->finished;
+  view.patch_bytes = static_cast<std::int64_t>(results->patch_bytes);
+  if (results->patch_bytes > kInlinePatchBytes) {
+    view.patch_uri = patch_uri(id);
+  } else if (results->patch_bytes > 0) {
+    view.patch = core::read_log_from(results->patch_file, 0, kInlinePatchBytes).text;
+  }
+  result.results = std::move(view);
+  return result;
+}
+
+}  // namespace
+
+void register_session_tool(server::McpServer& server, core::SessionService& service) {
+  server.tools().add<SessionArgs, SessionResult>(
+      {.name = "session",
+       .title = "Sessions",
+       .description =
+           "Works with sessions. action list: sessions newest first (filter by state; page with "
+           "cursor). action "
+           "logs: a bounded piece of a session's log, the last lines by default or from an offset "
+           "to follow it "
+           "(pass next_offset back). action stop: stops a running session (SIGTERM, then SIGKILL "
+           "after grace_s). "
+           "action results: final answer, exit code, changed files and the patch (inline when "
+           "small, else a "
+           "resource link). Apply a patch with `parhelia session apply ID` in a terminal.",
+       .destructive = true},
+      [&service](const SessionArgs& a, server::CallContext&) { return run(service, a); });
+}
+
+}  // namespace parhelia::tools

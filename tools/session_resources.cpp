@@ -1,0 +1,135 @@
+// tools/session_resources.cpp: sessions as resources: parhelia://sessions/{id} (JSON),
+// .../log (text) and .../patch (git diff), with session ids completed from the store.
+#include "core/sessions.h"
+#include "tools/session_view.h"
+#include "tools/toolset.h"
+
+namespace parhelia::tools {
+namespace {
+
+// A resource read returns at most this much: the end of a log, the start of a patch.
+constexpr std::size_t kMaxResourceBytes = 256 * 1024;
+
+server::Completer session_ids(core::SessionService& service) {
+  return [&service](const std::string& prefix, const server::CompletionContext&) {
+    return service.store().ids_starting_with(prefix, 100).value_or({});
+  };
+}
+
+std::vector<server::ResourceInfo> recent_sessions(core::SessionService& service) {
+  std::vector<server::ResourceInfo> items;
+  core::SessionQuery query;
+  query.limit = 20;
+  for (const auto& s : service.store().list(query).value_or({})) {
+    items.push_back({session_uri(s.id), s.id, s.name.empty() ? s.id : s.name,
+                     std::string(core::to_string(s.state)) + ": " + s.task.substr(0, 80),
+                     std::nullopt});
+  }
+  return items;
+}
+
+}  // namespace
+
+void register_session_resources(server::McpServer& server, core::SessionService& service) {
+  server.resources().add(
+      {.uri_template = "parhelia://sessions/{id}",
+       .name = "session",
+       .title = "Parhelia session",
+       .description = "A session as JSON: state, times, exit code, activity, final answer, changed "
+                      "files, history.",
+       .mime_type = "application/json"},
+      [&service] { return recent_sessions(service); },
+      [&service](const server::UriVariables& v) -> std::optional<server::ResourceContents> {
+        auto session = service.get(v.at("id"));
+        if (!session) return std::nullopt;
+        server::json body = server::schema::encode(view_of(session.value()));
+        body["events"] = server::json::array();
+        for (const auto& e : service.store().events(session->id).value_or({})) {
+          body["events"].push_back({{"at", core::iso_time(e.at)},
+                                    {"kind", e.kind},
+                                    {"from", e.from_state},
+                                    {"to", e.to_state},
+                                    {"detail", e.detail}});
+        }
+        return server::ResourceContents{body.dump(2)};
+      },
+      {{"id", session_ids(service)}});
+
+  server.resources().add(
+      {.uri_template = "parhelia://sessions/{id}/log",
+       .name = "session-log",
+       .title = "Parhelia session log",
+       .description = "The output of a session as it runs (the last 256 KiB); subscribe to hear "
+                      "when it grows.",
+       .mime_type = "text/plain"},
+      [] { return std::vector<server::ResourceInfo>{}; },
+      [&service](const server::UriVariables& v) -> std::optional<server::ResourceContents> {
+        auto chunk = service.log_tail(v.at("id"), std::numeric_limits<std::size_t>::max(),
+                                      kMaxResourceBytes);
+        if (!chunk) return std::nullopt;
+        std::string text = chunk->offset > 0 ? "[the first " + std::to_string(chunk->offset) +
+                                                   " bytes are left out]\n"
+                                             : "";
+        return server::ResourceContents{text + chunk->text};
+      },
+      {{"id", session_ids(service)}});
+
+  server.resources().add(
+      {.uri_template = "parhelia://sessions/{id}/patch",
+       .name = "session-patch",
+       .title = "Parhelia session patch",
+       .description =
+           "A finished session's changes to its workspace, as a git diff (the first 256 KiB).",
+       .mime_type = "text/x-diff"},
+      [] { return std::vector<server::ResourceInfo>{}; },
+      [&service](const server::UriVariables& v) -> std::optional<server::ResourceContents> {
+        auto results = service.results(v.at("id"));
+        if (!results) return std::nullopt;
+        auto chunk = core::read_log_from(results->patch_file, 0, kMaxResourceBytes);
+        if (chunk.size > chunk.next_offset) {
+          chunk.text += "\n[cut at " + std::to_string(chunk.next_offset) + " of " +
+                        std::to_string(chunk.size) + " bytes; `parhelia session results " +
+                        results->session.id + " --patch` prints it whole]\n";
+        }
+        return server::ResourceContents{chunk.text};
+      },
+      {{"id", session_ids(service)}});
+}
+
+SessionWatcher::SessionWatcher(server::McpServer& server, core::SessionService& service)
+    : thread_([this, &server, &service](std::stop_token stop) { watch(server, service, stop); }) {}
+
+void SessionWatcher::watch(server::McpServer& server, core::SessionService& service,
+                           std::stop_token stop) {
+  // What each subscribed resource looked like at the last look: a log's size, a session's
+  // last update time.
+  std::map<std::string, std::int64_t> seen;
+  while (!stop.stop_requested()) {
+    for (const auto& uri : server.client().subscriptions()) {
+      const std::string prefix = "parhelia://sessions/";
+      if (uri.rfind(prefix, 0) != 0) continue;
+      const std::string rest = uri.substr(prefix.size());
+      const std::string id = rest.substr(0, rest.find('/'));
+      const std::string part = rest.size() > id.size() ? rest.substr(id.size() + 1) : "";
+      std::int64_t mark = -1;
+      if (part == "log") {
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(service.files(id).log, ec);
+        mark = ec ? -1 : static_cast<std::int64_t>(size);
+      } else if (auto session = service.store().get(id)) {
+        mark = session->updated_at;
+      }
+      const auto [it, first] = seen.try_emplace(uri, mark);
+      if (!first && it->second != mark) {
+        it->second = mark;
+        server.resource_updated(uri);
+      }
+    }
+    std::mutex idle;
+    std::unique_lock lock(idle);
+    std::condition_variable_any().wait_for(lock, stop, std::chrono::milliseconds(250),
+                                           [] { return false; });
+  }
+}
+
+}  // namespace parhelia::tools

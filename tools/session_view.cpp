@@ -1,0 +1,79 @@
+#include "tools/session_view.h"
+
+#include <cstdio>
+
+namespace parhelia::tools {
+namespace {
+
+std::string shorten(const std::string& text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "…";
+}
+
+template <class T>
+std::optional<T> unless_empty(const T& value) {
+  return value.empty() ? std::nullopt : std::optional<T>(value);
+}
+
+}  // namespace
+
+std::string session_uri(const std::string& id) {
+  return "parhelia://sessions/" + id;
+}
+std::string log_uri(const std::string& id) {
+  return session_uri(id) + "/log";
+}
+std::string patch_uri(const std::string& id) {
+  return session_uri(id) + "/patch";
+}
+
+server::ResourceLink log_link(const std::string& id) {
+  return {log_uri(id), id + " log", "The session's output as it runs", "text/plain"};
+}
+
+SessionView view_of(const core::Session& s) {
+  SessionView v;
+  v.session_id = s.id;
+  v.name = s.name;
+  v.state = std::string(core::to_string(s.state));
+  v.kind = s.kind == core::SessionKind::task ? "task" : "command";
+  v.task = shorten(s.task, 500);
+  v.backend = s.backend;
+  v.gpu = unless_empty(s.gpu);
+  v.workspace = s.workspace;
+  v.timeout_s = s.timeout_s;
+  v.sandboxed = s.sandboxed;
+  v.created_at = core::iso_time(s.created_at);
+  if (s.started_at) {
+    v.started_at = core::iso_time(*s.started_at);
+    v.elapsed_s =
+        static_cast<double>(s.finished_at.value_or(core::now_ms()) - *s.started_at) / 1000.0;
+  }
+  if (s.finished_at) v.finished_at = core::iso_time(*s.finished_at);
+  v.exit_code = s.exit_code;
+  v.last_activity = unless_empty(s.last_activity);
+  v.error = unless_empty(s.error);
+  if (!s.result_text.empty()) v.final_answer = shorten(s.result_text, 4000);
+  v.claude_session_id = unless_empty(s.claude_session_id);
+  v.changed_files = s.changed_files;
+  if (v.changed_files.size() > 200) v.changed_files.resize(200);
+  v.log_uri = log_uri(s.id);
+  return v;
+}
+
+std::string one_line(const SessionView& v) {
+  std::string line = v.session_id + "  " + v.state;
+  if (v.elapsed_s) {
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "  %.0fs", *v.elapsed_s);
+    line += elapsed;
+  }
+  if (!v.name.empty()) line += "  [" + v.name + "]";
+  line += "  " + shorten(v.task, 60);
+  if (v.last_activity) line += "  — " + shorten(*v.last_activity, 80);
+  return line;
+}
+
+}  // namespace parhelia::tools

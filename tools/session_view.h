@@ -1,0 +1,77 @@
+// How a session looks from outside, the same to the MCP tools, the resources and the CLI's
+// --json: a typed struct, so its JSON Schema is the tools' output schema.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/session.h"
+#include "server/tool_registry.h"
+
+namespace parhelia::tools {
+
+using server::schema::field;
+
+struct SessionView {
+  std::string session_id;
+  std::string name;
+  std::string state;
+  std::string kind;  // task or command
+  std::string task;  // the prompt or command line (shortened)
+  std::string backend;
+  std::optional<std::string> gpu;
+  std::string workspace;
+  std::int64_t timeout_s = 0;
+  bool sandboxed = true;
+  std::string created_at;
+  std::optional<std::string> started_at;
+  std::optional<std::string> finished_at;
+  std::optional<double> elapsed_s;
+  std::optional<int> exit_code;
+  std::optional<std::string> last_activity;
+  std::optional<std::string> error;
+  std::optional<std::string> final_answer;  // Claude Code's result (shortened)
+  std::optional<std::string> claude_session_id;
+  std::vector<std::string> changed_files;
+  std::string log_uri;
+
+  static auto fields() {
+    return std::tuple{
+        field("session_id", &SessionView::session_id, "The session's id (task-xxxxxxxx)"),
+        field("name", &SessionView::name, "The name given at submit"),
+        field("state", &SessionView::state,
+              "queued, provisioning, running, succeeded, failed, cancelled, timed_out or lost"),
+        field("kind", &SessionView::kind,
+              "task (a prompt for Claude Code) or command (a shell command)"),
+        field("task", &SessionView::task, "The prompt or command line"),
+        field("backend", &SessionView::backend, "Where it runs"),
+        field("gpu", &SessionView::gpu, "The GPU request, e.g. H100:2"),
+        field("workspace", &SessionView::workspace, "The directory the session's files came from"),
+        field("timeout_s", &SessionView::timeout_s, "Its time limit in seconds"),
+        field("sandboxed", &SessionView::sandboxed, "Whether it runs in a bubblewrap sandbox"),
+        field("created_at", &SessionView::created_at, "When it was submitted (UTC)"),
+        field("started_at", &SessionView::started_at, "When its work started"),
+        field("finished_at", &SessionView::finished_at, "When it ended"),
+        field("elapsed_s", &SessionView::elapsed_s, "Seconds it has run"),
+        field("exit_code", &SessionView::exit_code, "The work's exit status"),
+        field("last_activity", &SessionView::last_activity, "What it did last, in a line"),
+        field("error", &SessionView::error, "Why it failed or stopped"),
+        field("final_answer", &SessionView::final_answer, "Claude Code's final answer"),
+        field("claude_session_id", &SessionView::claude_session_id,
+              "Claude Code's own session id (for resume)"),
+        field("changed_files", &SessionView::changed_files,
+              "Files changed, as 'M path', 'A path', 'D path'"),
+        field("log_uri", &SessionView::log_uri, "The resource holding its log")};
+  }
+};
+
+SessionView view_of(const core::Session& session);
+std::string session_uri(const std::string& id);
+std::string log_uri(const std::string& id);
+std::string patch_uri(const std::string& id);
+// One line: "task-0123abcd running 12s  uses Bash: pytest -x".
+std::string one_line(const SessionView& view);
+server::ResourceLink log_link(const std::string& id);
+
+}  // namespace parhelia::tools

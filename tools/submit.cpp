@@ -1,0 +1,182 @@
+// tools/submit.cpp: the submit tool, which dispatches a task or a command as a session.
+#include <thread>
+
+#include "core/sessions.h"
+#include "tools/session_view.h"
+#include "tools/tool_support.h"
+#include "tools/toolset.h"
+
+namespace parhelia::tools {
+namespace {
+
+struct SubmitArgs {
+  std::optional<std::string> task;
+  std::optional<std::string> command;
+  std::optional<std::string> gpu;
+  std::optional<std::string> backend;
+  std::optional<std::string> workspace;
+  std::optional<std::int64_t> timeout_s;
+  std::optional<std::string> name;
+  std::optional<bool> sync;
+  std::optional<bool> dry_run;
+  std::optional<bool> no_sandbox;
+  static auto fields() {
+    return std::tuple{
+        field("task", &SubmitArgs::task,
+              "A prompt for Claude Code to carry out in the session (give task or command)",
+              {{"minLength", 1}}),
+        field("command", &SubmitArgs::command,
+              "A shell command to run instead, e.g. 'pytest -x' or 'make bench'",
+              {{"minLength", 1}}),
+        field("gpu", &SubmitArgs::gpu, "GPU as TYPE, TYPE:COUNT or COUNT, e.g. A10G, H100:2, 1"),
+        field("backend", &SubmitArgs::backend, "Where it runs (default local: this machine)",
+              {{"enum", {"local"}}}),
+        field("workspace", &SubmitArgs::workspace,
+              "The project directory to copy into the session (default: the client's root, else "
+              "the server's cwd)"),
+        field("timeout_s", &SubmitArgs::timeout_s, "Time limit in seconds (default 3600)",
+              {{"minimum", 1}, {"maximum", 86400}}),
+        field("name", &SubmitArgs::name, "A short name to tell sessions apart",
+              {{"maxLength", 64}}),
+        field("sync", &SubmitArgs::sync,
+              "Wait for the session to end, reporting progress; cancelling the wait does not stop "
+              "the session"),
+        field("dry_run", &SubmitArgs::dry_run,
+              "Validate and show what would run, starting nothing"),
+        field("no_sandbox", &SubmitArgs::no_sandbox,
+              "Run without the bubblewrap sandbox (only where it cannot run)")};
+  }
+};
+
+struct SubmitResult {
+  SessionView session;
+  bool dry_run = false;
+  std::optional<std::vector<std::string>> would_run;
+  std::optional<std::string> cuda_visible_devices;
+  bool waited = false;
+  static auto fields() {
+    return std::tuple{
+        field("session", &SubmitResult::session, "The session as it stands"),
+        field("dry_run", &SubmitResult::dry_run, "True when nothing was started"),
+        field("would_run", &SubmitResult::would_run, "For a dry run: the argv that would run"),
+        field("cuda_visible_devices", &SubmitResult::cuda_visible_devices,
+              "GPUs given to the session"),
+        field("waited", &SubmitResult::waited, "True when the call waited for the end (sync)")};
+  }
+};
+
+std::string to_text(const SubmitResult& r) {
+  const SessionView& s = r.session;
+  if (r.dry_run) {
+    std::string argv;
+    for (const auto& arg : r.would_run.value_or(std::vector<std::string>{}))
+      argv += (argv.empty() ? "" : " ") + arg;
+    return "Dry run, nothing started. It would run in a copy of " + s.workspace + " (" +
+           (s.sandboxed ? "sandboxed" : "not sandboxed") + ", timeout " +
+           std::to_string(s.timeout_s) + " s):\n" + argv;
+  }
+  if (r.waited) {
+    std::string text = "Session " + s.session_id + " ended: " + s.state + ".";
+    if (s.error) text += " " + *s.error;
+    if (s.final_answer) text += "\nFinal answer: " + *s.final_answer;
+    text += "\nChanged files: " + std::to_string(s.changed_files.size()) +
+            "; the session tool's results action gives the patch. Log: " + s.log_uri;
+    return text;
+  }
+  return "Submitted " + s.session_id + " (" + s.state + ") on " + s.backend +
+         ". It runs on its own: check it with the status tool (session_id " + s.session_id +
+         "), read its log with "
+         "the session tool (action logs) or " +
+         s.log_uri + ".";
+}
+
+std::vector<server::ResourceLink> resource_links(const SubmitResult& r) {
+  if (r.dry_run) return {};
+  return {log_link(r.session.session_id)};
+}
+
+// Waits for the end, sending progress at least every 5 s (a heartbeat that also keeps the
+// client's request alive) and on every change of state or activity.
+core::Result<core::Session> wait_for_end(core::SessionService& service, const std::string& id,
+                                         server::CallContext& context) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto last_sent = Clock::time_point{};
+  std::string last_said;
+  while (true) {
+    auto session = service.get(id);
+    if (!session || core::is_terminal(session->state)) return session;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    const std::string said = std::string(core::to_string(session->state)) +
+                             (session->last_activity.empty() ? "" : ": " + session->last_activity);
+    if (said != last_said || Clock::now() - last_sent >= std::chrono::seconds(5)) {
+      context.progress(elapsed, std::nullopt,
+                       said + " (" + std::to_string(static_cast<int>(elapsed)) + " s)");
+      last_said = said;
+      last_sent = Clock::now();
+    }
+    if (context.cancelled()) {
+      context.log(server::LogLevel::info,
+                  "Stopped waiting for " + id + "; the session keeps running.");
+      return core::Error{core::ErrorCode::conflict,
+                         "Stopped waiting; session " + id + " keeps running.", ""};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+}  // namespace
+
+void register_submit_tool(server::McpServer& server, core::SessionService& service) {
+  server.tools().add<SubmitArgs, SubmitResult>(
+      {.name = "submit",
+       .title = "Submit a session",
+       .description = "Dispatches work as a session: a task (a prompt that Claude Code carries out "
+                      "headless) or a command "
+                      "(a shell command such as a test suite), run on a copy of the workspace in a "
+                      "sandbox, optionally with a "
+                      "GPU. Returns the session id at once; then poll the status tool with that "
+                      "id, or read the log with the "
+                      "session tool. With sync it waits for the end (progress is reported; "
+                      "cancelling the call does not stop "
+                      "the session). Use dry_run to check a submit without starting anything. "
+                      "Results come back as a patch "
+                      "(session tool, action results).",
+       .destructive = false,
+       .open_world = false},
+      [&server, &service](const SubmitArgs& a,
+                          server::CallContext& context) -> server::ToolOutcome<SubmitResult> {
+        core::SubmitRequest request;
+        request.task = a.task;
+        request.command = a.command;
+        request.gpu = a.gpu.value_or("");
+        request.backend = a.backend.value_or("local");
+        request.workspace = a.workspace.value_or(default_workspace(server.client()));
+        request.timeout_s = a.timeout_s.value_or(3600);
+        request.name = a.name.value_or("");
+        request.no_sandbox = a.no_sandbox.value_or(false);
+
+        SubmitResult result;
+        if (a.dry_run.value_or(false)) {
+          auto plan = service.plan(request);
+          if (!plan) return tool_error(plan.error());
+          result.session = view_of(plan->session);
+          result.dry_run = true;
+          result.would_run = plan->argv;
+          if (!plan->cuda_visible_devices.empty())
+            result.cuda_visible_devices = plan->cuda_visible_devices;
+          return result;
+        }
+        auto session = service.submit(request);
+        if (!session) return tool_error(session.error());
+        if (a.sync.value_or(false)) {
+          session = wait_for_end(service, session->id, context);
+          if (!session) return tool_error(session.error());
+          result.waited = true;
+        }
+        result.session = view_of(session.value());
+        return result;
+      });
+}
+
+}  // namespace parhelia::tools

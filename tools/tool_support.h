@@ -1,0 +1,19 @@
+// What the tools share: the one conversion of a core error into a tool error, and the
+// default workspace a client implies.
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+#include "server/client_session.h"
+#include "server/tool_registry.h"
+
+namespace parhelia::tools {
+
+server::ToolError tool_error(const core::Error& error);
+
+// The client's first file:// root (Claude Code sends the project directory), else the
+// server's working directory.
+std::string default_workspace(const server::ClientSession& client);
+
+}  // namespace parhelia::tools
