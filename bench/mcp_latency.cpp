@@ -9,37 +9,21 @@
 #include <functional>
 #include <vector>
 
+#include "bench/bench_stats.h"
 #include "tests/support/mcp_client.h"
 
 using namespace parhelia::testing;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-void report(const char* name, std::vector<double> micros) {
-  std::sort(micros.begin(), micros.end());
-  const auto at = [&](double q) {
-    return micros[std::min(micros.size() - 1, static_cast<std::size_t>(q * micros.size()))];
-  };
-  std::printf("%-28s n=%-6zu median %9.1f us   p99 %9.1f us\n", name, micros.size(), at(0.5),
-              at(0.99));
-}
-
-std::vector<double> measure(int runs, const std::function<void()>& body) {
-  std::vector<double> micros;
-  micros.reserve(runs);
-  for (int i = 0; i < runs; ++i) {
-    const auto start = Clock::now();
-    body();
-    micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
-  }
-  return micros;
-}
-
-}  // namespace
+using parhelia::bench::measure;
+using parhelia::bench::report;
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  if (argc > 2 || (argc == 2 && std::strcmp(argv[1], "--quick") != 0)) {
+    std::fprintf(stderr, "usage: parhelia_bench_mcp [--quick]\n");
+    return 2;
+  }
+  const bool quick = argc == 2;
   const int spawns = quick ? 20 : 200;
   const int round_trips = quick ? 500 : 5000;
 

@@ -36,7 +36,7 @@ std::size_t page_size_from_environment() {
 
 int serve(const LoggingOptions& logging) {
   if (!configure_logging(logging)) return kExitUsage;
-  auto service = core::SessionService::open(core::parhelia_home());
+  auto service = core::SessionService::open(core::parhelia_home(), core::running_executable());
   if (!service) {
     spdlog::error("{}", service.error().sentence());
     return kExitFailed;

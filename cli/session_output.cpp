@@ -1,5 +1,6 @@
 #include "cli/session_output.h"
 
+#include <cstdio>
 #include <iostream>
 #include <thread>
 
@@ -11,7 +12,7 @@
 namespace parhelia::cli {
 
 std::unique_ptr<core::SessionService> open_sessions() {
-  auto service = core::SessionService::open(core::parhelia_home());
+  auto service = core::SessionService::open(core::parhelia_home(), core::running_executable());
   if (!service) {
     report(service.error());
     return nullptr;
@@ -39,14 +40,18 @@ void print_session(const core::Session& session, bool as_json) {
             << "  created    " << view.created_at << "\n";
   if (view.started_at) std::cout << "  started    " << *view.started_at << "\n";
   if (view.finished_at) std::cout << "  finished   " << *view.finished_at << "\n";
-  if (view.elapsed_s)
-    std::cout << "  elapsed    " << static_cast<long long>(*view.elapsed_s) << " s\n";
+  if (view.elapsed_s) {
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.1f s", *view.elapsed_s);
+    std::cout << "  elapsed    " << elapsed << "\n";
+  }
   if (view.exit_code) std::cout << "  exit code  " << *view.exit_code << "\n";
   if (view.last_activity) std::cout << "  activity   " << *view.last_activity << "\n";
   if (view.error) std::cout << "  error      " << *view.error << "\n";
   if (view.final_answer) std::cout << "  answer     " << *view.final_answer << "\n";
   if (!view.changed_files.empty()) {
-    std::cout << "  changed    " << view.changed_files.size() << " files\n";
+    std::cout << "  changed    " << view.changed_files.size()
+              << (view.changed_files.size() == 1 ? " file\n" : " files\n");
     for (const auto& file : view.changed_files) std::cout << "             " << file << "\n";
   }
 }

@@ -12,19 +12,16 @@
 namespace parhelia::core {
 namespace {
 
-std::string own_executable() {
-  std::error_code ec;
-  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("parhelia") : path.string();
-}
-
 // A unix socket path has room for about 107 bytes.
 constexpr std::size_t kMaxSocketPath = 100;
 
 }  // namespace
 
-LocalBackend::LocalBackend(std::filesystem::path home, LaunchFailure on_launch_failure)
-    : home_(std::move(home)), on_launch_failure_(std::move(on_launch_failure)) {}
+LocalBackend::LocalBackend(std::filesystem::path home, std::string parhelia,
+                           LaunchFailure on_launch_failure)
+    : home_(std::move(home)),
+      parhelia_(std::move(parhelia)),
+      on_launch_failure_(std::move(on_launch_failure)) {}
 
 Result<Done> LocalBackend::launch(const Session& session) {
   const auto files = SessionFiles::of(home_, session.id);
@@ -46,7 +43,7 @@ Result<Done> LocalBackend::launch(const Session& session) {
                "-f",          "/dev/null", "new-session",
                "-d",          "-s",        session.id,
                "-x",          "200",       "-y",
-               "50",          "--",        own_executable(),
+               "50",          "--",        parhelia_,
                "__supervise", session.id};
   spec.environment = environment_with({"PARHELIA_HOME=" + home_.string()});
   spec.pipe_stdout = true;  // tmux's complaints must not reach an MCP client's stdout

@@ -18,7 +18,8 @@ class LocalBackend final : public Backend {
  public:
   // on_launch_failure records a session whose tmux never started (with tmux's own words).
   using LaunchFailure = std::function<void(const std::string& session_id, const std::string& why)>;
-  LocalBackend(std::filesystem::path home, LaunchFailure on_launch_failure);
+  // `parhelia` is the program tmux runs as `parhelia __supervise ID`.
+  LocalBackend(std::filesystem::path home, std::string parhelia, LaunchFailure on_launch_failure);
 
   std::string_view name() const override { return "local"; }
   Result<Done> launch(const Session& session) override;
@@ -30,6 +31,7 @@ class LocalBackend final : public Backend {
 
  private:
   std::filesystem::path home_;
+  std::string parhelia_;
   LaunchFailure on_launch_failure_;
   ChildReaper reaper_;
 };

@@ -21,22 +21,32 @@ Error invalid(std::string message, std::string hint) {
 
 }  // namespace
 
-SessionService::SessionService(std::filesystem::path home, std::unique_ptr<Store> store)
-    : home_(std::move(home)), store_(std::move(store)) {
-  local_ = std::make_unique<LocalBackend>(home_, [this](const std::string& id,
-                                                        const std::string& why) {
-    SessionUpdate failed;
-    failed.finished_at = now_ms();
-    failed.error = why;
-    warn_on_error(store_->transition(id, SessionState::queued, SessionState::failed, failed, why),
-                  "recording a failed launch");
-  });
+std::string running_executable() {
+  std::error_code ec;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("parhelia") : path.string();
 }
 
-Result<std::unique_ptr<SessionService>> SessionService::open(const std::filesystem::path& home) {
+SessionService::SessionService(std::filesystem::path home, std::unique_ptr<Store> store,
+                               const std::string& parhelia)
+    : home_(std::move(home)), store_(std::move(store)) {
+  local_ = std::make_unique<LocalBackend>(
+      home_, parhelia, [this](const std::string& id, const std::string& why) {
+        SessionUpdate failed;
+        failed.finished_at = now_ms();
+        failed.error = why;
+        warn_on_error(
+            store_->transition(id, SessionState::queued, SessionState::failed, failed, why),
+            "recording a failed launch");
+      });
+}
+
+Result<std::unique_ptr<SessionService>> SessionService::open(const std::filesystem::path& home,
+                                                             const std::string& parhelia) {
   auto store = Store::open(home);
   if (!store) return store.error();
-  std::unique_ptr<SessionService> service(new SessionService(home, std::move(store).value()));
+  std::unique_ptr<SessionService> service(
+      new SessionService(home, std::move(store).value(), parhelia));
   service->reconcile();
   return service;
 }

@@ -18,6 +18,9 @@
 
 namespace parhelia::core {
 
+// The path of the running program (/proc/self/exe): what the parhelia binary passes to open().
+std::string running_executable();
+
 struct SubmitRequest {
   std::optional<std::string> task;     // a prompt for Claude Code
   std::optional<std::string> command;  // or a shell command
@@ -45,7 +48,11 @@ struct SessionResults {
 
 class SessionService {
  public:
-  static Result<std::unique_ptr<SessionService>> open(const std::filesystem::path& home);
+  // `parhelia` is the parhelia executable, which tmux runs as `parhelia __supervise ID` for
+  // each local session. Deliberately no default: a program that embeds core (a benchmark)
+  // must name the real binary, never itself.
+  static Result<std::unique_ptr<SessionService>> open(const std::filesystem::path& home,
+                                                      const std::string& parhelia);
 
   Result<SubmitPlan> plan(const SubmitRequest& request);
   Result<Session> submit(const SubmitRequest& request);
@@ -68,7 +75,8 @@ class SessionService {
   SessionFiles files(const std::string& id) const { return SessionFiles::of(home_, id); }
 
  private:
-  SessionService(std::filesystem::path home, std::unique_ptr<Store> store);
+  SessionService(std::filesystem::path home, std::unique_ptr<Store> store,
+                 const std::string& parhelia);
   void reconcile_one(Session& session);
   Result<Session> existing(const std::string& id);
 

@@ -1,6 +1,8 @@
 #include "core/store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -99,18 +101,19 @@ Store::~Store() = default;
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& home) {
   std::error_code ec;
   std::filesystem::create_directories(home, ec);
-  if (ec) {
+  if (ec && !std::filesystem::is_directory(home)) {  // another process may have made it first
     return Error{ErrorCode::io_failure, "cannot create " + home.string() + ": " + ec.message(),
                  "Set PARHELIA_HOME to a writable directory."};
   }
   ::chmod(home.c_str(), 0700);
   const auto path = home / "parhelia.db";
   try {
-    // The database and its WAL files are created 0600: session records are the user's alone.
-    const mode_t old_mask = ::umask(077);
-    auto db = std::make_unique<sqlite::Connection>(path.string());
-    ::umask(old_mask);
+    // The database is created 0600 before SQLite opens it (SQLite gives its WAL and shared-
+    // memory files the database's permissions): session records are the user's alone.
+    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0)
+      ::close(fd);
     ::chmod(path.c_str(), 0600);
+    auto db = std::make_unique<sqlite::Connection>(path.string());
     db->execute("PRAGMA busy_timeout = 10000");
     db->execute("PRAGMA journal_mode = WAL");
     db->execute("PRAGMA synchronous = NORMAL");

@@ -33,6 +33,33 @@ void register_prompts(server::McpServer& server) {
       });
 
   server.prompts().add(
+      {.name = "parhelia-submit",
+       .title = "Run work with Parhelia",
+       .description = "Dispatch a task or a command as a Parhelia session and see it through to "
+                      "its results.",
+       .arguments = {{.name = "work",
+                      .description = "What to run: a task for Claude Code, or a shell command",
+                      .required = true},
+                     {.name = "gpu", .description = "A GPU, e.g. A10G or H100:2 (optional)"}}},
+      [](const server::PromptRegistry::Arguments& arguments)
+          -> std::variant<server::PromptMessages, std::string> {
+        const auto gpu = arguments.find("gpu");
+        const std::string with_gpu = gpu == arguments.end() || gpu->second.empty()
+                                         ? ""
+                                         : " with gpu \"" + gpu->second + "\"";
+        return server::PromptMessages{
+            "Dispatch work with Parhelia",
+            server::json::array({user_text(
+                "Run this with Parhelia" + with_gpu + ": " + arguments.at("work") +
+                "\n\nIf it is a shell command, pass it as `command` to the Parhelia `submit` tool; "
+                "otherwise pass it as `task`. Use this project as the workspace. Then poll the "
+                "`status` tool with the session id until the session has ended, telling me its "
+                "progress, and finally use the `session` tool (action results) to show me the "
+                "outcome, the changed files and the patch. Do not apply the patch unless I "
+                "ask.")})};
+      });
+
+  server.prompts().add(
       {.name = "parhelia-guide",
        .title = "Parhelia guide",
        .description = "Load one of Parhelia's usage guides (skills) into the conversation.",
