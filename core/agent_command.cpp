@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "core/environment.h"
 
 namespace parhelia::core {
@@ -45,26 +47,18 @@ std::vector<std::string> work_environment(const SessionFiles& files,
 
 std::vector<std::string> sandboxed_argv(const std::vector<std::string>& argv,
                                         const SessionFiles& files) {
-  // Order matters: the tmpfs on /tmp comes before the session bind, which may itself lie
-  // under /tmp and would otherwise be hidden.
-  std::vector<std::string> wrapped = {"bwrap",
-                                      "--ro-bind",
-                                      "/",
-                                      "/",
-                                      "--dev",
-                                      "/dev",
-                                      "--proc",
-                                      "/proc",
-                                      "--tmpfs",
-                                      "/tmp",
-                                      "--bind",
-                                      files.dir.string(),
-                                      files.dir.string(),
-                                      "--chdir",
-                                      files.workspace.string(),
-                                      "--unshare-pid",
-                                      "--die-with-parent",
-                                      "--"};
+  // Order matters: the tmpfs on /tmp comes before the binds below it, the session directory
+  // and the program, which may themselves lie under /tmp and would otherwise be hidden.
+  std::vector<std::string> wrapped = {"bwrap", "--ro-bind", "/",     "/",       "--dev",
+                                      "/dev",  "--proc",    "/proc", "--tmpfs", "/tmp"};
+  const std::filesystem::path program = argv.empty() ? "" : argv.front();
+  if (program.is_absolute() && program.string().rfind("/tmp/", 0) == 0) {
+    wrapped.insert(wrapped.end(),
+                   {"--ro-bind", program.parent_path().string(), program.parent_path().string()});
+  }
+  wrapped.insert(wrapped.end(),
+                 {"--bind", files.dir.string(), files.dir.string(), "--chdir",
+                  files.workspace.string(), "--unshare-pid", "--die-with-parent", "--"});
   wrapped.insert(wrapped.end(), argv.begin(), argv.end());
   return wrapped;
 }

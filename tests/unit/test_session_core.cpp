@@ -1,10 +1,12 @@
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <thread>
 
+#include "core/agent_command.h"
 #include "core/agent_stream.h"
 #include "core/gpu_request.h"
 #include "core/session.h"
@@ -183,4 +185,22 @@ TEST_CASE("the store takes concurrent writers from several connections", "[unit]
   all.limit = 1000;
   CHECK(store.value()->list(all)->size() == 100);
   CHECK(store.value()->count_by_state()->at(SessionState::queued) == 100);
+}
+
+TEST_CASE("the sandbox keeps the program it runs visible, even under the private /tmp",
+          "[unit][sandbox]") {
+  const auto files = SessionFiles::of("/tmp/home", "task-01234567");
+  const auto wrapped = sandboxed_argv({"/tmp/tools/claude", "-p", "x"}, files);
+  const auto at = [&](const std::string& arg) {
+    return std::find(wrapped.begin(), wrapped.end(), arg) - wrapped.begin();
+  };
+  REQUIRE(at("/tmp/tools") < static_cast<long>(wrapped.size()));
+  CHECK(wrapped[at("/tmp/tools") - 1] == "--ro-bind");
+  CHECK(at("--tmpfs") < at("/tmp/tools"));  // bound after the tmpfs hides /tmp
+  CHECK(at("--tmpfs") < at("/tmp/home/sessions/task-01234567"));
+  CHECK(std::vector<std::string>(wrapped.end() - 3, wrapped.end()) ==
+        std::vector<std::string>{"/tmp/tools/claude", "-p", "x"});
+  const auto system_program = sandboxed_argv({"/bin/sh", "-c", "true"}, files);
+  CHECK(std::count(system_program.begin(), system_program.end(), "--ro-bind") ==
+        1);  // only / itself
 }
