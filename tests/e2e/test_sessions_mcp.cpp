@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "core/environment.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -400,4 +401,26 @@ TEST_CASE("session resources: JSON, log, completion, and updates while the log g
                      {{"ref", {{"type", "ref/resource"}, {"uri", "parhelia://sessions/{id}/log"}}},
                       {"argument", {{"name", "id"}, {"value", id.substr(0, 7)}}}});
   CHECK(completion["result"]["completion"]["values"] == json::array({id}));
+}
+
+TEST_CASE("without bubblewrap a session is refused unless no_sandbox is asked for",
+          "[e2e][sessions]") {
+  GitWorkspace workspace;
+  TempDir bin;  // a PATH with what sessions need, but no bwrap
+  for (const char* program : {"tmux", "git", "sh", "sed"}) {
+    const auto found = parhelia::core::find_executable(program);
+    REQUIRE(found);
+    std::filesystem::create_symlink(*found, bin.path() / program);
+  }
+  McpClient client({.environment = {"PATH=" + bin.path().string()}});
+  client.initialize();
+  CHECK(contains(error_text(client, "submit",
+                            {{"command", "echo hi"}, {"workspace", workspace.path().string()}}),
+                 "bubblewrap (bwrap) is not installed"));
+  const json done =
+      client.wait_for_end(submit(client, {{"command", "echo unsandboxed"},
+                                          {"no_sandbox", true},
+                                          {"workspace", workspace.path().string()}})["session_id"]);
+  CHECK(done["state"] == "succeeded");
+  CHECK(done["sandboxed"] == false);
 }
