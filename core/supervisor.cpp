@@ -194,6 +194,7 @@ class Supervisor {
     const auto started = Clock::now();
     const auto deadline = started + std::chrono::seconds(session_.timeout_s);
     std::optional<Clock::time_point> kill_at;
+    std::optional<Clock::time_point> exited_at;
     bool timed_out = false;
     int stop_by = 0;
     char buffer[65536];
@@ -220,6 +221,14 @@ class Supervisor {
       if (kill_at && now >= *kill_at) {
         ::kill(-child.pid(), SIGKILL);
         kill_at = now + 24h;  // once
+      }
+      // The work has ended but something it left in the background still holds the output
+      // open (only possible unsandboxed: bwrap's PID namespace ends with the work). Take what
+      // it wrote for a moment, then end the group: the session ends with its work.
+      if (!exited_at && child.wait_for(std::chrono::milliseconds(0))) exited_at = now;
+      if (exited_at && now - *exited_at > 2s) {
+        ::kill(-child.pid(), SIGKILL);
+        fd = -1;
       }
     }
     sink.finish();

@@ -424,3 +424,18 @@ TEST_CASE("without bubblewrap a session is refused unless no_sandbox is asked fo
   CHECK(done["state"] == "succeeded");
   CHECK(done["sandboxed"] == false);
 }
+
+TEST_CASE("an unsandboxed session ends with its command, not with what it left running",
+          "[e2e][sessions]") {
+  GitWorkspace workspace;
+  McpClient client;
+  client.initialize();
+  const auto start = std::chrono::steady_clock::now();
+  const json done =
+      client.wait_for_end(submit(client, {{"command", "sleep 60 & echo started"},
+                                          {"no_sandbox", true},
+                                          {"workspace", workspace.path().string()}})["session_id"],
+                          15s);
+  CHECK(done["state"] == "succeeded");
+  CHECK(std::chrono::steady_clock::now() - start < 8s);
+}
