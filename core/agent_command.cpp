@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include "core/environment.h"
+#include "core/gpu_request.h"
+#include "core/host_probe.h"
 
 namespace parhelia::core {
 
@@ -32,6 +34,24 @@ std::vector<std::string> work_argv(const Session& session, const std::string& ag
           "stream-json",
           "--verbose",
           "--dangerously-skip-permissions"};
+}
+
+Result<WorkCommand> work_command(const Session& session, const SessionFiles& files) {
+  WorkCommand command;
+  std::string agent;
+  if (session.kind == SessionKind::task) {
+    auto located = locate_agent();
+    if (!located) return located.error();
+    agent = located.value();
+  }
+  auto gpu = parse_gpu_request(session.gpu);
+  if (!gpu) return gpu.error();
+  auto devices = local_cuda_devices(gpu.value(), host_capabilities());
+  if (!devices) return devices.error();
+  command.cuda_visible_devices = devices.value();
+  command.argv = work_argv(session, agent);
+  if (session.sandboxed) command.argv = sandboxed_argv(command.argv, files);
+  return command;
 }
 
 std::vector<std::string> work_environment(const SessionFiles& files,

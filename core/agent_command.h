@@ -20,6 +20,15 @@ Result<std::string> locate_agent();
 // The argv of the work itself, before sandboxing. The task text is one argument: no shell.
 std::vector<std::string> work_argv(const Session& session, const std::string& agent);
 
+// What a session runs on this machine: the agent found (for a task), the requested GPUs
+// matched against this machine's, and the sandbox wrapped around it. The one place this is
+// decided, for the dry run and the supervisor alike.
+struct WorkCommand {
+  std::vector<std::string> argv;
+  std::string cuda_visible_devices;
+};
+Result<WorkCommand> work_command(const Session& session, const SessionFiles& files);
+
 // Environment entries the work gets on top of what the session was started with.
 std::vector<std::string> work_environment(const SessionFiles& files,
                                           const std::string& cuda_devices,

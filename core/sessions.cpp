@@ -4,7 +4,6 @@
 
 #include "core/agent_command.h"
 #include "core/environment.h"
-#include "core/gpu_request.h"
 #include "core/host_probe.h"
 #include "core/workspace.h"
 
@@ -88,35 +87,24 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   if (!workspace) return workspace.error();
   s.workspace = workspace->string();
 
-  std::string agent;
-  if (s.kind == SessionKind::task) {
-    auto located = locate_agent();
-    if (!located) return located.error();
-    agent = located.value();
-    if (!env_value("ANTHROPIC_API_KEY")) {
-      return Error{ErrorCode::unavailable,
-                   "ANTHROPIC_API_KEY is not set, so Claude Code cannot work.",
-                   "Set it in the environment Parhelia runs in (for Claude Code: claude mcp add "
-                   "parhelia --env "
-                   "ANTHROPIC_API_KEY=... -- parhelia mcp), or run a plain command instead."};
-    }
+  auto command = work_command(s, files(s.id));
+  if (!command) return command.error();
+  if (s.kind == SessionKind::task && !env_value("ANTHROPIC_API_KEY")) {
+    return Error{ErrorCode::unavailable,
+                 "ANTHROPIC_API_KEY is not set, so Claude Code cannot work.",
+                 "Set it in the environment Parhelia runs in (for Claude Code: claude mcp add "
+                 "parhelia --env "
+                 "ANTHROPIC_API_KEY=... -- parhelia mcp), or run a plain command instead."};
   }
-
   const HostCapabilities& host = host_capabilities();
-  auto gpu = parse_gpu_request(request.gpu);
-  if (!gpu) return gpu.error();
-  auto devices = local_cuda_devices(gpu.value(), host);
-  if (!devices) return devices.error();
-  plan.cuda_visible_devices = devices.value();
-
   if (s.sandboxed && !host.sandbox_works) {
     return Error{ErrorCode::unavailable,
                  "The session cannot be sandboxed: " + host.sandbox_problem + ".",
                  "Fix that, or pass no_sandbox (--no-sandbox) to run it unsandboxed with your own "
                  "permissions."};
   }
-  plan.argv = work_argv(s, agent);
-  if (s.sandboxed) plan.argv = sandboxed_argv(plan.argv, files(s.id));
+  plan.argv = std::move(command->argv);
+  plan.cuda_visible_devices = std::move(command->cuda_visible_devices);
   return plan;
 }
 

@@ -12,8 +12,6 @@
 #include "core/agent_command.h"
 #include "core/agent_stream.h"
 #include "core/environment.h"
-#include "core/gpu_request.h"
-#include "core/host_probe.h"
 #include "core/process.h"
 #include "core/store.h"
 #include "core/workspace.h"
@@ -156,21 +154,12 @@ class Supervisor {
     }
     std::filesystem::create_directories(files_.home, ec);
 
-    auto gpu = parse_gpu_request(session_.gpu);
-    if (!gpu) return gpu.error();
-    auto devices = local_cuda_devices(gpu.value(), host_capabilities());
-    if (!devices) return devices.error();
-
-    std::string agent;
-    if (session_.kind == SessionKind::task) {
-      auto located = locate_agent();
-      if (!located) return located.error();
-      agent = located.value();
-    }
+    auto command = work_command(session_, files_);
+    if (!command) return command.error();
     ProcessSpec spec;
-    spec.argv = work_argv(session_, agent);
-    if (session_.sandboxed) spec.argv = sandboxed_argv(spec.argv, files_);
-    spec.environment = environment_with(work_environment(files_, devices.value(), session_.id));
+    spec.argv = command->argv;
+    spec.environment =
+        environment_with(work_environment(files_, command->cuda_visible_devices, session_.id));
     spec.working_directory = files_.workspace.string();
     spec.pipe_stdout = true;
     spec.merge_stderr = true;
