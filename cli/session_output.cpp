@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -62,18 +61,20 @@ void print_session_line(const core::Session& session) {
 
 core::Result<core::Session> follow_log(core::SessionService& service, const std::string& id,
                                        std::uint64_t offset) {
-  while (true) {
-    // Read the state first: whatever the log holds after a terminal state is all there is.
-    auto session = service.get(id);
-    if (!session) return session;
+  const auto print_new = [&] {
     for (auto chunk = service.log_from(id, offset, 1 << 16); chunk && !chunk->text.empty();
          chunk = service.log_from(id, offset, 1 << 16)) {
       std::cout << chunk->text << std::flush;
       offset = chunk->next_offset;
     }
-    if (core::is_terminal(session->state)) return session;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  };
+  auto session = service.wait_for_end(id, [&](const core::Session&) {
+    print_new();
+    return true;
+  });
+  // The supervisor writes all of the log before it records the end: this is the rest of it.
+  print_new();
+  return session;
 }
 
 }  // namespace parhelia::cli

@@ -1,6 +1,5 @@
 // `parhelia submit`: dispatch a task or a command as a session.
 #include <iostream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -89,15 +88,9 @@ int run_submit(const SubmitOptions& o) {
   }
   if (!o.json) std::cout << "Submitted " << session->id << "; following its log.\n";
   // With --json the log would spoil the one JSON document: wait quietly instead.
-  auto final_state = o.json ? [&] {
-    auto s = service->get(session->id);
-    while (s && !core::is_terminal(s->state)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      s = service->get(session->id);
-    }
-    return s;
-  }()
-                            : follow_log(*service, session->id, 0);
+  auto final_state =
+      o.json ? service->wait_for_end(session->id, [](const core::Session&) { return true; })
+             : follow_log(*service, session->id, 0);
   if (!final_state) return report(final_state.error());
   if (!o.json) std::cout << "\n";
   print_session(final_state.value(), o.json);

@@ -1,6 +1,7 @@
 #include "core/sessions.h"
 
 #include <filesystem>
+#include <thread>
 
 #include "core/agent_command.h"
 #include "core/environment.h"
@@ -197,6 +198,18 @@ Result<LogChunk> SessionService::log_tail(const std::string& id, std::size_t lin
   auto session = existing(id);
   if (!session) return session.error();
   return read_log_tail(files(id).log, lines, max_bytes);
+}
+
+Result<Session> SessionService::wait_for_end(const std::string& id,
+                                             const std::function<bool(const Session&)>& on_live) {
+  while (true) {
+    auto session = get(id);
+    if (!session || is_terminal(session->state)) return session;
+    if (!on_live(session.value())) {
+      return Error{ErrorCode::conflict, "Stopped waiting; session " + id + " keeps running.", ""};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 Result<Session> SessionService::stop(const std::string& id, int grace_s) {

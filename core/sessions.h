@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +62,11 @@ class SessionService {
   Result<std::vector<Session>> list(const SessionQuery& query);
   Result<LogChunk> log_from(const std::string& id, std::uint64_t offset, std::size_t max_bytes);
   Result<LogChunk> log_tail(const std::string& id, std::size_t lines, std::size_t max_bytes);
+  // Polls the session every 200 ms until it has ended and returns it then. `on_live` sees it
+  // at each poll while it is still live; returning false stops the wait early, with an error
+  // saying the session keeps running.
+  Result<Session> wait_for_end(const std::string& id,
+                               const std::function<bool(const Session&)>& on_live);
   // Stops a live session (SIGTERM, SIGKILL after grace_s); returns it as it stands now.
   Result<Session> stop(const std::string& id, int grace_s);
   Result<SessionResults> results(const std::string& id);

@@ -1,6 +1,4 @@
 // tools/submit.cpp: the submit tool, which dispatches a task or a command as a session.
-#include <thread>
-
 #include "core/sessions.h"
 #include "tools/session_view.h"
 #include "tools/tool_support.h"
@@ -103,26 +101,23 @@ core::Result<core::Session> wait_for_end(core::SessionService& service, const st
   const auto start = Clock::now();
   auto last_sent = Clock::time_point{};
   std::string last_said;
-  while (true) {
-    auto session = service.get(id);
-    if (!session || core::is_terminal(session->state)) return session;
+  auto session = service.wait_for_end(id, [&](const core::Session& live) {
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    const std::string said = std::string(core::to_string(session->state)) +
-                             (session->last_activity.empty() ? "" : ": " + session->last_activity);
+    const std::string said = std::string(core::to_string(live.state)) +
+                             (live.last_activity.empty() ? "" : ": " + live.last_activity);
     if (said != last_said || Clock::now() - last_sent >= std::chrono::seconds(5)) {
       context.progress(elapsed, std::nullopt,
                        said + " (" + std::to_string(static_cast<int>(elapsed)) + " s)");
       last_said = said;
       last_sent = Clock::now();
     }
-    if (context.cancelled()) {
-      context.log(server::LogLevel::info,
-                  "Stopped waiting for " + id + "; the session keeps running.");
-      return core::Error{core::ErrorCode::conflict,
-                         "Stopped waiting; session " + id + " keeps running.", ""};
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return !context.cancelled();
+  });
+  if (!session && context.cancelled()) {
+    context.log(server::LogLevel::info,
+                "Stopped waiting for " + id + "; the session keeps running.");
   }
+  return session;
 }
 
 }  // namespace
