@@ -2,20 +2,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/session.h"
+
 namespace parhelia::core {
 namespace {
 
 using json = nlohmann::json;
 
-std::string shorten(std::string text, std::size_t limit = 160) {
+// An activity is one line: whitespace breaks become spaces before the text is shortened.
+std::string one_line_of(std::string text, std::size_t limit = 160) {
   for (char& c : text) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   }
-  if (text.size() <= limit) return text;
-  std::size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;  // not inside a UTF-8 char
-  return text.substr(0, cut) + "…";
+  return shorten(text, limit);
 }
 
 std::string describe_tool_use(const json& block) {
@@ -23,7 +22,7 @@ std::string describe_tool_use(const json& block) {
   const json input = block.value("input", json::object());
   for (const char* key : {"command", "file_path", "pattern", "url", "description", "prompt"}) {
     if (input.contains(key) && input[key].is_string())
-      return "uses " + name + ": " + shorten(input[key], 120);
+      return "uses " + name + ": " + one_line_of(input[key], 120);
   }
   return "uses " + name;
 }
@@ -37,7 +36,7 @@ std::optional<std::string> assistant_activity(const json& message) {
   for (const auto& block : content) {
     const std::string type = block.value("type", "");
     if (type == "tool_use") activity = describe_tool_use(block);
-    if (type == "text" && !activity) activity = "says: " + shorten(block.value("text", ""));
+    if (type == "text" && !activity) activity = "says: " + one_line_of(block.value("text", ""));
   }
   return activity;
 }
@@ -68,7 +67,7 @@ std::optional<AgentUpdate> read_agent_line(std::string_view line) {
     result.is_error = message.value("is_error", subtype != "success");
     result.text = message.value("result", "");
     result.json = message.dump();
-    update.activity = (result.is_error ? "failed: " : "finished: ") + shorten(result.text);
+    update.activity = (result.is_error ? "failed: " : "finished: ") + one_line_of(result.text);
     update.result = std::move(result);
   } else {
     return std::nullopt;

@@ -36,6 +36,9 @@ std::string new_session_id();
 bool is_session_id(std::string_view text);
 
 std::int64_t now_ms();
+// At most `limit` bytes of text and an ellipsis, cut between UTF-8 characters, never inside one.
+std::string shorten(const std::string& text, std::size_t limit);
+
 // "2026-11-24T17:39:25Z"
 std::string iso_time(std::int64_t ms);
 

@@ -5,13 +5,6 @@
 namespace parhelia::tools {
 namespace {
 
-std::string shorten(const std::string& text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
-}
-
 template <class T>
 std::optional<T> unless_empty(const T& value) {
   return value.empty() ? std::nullopt : std::optional<T>(value);
@@ -39,7 +32,7 @@ SessionView view_of(const core::Session& s) {
   v.name = s.name;
   v.state = std::string(core::to_string(s.state));
   v.kind = s.kind == core::SessionKind::task ? "task" : "command";
-  v.task = shorten(s.task, 500);
+  v.task = core::shorten(s.task, 500);
   v.backend = s.backend;
   v.gpu = unless_empty(s.gpu);
   v.workspace = s.workspace;
@@ -55,7 +48,7 @@ SessionView view_of(const core::Session& s) {
   v.exit_code = s.exit_code;
   v.last_activity = unless_empty(s.last_activity);
   v.error = unless_empty(s.error);
-  if (!s.result_text.empty()) v.final_answer = shorten(s.result_text, 4000);
+  if (!s.result_text.empty()) v.final_answer = core::shorten(s.result_text, 4000);
   v.claude_session_id = unless_empty(s.claude_session_id);
   v.changed_files = s.changed_files;
   if (v.changed_files.size() > 200) v.changed_files.resize(200);
@@ -71,8 +64,8 @@ std::string one_line(const SessionView& v) {
     line += elapsed;
   }
   if (!v.name.empty()) line += "  [" + v.name + "]";
-  line += "  " + shorten(v.task, 60);
-  if (v.last_activity) line += "  — " + shorten(*v.last_activity, 80);
+  line += "  " + core::shorten(v.task, 60);
+  if (v.last_activity) line += "  — " + core::shorten(*v.last_activity, 80);
   return line;
 }
 

@@ -204,3 +204,9 @@ TEST_CASE("the sandbox keeps the program it runs visible, even under the private
   CHECK(std::count(system_program.begin(), system_program.end(), "--ro-bind") ==
         1);  // only / itself
 }
+
+TEST_CASE("shorten cuts between UTF-8 characters and marks the cut", "[unit][sessions]") {
+  CHECK(shorten("short", 10) == "short");
+  CHECK(shorten("abcdef", 3) == "abc…");
+  CHECK(shorten("ab\xC3\xA9z", 3) == "ab…");  // "é" is two bytes: not cut in half
+}
