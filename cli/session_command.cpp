@@ -32,7 +32,7 @@ int list(const SessionOptions& o) {
     if (!query.state) {
       print_error("--state " + o.state +
                   " is not a state; use queued, provisioning, running, succeeded, failed, "
-                  "cancelled, timed_out or lost.");
+                  "cancelled, timed_out, over_budget or lost.");
       return kExitUsage;
     }
   }

@@ -8,8 +8,9 @@
 
 namespace parhelia::core {
 namespace {
-constexpr std::array<std::string_view, 8> kStateNames = {
-    "queued", "provisioning", "running", "succeeded", "failed", "cancelled", "timed_out", "lost"};
+constexpr std::array<std::string_view, 9> kStateNames = {"queued",    "provisioning", "running",
+                                                         "succeeded", "failed",       "cancelled",
+                                                         "timed_out", "over_budget",  "lost"};
 }
 
 std::string_view to_string(SessionState state) {
@@ -27,7 +28,7 @@ const std::vector<SessionState>& all_session_states() {
   static const std::vector<SessionState> states = {
       SessionState::queued,    SessionState::provisioning, SessionState::running,
       SessionState::succeeded, SessionState::failed,       SessionState::cancelled,
-      SessionState::timed_out, SessionState::lost};
+      SessionState::timed_out, SessionState::over_budget,  SessionState::lost};
   return states;
 }
 
@@ -46,7 +47,7 @@ bool can_transition(SessionState from, SessionState to) {
     case S::provisioning:
       return to == S::running;
     case S::running:
-      return to == S::succeeded || to == S::timed_out;
+      return to == S::succeeded || to == S::timed_out || to == S::over_budget;
     default:
       return false;
   }

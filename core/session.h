@@ -18,6 +18,7 @@ enum class SessionState {
   failed,
   cancelled,
   timed_out,
+  over_budget,  // stopped by the watchdog at its cap or a hard budget limit
   lost
 };
 
@@ -25,7 +26,8 @@ std::string_view to_string(SessionState state);
 std::optional<SessionState> parse_session_state(std::string_view name);
 const std::vector<SessionState>& all_session_states();
 bool is_terminal(SessionState state);
-// queued -> provisioning -> running -> a terminal state; any live state may also end as
+// queued -> provisioning -> running -> a terminal state (succeeded, timed_out, over_budget);
+// any live state may also end as
 // failed, cancelled or lost. Nothing leaves a terminal state.
 bool can_transition(SessionState from, SessionState to);
 

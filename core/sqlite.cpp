@@ -22,6 +22,7 @@ Connection::Connection(const std::string& path) {
 }
 
 Connection::~Connection() {
+  cache_.clear();  // statements first: SQLite will not close a connection that has some
   sqlite3_close(db_);
 }
 
@@ -37,6 +38,12 @@ void Connection::execute(std::string_view sql) {
 
 Statement Connection::prepare(std::string_view sql) {
   return Statement(db_, sql);
+}
+
+StatementLease Connection::cached(const std::string& sql) {
+  auto& slot = cache_[sql];
+  if (!slot) slot = std::make_unique<Statement>(db_, sql);
+  return StatementLease(*slot);
 }
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -75,6 +82,11 @@ bool Statement::step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   fail(db_, rc, "a database statement failed");
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
 }
 
 std::optional<std::int64_t> Statement::maybe_integer(int column) const {

@@ -6,6 +6,8 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,6 +25,7 @@ class SqliteError : public std::runtime_error {
 };
 
 class Statement;
+class StatementLease;
 
 class Connection {
  public:
@@ -33,11 +36,15 @@ class Connection {
 
   void execute(std::string_view sql);  // one or more statements, no results
   Statement prepare(std::string_view sql);
+  // A statement prepared once per connection and reused: for hot paths (every charge). The
+  // lease resets it when it goes, so no finished statement holds a read snapshot open.
+  StatementLease cached(const std::string& sql);
   std::int64_t changes() const { return sqlite3_changes64(db_); }
   sqlite3* handle() { return db_; }
 
  private:
   sqlite3* db_ = nullptr;
+  std::map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
 class Statement {
@@ -68,10 +75,25 @@ class Statement {
   std::optional<std::int64_t> maybe_integer(int column) const;
   std::string text(int column) const;
   bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  // Ready to run again, with no bindings.
+  void reset();
 
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+};
+
+class StatementLease {
+ public:
+  explicit StatementLease(Statement& statement) : statement_(statement) {}
+  ~StatementLease() { statement_.reset(); }
+  StatementLease(const StatementLease&) = delete;
+  StatementLease& operator=(const StatementLease&) = delete;
+  Statement* operator->() { return &statement_; }
+  Statement& operator*() { return statement_; }
+
+ private:
+  Statement& statement_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed: writers queue up behind each other

@@ -1,9 +1,5 @@
 #include "core/store.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 namespace parhelia::core {
@@ -14,50 +10,6 @@ constexpr const char* kSessionColumns =
     "started_at, "
     "finished_at, exit_code, supervisor_pid, supervisor_start, claude_session_id, last_activity, "
     "last_activity_at, result_text, result_json, error, changed_files, updated_at";
-
-// Each entry moves the schema from version i to i + 1; never edit one that has shipped.
-const char* const kMigrations[] = {
-    R"sql(
-    CREATE TABLE sessions (
-      id TEXT PRIMARY KEY,
-      name TEXT NOT NULL DEFAULT '',
-      kind TEXT NOT NULL CHECK (kind IN ('task', 'command')),
-      task TEXT NOT NULL,
-      backend TEXT NOT NULL,
-      gpu TEXT NOT NULL DEFAULT '',
-      workspace TEXT NOT NULL,
-      timeout_s INTEGER NOT NULL,
-      sandboxed INTEGER NOT NULL,
-      state TEXT NOT NULL,
-      created_at INTEGER NOT NULL,
-      started_at INTEGER,
-      finished_at INTEGER,
-      exit_code INTEGER,
-      supervisor_pid INTEGER,
-      supervisor_start TEXT NOT NULL DEFAULT '',
-      claude_session_id TEXT NOT NULL DEFAULT '',
-      last_activity TEXT NOT NULL DEFAULT '',
-      last_activity_at INTEGER,
-      result_text TEXT NOT NULL DEFAULT '',
-      result_json TEXT NOT NULL DEFAULT '',
-      error TEXT NOT NULL DEFAULT '',
-      changed_files TEXT NOT NULL DEFAULT '[]',
-      updated_at INTEGER NOT NULL
-    );
-    CREATE INDEX sessions_newest ON sessions (created_at DESC, id DESC);
-    CREATE INDEX sessions_by_state ON sessions (state, created_at DESC, id DESC);
-    CREATE TABLE events (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-      at INTEGER NOT NULL,
-      kind TEXT NOT NULL,
-      from_state TEXT NOT NULL DEFAULT '',
-      to_state TEXT NOT NULL DEFAULT '',
-      detail TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX events_by_session ON events (session_id, id);
-    )sql",
-};
 
 Session read_session(const sqlite::Statement& row) {
   Session s;
@@ -93,70 +45,26 @@ Session read_session(const sqlite::Statement& row) {
 
 }  // namespace
 
-Store::Store(std::filesystem::path path, std::unique_ptr<sqlite::Connection> db)
-    : path_(std::move(path)), db_(std::move(db)) {}
+Store::Store(std::shared_ptr<Database> database) : database_(std::move(database)) {}
 
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& home) {
-  std::error_code ec;
-  std::filesystem::create_directories(home, ec);
-  if (ec && !std::filesystem::is_directory(home)) {  // another process may have made it first
-    return Error{ErrorCode::io_failure, "cannot create " + home.string() + ": " + ec.message(),
-                 "Set PARHELIA_HOME to a writable directory."};
-  }
-  ::chmod(home.c_str(), 0700);
-  const auto path = home / "parhelia.db";
-  try {
-    // The database is created 0600 before SQLite opens it (SQLite gives its WAL and shared-
-    // memory files the database's permissions): session records are the user's alone.
-    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0)
-      ::close(fd);
-    ::chmod(path.c_str(), 0600);
-    auto db = std::make_unique<sqlite::Connection>(path.string());
-    db->execute("PRAGMA busy_timeout = 10000");
-    db->execute("PRAGMA journal_mode = WAL");
-    db->execute("PRAGMA synchronous = NORMAL");
-    db->execute("PRAGMA foreign_keys = ON");
-    std::unique_ptr<Store> store(new Store(path, std::move(db)));
-    store->migrate();
-    return store;
-  } catch (const sqlite::SqliteError& e) {
-    return Error{ErrorCode::io_failure, std::string("cannot open the session store: ") + e.what(),
-                 "Check that " + home.string() + " is writable and not on a network file system."};
-  }
+  auto database = Database::open(home);
+  if (!database) return database.error();
+  return std::unique_ptr<Store>(new Store(std::move(database).value()));
 }
 
-void Store::migrate() {
-  sqlite::Transaction transaction(*db_);
-  auto version_query = db_->prepare("PRAGMA user_version");
-  version_query.step();
-  const auto version = static_cast<std::size_t>(version_query.integer(0));
-  const std::size_t latest = std::size(kMigrations);
-  for (std::size_t v = version; v < latest; ++v) db_->execute(kMigrations[v]);
-  if (version < latest) db_->execute("PRAGMA user_version = " + std::to_string(latest));
-  transaction.commit();
-}
-
-std::uintmax_t Store::size_bytes() const {
-  std::uintmax_t total = 0;
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path_.string() + suffix, ec);
-    if (!ec) total += size;
-  }
-  return total;
+Result<std::unique_ptr<Store>> Store::over(std::shared_ptr<Database> database) {
+  return std::unique_ptr<Store>(new Store(std::move(database)));
 }
 
 template <class F>
 auto Store::guarded(F&& body) -> Result<decltype(body())> {
-  std::lock_guard lock(mutex_);
-  try {
+  return database_->run([&](sqlite::Connection& connection) {
+    db_ = &connection;
     return body();
-  } catch (const sqlite::SqliteError& e) {
-    return Error{ErrorCode::io_failure, std::string("the session store failed: ") + e.what(),
-                 "Try again; if it persists, run `parhelia doctor`."};
-  }
+  });
 }
 
 Result<Done> Store::insert(const Session& s) {

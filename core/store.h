@@ -1,7 +1,6 @@
-// The store: one SQLite database under $PARHELIA_HOME that every Parhelia process (MCP
-// servers, the CLI, session supervisors) reads and writes at once. WAL, busy_timeout, foreign
-// keys, migrations by user_version; the file is 0600 in a 0700 directory. Each method is one
-// transaction, so a crash at any instant leaves either all of it or none.
+// The session store: sessions and their events in Parhelia's database (core/database.h), which
+// every Parhelia process reads and writes at once. Each method is one transaction, so a crash
+// at any instant leaves either all of it or none.
 #pragma once
 
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/database.h"
 #include "core/result.h"
 #include "core/session.h"
 #include "core/sqlite.h"
@@ -43,10 +43,12 @@ struct SessionQuery {
 class Store {
  public:
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& home);
+  static Result<std::unique_ptr<Store>> over(std::shared_ptr<Database> database);
   ~Store();
 
-  const std::filesystem::path& path() const { return path_; }
-  std::uintmax_t size_bytes() const;
+  const std::filesystem::path& path() const { return database_->path(); }
+  std::uintmax_t size_bytes() const { return database_->size_bytes(); }
+  const std::shared_ptr<Database>& database() const { return database_; }
 
   Result<Done> insert(const Session& session);
   Result<Session> get(const std::string& id);
@@ -64,17 +66,15 @@ class Store {
   Result<std::vector<std::string>> ids_starting_with(const std::string& prefix, std::size_t limit);
 
  private:
-  Store(std::filesystem::path path, std::unique_ptr<sqlite::Connection> db);
-  void migrate();
+  explicit Store(std::shared_ptr<Database> database);
   void apply_update(const std::string& id, const SessionUpdate& update);
   void add_event(const std::string& id, const std::string& kind, const std::string& from,
                  const std::string& to, const std::string& detail);
   template <class F>
   auto guarded(F&& body) -> Result<decltype(body())>;
 
-  std::filesystem::path path_;
-  std::unique_ptr<sqlite::Connection> db_;
-  std::mutex mutex_;  // one connection, used by one thread at a time
+  std::shared_ptr<Database> database_;
+  sqlite::Connection* db_ = nullptr;  // the connection, while guarded() holds it
 };
 
 }  // namespace parhelia::core

@@ -34,7 +34,7 @@ struct SessionArgs {
         field("state", &SessionArgs::state, "list: only sessions in this state",
               {{"enum",
                 {"queued", "provisioning", "running", "succeeded", "failed", "cancelled",
-                 "timed_out", "lost"}}}),
+                 "timed_out", "over_budget", "lost"}}}),
         field("limit", &SessionArgs::limit, "list: how many (default 20)",
               {{"minimum", 1}, {"maximum", 100}}),
         field("cursor", &SessionArgs::cursor, "list: next_cursor from the previous page"),

@@ -41,7 +41,8 @@ struct SessionView {
         field("session_id", &SessionView::session_id, "The session's id (task-xxxxxxxx)"),
         field("name", &SessionView::name, "The name given at submit"),
         field("state", &SessionView::state,
-              "queued, provisioning, running, succeeded, failed, cancelled, timed_out or lost"),
+              "queued, provisioning, running, succeeded, failed, cancelled, timed_out, over_budget or "
+              "lost"),
         field("kind", &SessionView::kind,
               "task (a prompt for Claude Code) or command (a shell command)"),
         field("task", &SessionView::task, "The prompt or command line"),

@@ -192,7 +192,7 @@ void register_status_tool(server::McpServer& server, core::SessionService& servi
        .description = "With session_id: that session's state, times, exit code, last activity, "
                       "error, final answer and "
                       "history; poll it after submit until the state is succeeded, failed, "
-                      "cancelled, timed_out or lost. "
+                      "cancelled, timed_out, over_budget or lost. "
                       "Without: the health of this installation: sessions by state, whether the "
                       "local backend is usable, "
                       "which programs are installed (tmux, bubblewrap, git, claude, ssh, "

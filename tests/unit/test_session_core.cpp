@@ -23,6 +23,8 @@ TEST_CASE("the session state machine allows only forward moves", "[unit][session
   CHECK(can_transition(S::provisioning, S::running));
   CHECK(can_transition(S::running, S::succeeded));
   CHECK(can_transition(S::running, S::timed_out));
+  CHECK(can_transition(S::running, S::over_budget));
+  CHECK_FALSE(can_transition(S::queued, S::over_budget));
   for (S live : {S::queued, S::provisioning, S::running}) {
     CHECK(can_transition(live, S::failed));
     CHECK(can_transition(live, S::cancelled));
@@ -31,7 +33,7 @@ TEST_CASE("the session state machine allows only forward moves", "[unit][session
   CHECK_FALSE(can_transition(S::queued, S::running));
   CHECK_FALSE(can_transition(S::queued, S::succeeded));
   CHECK_FALSE(can_transition(S::running, S::queued));
-  for (S ended : {S::succeeded, S::failed, S::cancelled, S::timed_out, S::lost}) {
+  for (S ended : {S::succeeded, S::failed, S::cancelled, S::timed_out, S::over_budget, S::lost}) {
     for (S any : all_session_states()) CHECK_FALSE(can_transition(ended, any));
   }
 }

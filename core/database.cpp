@@ -1,0 +1,63 @@
+#include "core/database.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace parhelia::core {
+
+Database::Database(std::filesystem::path path, std::unique_ptr<sqlite::Connection> connection)
+    : path_(std::move(path)), connection_(std::move(connection)) {}
+
+Result<std::shared_ptr<Database>> Database::open(const std::filesystem::path& home) {
+  std::error_code ec;
+  std::filesystem::create_directories(home, ec);
+  if (ec && !std::filesystem::is_directory(home)) {  // another process may have made it first
+    return Error{ErrorCode::io_failure, "cannot create " + home.string() + ": " + ec.message(),
+                 "Set PARHELIA_HOME to a writable directory."};
+  }
+  ::chmod(home.c_str(), 0700);
+  const auto path = home / "parhelia.db";
+  try {
+    // The database is created 0600 before SQLite opens it (SQLite gives its WAL and shared-
+    // memory files the database's permissions): session records are the user's alone.
+    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0)
+      ::close(fd);
+    ::chmod(path.c_str(), 0600);
+    auto connection = std::make_unique<sqlite::Connection>(path.string());
+    connection->execute("PRAGMA busy_timeout = 10000");
+    connection->execute("PRAGMA journal_mode = WAL");
+    connection->execute("PRAGMA synchronous = NORMAL");
+    connection->execute("PRAGMA foreign_keys = ON");
+    std::shared_ptr<Database> database(new Database(path, std::move(connection)));
+    database->migrate();
+    return database;
+  } catch (const sqlite::SqliteError& e) {
+    return Error{ErrorCode::io_failure,
+                 std::string("cannot open the Parhelia database: ") + e.what(),
+                 "Check that " + home.string() + " is writable and not on a network file system."};
+  }
+}
+
+void Database::migrate() {
+  sqlite::Transaction transaction(*connection_);
+  auto version_query = connection_->prepare("PRAGMA user_version");
+  version_query.step();
+  const auto version = static_cast<std::size_t>(version_query.integer(0));
+  const std::size_t latest = schema_version();
+  for (std::size_t v = version; v < latest; ++v) connection_->execute(schema_step(v));
+  if (version < latest) connection_->execute("PRAGMA user_version = " + std::to_string(latest));
+  transaction.commit();
+}
+
+std::uintmax_t Database::size_bytes() const {
+  std::uintmax_t total = 0;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path_.string() + suffix, ec);
+    if (!ec) total += size;
+  }
+  return total;
+}
+
+}  // namespace parhelia::core
