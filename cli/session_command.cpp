@@ -41,7 +41,7 @@ int list(const SessionOptions& o) {
   if (o.json) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& s : sessions.value())
-      items.push_back(server::schema::encode(tools::view_of(s)));
+      items.push_back(server::schema::encode(tools::view_of(s, service->ledger())));
     print_json(items);
   } else if (sessions->empty()) {
     std::cout << "No sessions yet. Start one with: parhelia submit --cmd \"make test\"\n";
@@ -56,7 +56,7 @@ int show(const SessionOptions& o) {
   if (!service) return kExitFailed;
   auto session = service->get(o.id);
   if (!session) return report(session.error());
-  print_session(session.value(), o.json);
+  print_session(*service, session.value(), o.json);
   return kExitOk;
 }
 
@@ -92,7 +92,7 @@ int stop(const SessionOptions& o) {
   auto session = service->stop(o.id, o.grace);
   if (!session) return report(session.error());
   if (o.json) {
-    print_session(session.value(), true);
+    print_session(*service, session.value(), true);
   } else {
     std::cout << "Stopping " << o.id << " (SIGTERM now, SIGKILL after " << o.grace << " s).\n";
   }
@@ -112,13 +112,14 @@ int results(const SessionOptions& o) {
     return kExitOk;
   }
   if (o.json) {
-    print_json({{"session", server::schema::encode(tools::view_of(results->session))},
-                {"finished", results->finished},
-                {"patch_bytes", results->patch_bytes},
-                {"patch", patch}});
+    print_json(
+        {{"session", server::schema::encode(tools::view_of(results->session, service->ledger()))},
+         {"finished", results->finished},
+         {"patch_bytes", results->patch_bytes},
+         {"patch", patch}});
     return kExitOk;
   }
-  print_session(results->session, false);
+  print_session(*service, results->session, false);
   if (!results->finished) std::cout << "It is still running; the patch comes when it ends.\n";
   if (!patch.empty()) std::cout << "\n" << patch;
   return kExitOk;

@@ -1,11 +1,13 @@
 #include "cli/session_output.h"
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "core/environment.h"
+#include "tools/cost_view.h"
 #include "tools/session_view.h"
 
 namespace parhelia::cli {
@@ -24,8 +26,8 @@ int report(const core::Error& error) {
   return error.code == core::ErrorCode::invalid_input ? kExitUsage : kExitFailed;
 }
 
-void print_session(const core::Session& session, bool as_json) {
-  const tools::SessionView view = tools::view_of(session);
+void print_session(core::SessionService& service, const core::Session& session, bool as_json) {
+  const tools::SessionView view = tools::view_of(session, service.ledger());
   if (as_json) {
     print_json(server::schema::encode(view));
     return;
@@ -45,6 +47,10 @@ void print_session(const core::Session& session, bool as_json) {
     std::cout << "  elapsed    " << elapsed << "\n";
   }
   if (view.exit_code) std::cout << "  exit code  " << *view.exit_code << "\n";
+  std::cout << "  cost       " << tools::usd(view.spent_usd.value_or(0)) << " spent, "
+            << tools::usd(view.reserved_usd) << " reserved"
+            << (view.max_cost_usd ? ", capped at " + tools::usd(*view.max_cost_usd) : std::string())
+            << "\n";
   if (view.last_activity) std::cout << "  activity   " << *view.last_activity << "\n";
   if (view.error) std::cout << "  error      " << *view.error << "\n";
   if (view.final_answer) std::cout << "  answer     " << *view.final_answer << "\n";

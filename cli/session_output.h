@@ -13,7 +13,7 @@ namespace parhelia::cli {
 
 // Opens $PARHELIA_HOME's session service, or prints why not.
 std::unique_ptr<core::SessionService> open_sessions();
-void print_session(const core::Session& session, bool as_json);
+void print_session(core::SessionService& service, const core::Session& session, bool as_json);
 void print_session_line(const core::Session& session);
 // Prints the error ("parhelia: …") and returns the exit code for it.
 int report(const core::Error& error);

@@ -15,7 +15,7 @@ int run_status(const std::string& id, bool as_json) {
   if (!id.empty()) {
     auto session = service->get(id);
     if (!session) return report(session.error());
-    print_session(session.value(), as_json);
+    print_session(*service, session.value(), as_json);
     if (!as_json) {
       std::cout << "  history\n";
       for (const auto& e : service->store().events(id).value_or({})) {

@@ -79,7 +79,7 @@ int run_submit(const SubmitOptions& o) {
   if (!session) return report(session.error());
   if (!o.sync) {
     if (o.json) {
-      print_session(session.value(), true);
+      print_session(*service, session.value(), true);
     } else {
       std::cout << "Submitted " << session->id << " (" << core::to_string(session->state) << ").\n"
                 << "Follow it: parhelia session logs " << session->id << " -f\n";
@@ -93,7 +93,7 @@ int run_submit(const SubmitOptions& o) {
              : follow_log(*service, session->id, 0);
   if (!final_state) return report(final_state.error());
   if (!o.json) std::cout << "\n";
-  print_session(final_state.value(), o.json);
+  print_session(*service, final_state.value(), o.json);
   return final_state->state == core::SessionState::succeeded ? kExitOk : kExitFailed;
 }
 

@@ -41,6 +41,38 @@ std::optional<std::string> assistant_activity(const json& message) {
   return activity;
 }
 
+std::int64_t count(const json& object, const char* key) {
+  const auto found = object.find(key);
+  return found != object.end() && found->is_number_integer() ? found->get<std::int64_t>() : 0;
+}
+
+std::optional<MessageUsage> message_usage(const json& line) {
+  const json message = line.value("message", json::object());
+  if (!message.is_object() || !message.contains("usage") || !message["usage"].is_object())
+    return std::nullopt;
+  const json& usage = message["usage"];
+  MessageUsage result;
+  result.message_id = message.value("id", "");
+  result.model = message.value("model", "");
+  result.tokens = {count(usage, "input_tokens"), count(usage, "output_tokens"),
+                   count(usage, "cache_read_input_tokens"),
+                   count(usage, "cache_creation_input_tokens")};
+  return result;
+}
+
+std::map<std::string, TokenCounts> model_totals(const json& line) {
+  std::map<std::string, TokenCounts> totals;
+  const json models = line.value("modelUsage", json::object());
+  if (!models.is_object()) return totals;
+  for (const auto& [model, usage] : models.items()) {
+    if (!usage.is_object()) continue;
+    totals[model] = {count(usage, "inputTokens"), count(usage, "outputTokens"),
+                     count(usage, "cacheReadInputTokens"),
+                     count(usage, "cacheCreationInputTokens")};
+  }
+  return totals;
+}
+
 }  // namespace
 
 std::optional<AgentUpdate> read_agent_line(std::string_view line) {
@@ -58,6 +90,7 @@ std::optional<AgentUpdate> read_agent_line(std::string_view line) {
                       std::to_string(message.value("max_retries", 0)) + ")";
   } else if (type == "assistant") {
     update.activity = assistant_activity(message);
+    update.usage = message_usage(message);
   } else if (type == "user") {
     update.activity = "got a tool result";
   } else if (type == "result") {
@@ -69,10 +102,12 @@ std::optional<AgentUpdate> read_agent_line(std::string_view line) {
     result.json = message.dump();
     update.activity = (result.is_error ? "failed: " : "finished: ") + one_line_of(result.text);
     update.result = std::move(result);
+    update.model_totals = model_totals(message);
   } else {
     return std::nullopt;
   }
-  if (!update.activity && !update.claude_session_id && !update.result) return std::nullopt;
+  if (!update.activity && !update.claude_session_id && !update.result && !update.usage)
+    return std::nullopt;
   return update;
 }
 

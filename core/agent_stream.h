@@ -3,6 +3,8 @@
 // carry nothing to read.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,10 +18,29 @@ struct AgentResult {
   std::string json;     // the whole result line: turns, duration, total_cost_usd, usage, modelUsage
 };
 
+// Tokens of the four kinds the API bills.
+struct TokenCounts {
+  std::int64_t input = 0;
+  std::int64_t output = 0;
+  std::int64_t cache_read = 0;
+  std::int64_t cache_write = 0;
+};
+
+// The usage an assistant message reports. Claude Code prints one API response as several
+// lines (a content block each) carrying the same message id: the last one seen counts.
+struct MessageUsage {
+  std::string message_id;
+  std::string model;
+  TokenCounts tokens;
+};
+
 struct AgentUpdate {
   std::optional<std::string> claude_session_id;  // from system/init
   std::optional<std::string> activity;           // what the agent is doing, in a short line
   std::optional<AgentResult> result;             // from the result line
+  std::optional<MessageUsage> usage;             // from an assistant message
+  // From the result line's modelUsage: cumulative per model, subagents included.
+  std::map<std::string, TokenCounts> model_totals;
 };
 
 std::optional<AgentUpdate> read_agent_line(std::string_view line);

@@ -401,6 +401,14 @@ Result<std::vector<BudgetAlert>> Budget::alerts_after(std::int64_t id, std::size
   });
 }
 
+Result<std::int64_t> Budget::last_alert_id() {
+  return database_->run([](sqlite::Connection& db) {
+    auto q = db.prepare("SELECT coalesce(max(id), 0) FROM budget_alerts");
+    q.step();
+    return q.integer(0);
+  });
+}
+
 Result<std::vector<BudgetAlert>> Budget::alerts_since(std::int64_t since_ms, std::size_t limit) {
   return database_->run([&](sqlite::Connection& db) {
     auto q = db.prepare(std::string("SELECT ") + kAlertColumns +

@@ -105,6 +105,7 @@ class Budget {
   Result<std::vector<BudgetAlert>> record_alerts(const std::string& session_id,
                                                  std::optional<Micros> cap, std::int64_t now_ms);
   Result<std::vector<BudgetAlert>> alerts_after(std::int64_t id, std::size_t limit);
+  Result<std::int64_t> last_alert_id();
   Result<std::vector<BudgetAlert>> alerts_since(std::int64_t since_ms, std::size_t limit);
 
  private:

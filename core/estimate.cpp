@@ -9,6 +9,15 @@ constexpr std::int64_t kLongestTimeout = 24 * 3600;
 
 }  // namespace
 
+ComputeRequest compute_request_of(const Session& session) {
+  ComputeRequest request;
+  request.backend = session.backend;
+  request.gpu = parse_gpu_request(session.gpu).value_or(GpuRequest{});
+  request.cpu_milli = session.cpu_milli;
+  request.memory_milli_gib = session.memory_milli_gib;
+  return request;
+}
+
 Result<CostEstimate> estimate_cost(const RateTable& rates, const BudgetSettings& settings,
                                    const CostQuestion& question) {
   auto resources = metered_resources(rates, question.compute);

@@ -9,6 +9,7 @@
 
 #include "core/budget.h"
 #include "core/rates.h"
+#include "core/session.h"
 
 namespace parhelia::core {
 
@@ -37,6 +38,9 @@ struct CostEstimate {
   Micros reserve = 0;         // what a submit holds: the worst case, or the cap if lower
   std::int64_t timeout_s = 0;
 };
+
+// What a recorded session asks for, priced as at its submit.
+ComputeRequest compute_request_of(const Session& session);
 
 Result<CostEstimate> estimate_cost(const RateTable& rates, const BudgetSettings& settings,
                                    const CostQuestion& question);

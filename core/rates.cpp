@@ -194,6 +194,7 @@ Result<std::vector<MeteredResource>> metered_resources(const RateTable& rates,
     if (per_second_milli <= 0) return Result<Done>(Done{});
     auto rate = rates.find(key);
     if (!rate) return Result<Done>(rate.error());
+    if (rate->price == 0) return Result<Done>(Done{});  // free: nothing to charge or reserve
     resources.push_back(
         {std::move(resource), rate->unit, per_second_milli, rate->price, rate->key});
     return Result<Done>(Done{});

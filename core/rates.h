@@ -71,7 +71,7 @@ struct ComputeRequest {
   std::int64_t memory_milli_gib = 0;  // GiB, in thousandths
 };
 
-// The metered resources of a request with their prices; a Modal GPU must name its type.
+// The priced resources of a request (free ones are left out); a Modal GPU must name its type.
 Result<std::vector<MeteredResource>> metered_resources(const RateTable& rates,
                                                        const ComputeRequest& request);
 

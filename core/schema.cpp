@@ -120,6 +120,7 @@ const char* const kSteps[] = {
       at INTEGER NOT NULL,
       UNIQUE (scope, period, threshold_pct)
     );
+    CREATE INDEX budget_alerts_by_time ON budget_alerts (at);
     )sql",
 };
 

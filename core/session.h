@@ -53,6 +53,10 @@ struct Session {
   std::string gpu;        // "" or "TYPE[:N]" / "N"
   std::string workspace;  // where the user's files came from
   std::int64_t timeout_s = 3600;
+  std::int64_t cpu_milli = 0;         // cores asked for, in thousandths (priced by the rates)
+  std::int64_t memory_milli_gib = 0;  // memory asked for, GiB in thousandths
+  std::optional<std::int64_t> max_cost_micros;  // its own cap; the watchdog stops it there
+  std::int64_t estimate_micros = 0;             // the worst case reserved at submit
   bool sandboxed = true;
   SessionState state = SessionState::queued;
   std::int64_t created_at = 0;

@@ -29,7 +29,10 @@ std::string running_executable() {
 
 SessionService::SessionService(std::filesystem::path home, std::unique_ptr<Store> store,
                                const std::string& parhelia)
-    : home_(std::move(home)), store_(std::move(store)) {
+    : home_(std::move(home)),
+      store_(std::move(store)),
+      ledger_(store_->database()),
+      budget_(store_->database()) {
   local_ = std::make_unique<LocalBackend>(
       home_, parhelia, [this](const std::string& id, const std::string& why) {
         SessionUpdate failed;
@@ -51,6 +54,67 @@ Result<std::unique_ptr<SessionService>> SessionService::open(const std::filesyst
   return service;
 }
 
+Result<CostQuestion> SessionService::cost_question(const SubmitRequest& request) {
+  if (request.timeout_s < 1 || request.timeout_s > kMaxTimeout) {
+    return invalid("The timeout must be between 1 second and 24 hours.",
+                   "Pass a timeout such as 3600 (seconds).");
+  }
+  if (request.cpu_milli < 125 || request.cpu_milli > 64'000)
+    return invalid("CPU must be between 0.125 and 64 cores.", "Pass cpu such as 2.");
+  if (request.memory_milli_gib < 125 || request.memory_milli_gib > 1'024'000)
+    return invalid("Memory must be between 0.125 and 1024 GiB.", "Pass memory such as 4 (GiB).");
+  auto gpu = parse_gpu_request(request.gpu);
+  if (!gpu) return gpu.error();
+  CostQuestion question;
+  question.compute = {request.backend, gpu.value(), request.cpu_milli, request.memory_milli_gib};
+  question.agent_task = request.task && !request.task->empty();
+  question.timeout_s = request.timeout_s;
+  question.max_cost = request.max_cost;
+  return question;
+}
+
+Result<CostEstimate> SessionService::estimate(const SubmitRequest& request) {
+  auto question = cost_question(request);
+  if (!question) return question.error();
+  auto rates = RateTable::load(home_);
+  if (!rates) return rates.error();
+  auto settings = budget_.settings();
+  if (!settings) return settings.error();
+  return estimate_cost(rates.value(), settings.value(), question.value());
+}
+
+Result<std::int64_t> SessionService::longest_timeout(const SubmitRequest& request, Micros room) {
+  auto question = cost_question(request);
+  if (!question) return question.error();
+  auto rates = RateTable::load(home_);
+  if (!rates) return rates.error();
+  auto settings = budget_.settings();
+  if (!settings) return settings.error();
+  if (room <= 0) return std::int64_t{0};
+  return longest_timeout_within(rates.value(), settings.value(), question.value(), room);
+}
+
+Error SessionService::refusal(const SubmitRequest& request, const CostEstimate& estimate,
+                              const Headroom& tightest) {
+  const std::string limit = std::string(to_string(tightest.scope));
+  const std::string message = "Not started: this session could cost up to " +
+                              format_usd(estimate.reserve) + ", but the " + limit + " limit of " +
+                              format_usd(tightest.limit) + " has " +
+                              format_usd(std::max<Micros>(tightest.remaining(), 0)) + " left (" +
+                              format_usd(tightest.spent) + " spent, " + format_usd(tightest.held) +
+                              " held by running sessions).";
+  const std::int64_t longest = longest_timeout(request, tightest.remaining()).value_or(0);
+  const std::string raise = "`parhelia budget set --" + limit + " DOLLARS`";
+  const std::string hint =
+      longest > 0
+          ? "The longest timeout that fits is " + std::to_string(longest) +
+                " s (timeout_s / --timeout); or set a lower max_cost, or raise the "
+                "limit with " +
+                raise + "."
+          : "Nothing fits until running sessions end or the limit is raised (" + raise + ").";
+  return Error{ErrorCode::conflict, message, hint};
+}
+
 Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   const bool has_task = request.task && !request.task->empty();
   const bool has_command = request.command && !request.command->empty();
@@ -63,10 +127,8 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
     return invalid("The " + request.backend + " backend is not available in this build.",
                    "Use the local backend (the default), which runs the session on this machine.");
   }
-  if (request.timeout_s < 1 || request.timeout_s > kMaxTimeout) {
-    return invalid("The timeout must be between 1 second and 24 hours.",
-                   "Pass a timeout such as 3600 (seconds).");
-  }
+  auto estimate = this->estimate(request);
+  if (!estimate) return estimate.error();
   if (request.name.size() > 64)
     return invalid("The name is longer than 64 characters.", "Use a shorter name.");
 
@@ -79,7 +141,12 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   s.backend = request.backend;
   s.gpu = request.gpu;
   s.timeout_s = request.timeout_s;
+  s.cpu_milli = request.cpu_milli;
+  s.memory_milli_gib = request.memory_milli_gib;
+  s.max_cost_micros = estimate->cap;
+  s.estimate_micros = estimate->reserve;
   s.sandboxed = !request.no_sandbox;
+  plan.estimate = estimate.value();
   s.created_at = now_ms();
   s.updated_at = s.created_at;
 
@@ -113,7 +180,16 @@ Result<Session> SessionService::submit(const SubmitRequest& request) {
   auto planned = plan(request);
   if (!planned) return planned.error();
   const Session& session = planned->session;
-  if (auto inserted = store_->insert(session); !inserted) return inserted.error();
+  // Reserved before the session exists: a crash in between leaves a reservation with no
+  // session, which release_stale() gives back a minute later.
+  auto reservation = budget_.reserve(session.id, planned->estimate.reserve, now_ms());
+  if (!reservation) return reservation.error();
+  if (!reservation->granted)
+    return refusal(request, planned->estimate, reservation->tightest.value());
+  if (auto inserted = store_->insert(session); !inserted) {
+    warn_on_error(budget_.release(session.id, now_ms()), "releasing a reservation");
+    return inserted.error();
+  }
   if (auto launched = local_->launch(session); !launched) {
     SessionUpdate failed;
     failed.finished_at = now_ms();
@@ -121,6 +197,7 @@ Result<Session> SessionService::submit(const SubmitRequest& request) {
     warn_on_error(store_->transition(session.id, SessionState::queued, SessionState::failed, failed,
                                      *failed.error),
                   "recording a failed launch");
+    warn_on_error(budget_.release(session.id, now_ms()), "releasing a reservation");
     return launched.error();
   }
   return session;
@@ -165,6 +242,7 @@ void SessionService::reconcile() {
   auto live = store_->live();
   if (!live) return;
   for (auto& session : live.value()) reconcile_one(session);
+  warn_on_error(budget_.release_stale(now_ms()), "releasing reservations of ended sessions");
 }
 
 Result<Session> SessionService::existing(const std::string& id) {

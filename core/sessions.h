@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "core/budget.h"
+#include "core/estimate.h"
+#include "core/ledger.h"
 #include "core/local_backend.h"
 #include "core/result.h"
 #include "core/session_files.h"
@@ -31,6 +34,9 @@ struct SubmitRequest {
   std::string name;
   std::int64_t timeout_s = 3600;
   bool no_sandbox = false;
+  std::int64_t cpu_milli = 2000;         // 2 cores
+  std::int64_t memory_milli_gib = 4000;  // 4 GiB
+  std::optional<Micros> max_cost;        // the session's own cap
 };
 
 // What a submit would do, worked out before anything starts.
@@ -38,6 +44,7 @@ struct SubmitPlan {
   Session session;
   std::vector<std::string> argv;  // the work as it would run, sandbox included
   std::string cuda_visible_devices;
+  CostEstimate estimate;
 };
 
 struct SessionResults {
@@ -55,7 +62,13 @@ class SessionService {
   static Result<std::unique_ptr<SessionService>> open(const std::filesystem::path& home,
                                                       const std::string& parhelia);
 
+  // The worst case of a would-be session, from the rates and the budget settings.
+  Result<CostEstimate> estimate(const SubmitRequest& request);
+  // The longest timeout whose reservation would fit in `room`; 0 if none.
+  Result<std::int64_t> longest_timeout(const SubmitRequest& request, Micros room);
   Result<SubmitPlan> plan(const SubmitRequest& request);
+  // Plans, reserves the worst case against the hard limits (refusing with the numbers and
+  // the longest timeout that would fit), records and launches the session.
   Result<Session> submit(const SubmitRequest& request);
 
   Result<Session> get(const std::string& id);
@@ -76,6 +89,8 @@ class SessionService {
   void reconcile();
 
   Store& store() { return *store_; }
+  Ledger& ledger() { return ledger_; }
+  Budget& budget() { return budget_; }
   LocalBackend& local() { return *local_; }
   const std::filesystem::path& home() const { return home_; }
   SessionFiles files(const std::string& id) const { return SessionFiles::of(home_, id); }
@@ -85,9 +100,14 @@ class SessionService {
                  const std::string& parhelia);
   void reconcile_one(Session& session);
   Result<Session> existing(const std::string& id);
+  Result<CostQuestion> cost_question(const SubmitRequest& request);
+  Error refusal(const SubmitRequest& request, const CostEstimate& estimate,
+                const Headroom& tightest);
 
   std::filesystem::path home_;
   std::unique_ptr<Store> store_;
+  Ledger ledger_;
+  Budget budget_;
   std::unique_ptr<LocalBackend> local_;
 };
 

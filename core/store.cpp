@@ -9,7 +9,8 @@ constexpr const char* kSessionColumns =
     "id, name, kind, task, backend, gpu, workspace, timeout_s, sandboxed, state, created_at, "
     "started_at, "
     "finished_at, exit_code, supervisor_pid, supervisor_start, claude_session_id, last_activity, "
-    "last_activity_at, result_text, result_json, error, changed_files, updated_at";
+    "last_activity_at, result_text, result_json, error, changed_files, updated_at, cpu_milli, "
+    "memory_milli_gib, max_cost_micros, estimate_micros";
 
 Session read_session(const sqlite::Statement& row) {
   Session s;
@@ -40,6 +41,10 @@ Session read_session(const sqlite::Statement& row) {
     for (const auto& f : files) s.changed_files.push_back(f.get<std::string>());
   }
   s.updated_at = row.integer(23);
+  s.cpu_milli = row.integer(24);
+  s.memory_milli_gib = row.integer(25);
+  s.max_cost_micros = row.maybe_integer(26);
+  s.estimate_micros = row.integer(27);
   return s;
 }
 
@@ -73,7 +78,8 @@ Result<Done> Store::insert(const Session& s) {
     db_->prepare(
            "INSERT INTO sessions (id, name, kind, task, backend, gpu, workspace, timeout_s, "
            "sandboxed, state, "
-           "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+           "created_at, updated_at, cpu_milli, memory_milli_gib, max_cost_micros, estimate_micros) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, s.id)
         .bind(2, s.name)
         .bind(3, std::string(s.kind == SessionKind::task ? "task" : "command"))
@@ -86,6 +92,10 @@ Result<Done> Store::insert(const Session& s) {
         .bind(10, std::string(to_string(s.state)))
         .bind(11, s.created_at)
         .bind(12, s.created_at)
+        .bind(13, s.cpu_milli)
+        .bind(14, s.memory_milli_gib)
+        .bind(15, s.max_cost_micros)
+        .bind(16, s.estimate_micros)
         .run();
     add_event(s.id, "transition", "", std::string(to_string(s.state)), "submitted");
     transaction.commit();

@@ -12,6 +12,8 @@
 #include "core/agent_command.h"
 #include "core/agent_stream.h"
 #include "core/environment.h"
+#include "core/estimate.h"
+#include "core/meter.h"
 #include "core/process.h"
 #include "core/store.h"
 #include "core/workspace.h"
@@ -37,8 +39,12 @@ int read_grace(const SessionFiles& files) {
 // the stream reader.
 class OutputSink {
  public:
-  OutputSink(Store& store, const Session& session, const std::filesystem::path& log)
-      : store_(store), session_(session), log_(log, std::ios::app | std::ios::binary) {}
+  OutputSink(Store& store, const Session& session, const std::filesystem::path& log,
+             SessionMeter& meter)
+      : store_(store),
+        session_(session),
+        log_(log, std::ios::app | std::ios::binary),
+        meter_(meter) {}
 
   void write(const char* data, std::size_t size) {
     log_.write(data, static_cast<std::streamsize>(size));
@@ -69,6 +75,7 @@ class OutputSink {
     }
     auto agent = read_agent_line(line);
     if (!agent) return;
+    meter_.observe(*agent);
     if (agent->claude_session_id) {
       update_.claude_session_id = agent->claude_session_id;
       urgent_ = true;
@@ -101,12 +108,27 @@ class OutputSink {
   bool urgent_ = false;
   Clock::time_point last_flush_ = Clock::now();
   std::optional<AgentResult> result_;
+  SessionMeter& meter_;
+};
+
+// The outcome of the work as the supervisor saw it end.
+struct WorkEnd {
+  int exit_code = -1;
+  bool timed_out = false;
+  int stop_by = 0;                         // the stop signal received, if any
+  std::optional<std::string> over_budget;  // why the watchdog stopped it
+  std::optional<AgentResult> result;
 };
 
 class Supervisor {
  public:
-  Supervisor(Store& store, Session session, SessionFiles files)
-      : store_(store), session_(std::move(session)), files_(std::move(files)) {}
+  Supervisor(Store& store, Session session, SessionFiles files, RateTable rates)
+      : store_(store),
+        ledger_(store.database()),
+        budget_(store.database()),
+        session_(std::move(session)),
+        files_(std::move(files)),
+        rates_(std::move(rates)) {}
 
   int run() {
     const pid_t self = ::getpid();
@@ -168,6 +190,7 @@ class Supervisor {
   }
 
   int finish_early(SessionState final_state, const std::string& why) {
+    warn_on_error(budget_.release(session_.id, now_ms()), "releasing the reservation");
     std::cerr << "parhelia: " << why << "\n";
     std::ofstream(files_.log, std::ios::app) << "parhelia: " << why << "\n";
     SessionUpdate outcome;
@@ -178,14 +201,27 @@ class Supervisor {
     return 0;
   }
 
+  // A budget alert goes to the session's events (the MCP server tells its client) and its pane.
+  void on_alert(const BudgetAlert& alert) {
+    std::cerr << "parhelia: " << alert.sentence() << "\n";
+    warn_on_error(store_.note(session_.id, alert.sentence()), "noting a budget alert");
+  }
+
   int watch(ChildProcess& child) {
-    OutputSink sink(store_, session_, files_.log);
+    auto compute = metered_resources(rates_, compute_request_of(session_));
+    if (!compute) {
+      std::cerr << "parhelia: " << compute.error().sentence() << "; compute is not charged\n";
+    }
+    SessionMeter meter(ledger_, budget_, session_, rates_,
+                       compute ? compute.value() : std::vector<MeteredResource>{},
+                       [this](const BudgetAlert& alert) { on_alert(alert); });
+    OutputSink sink(store_, session_, files_.log, meter);
+    WorkEnd end;
     const auto started = Clock::now();
+    meter.start(started);
     const auto deadline = started + std::chrono::seconds(session_.timeout_s);
     std::optional<Clock::time_point> kill_at;
     std::optional<Clock::time_point> exited_at;
-    bool timed_out = false;
-    int stop_by = 0;
     char buffer[65536];
     int fd = child.stdout_fd();
     while (fd >= 0) {
@@ -197,15 +233,19 @@ class Supervisor {
         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) fd = -1;
       }
       const auto now = Clock::now();
-      if (!kill_at && (stop_signal != 0 || now >= deadline)) {
-        timed_out = stop_signal == 0;
-        stop_by = stop_signal;
-        const int grace = timed_out ? 10 : read_grace(files_);
+      if (!kill_at) {
+        if (auto reason = meter.tick(now)) end.over_budget = reason;
+      }
+      if (!kill_at && (stop_signal != 0 || now >= deadline || end.over_budget)) {
+        end.stop_by = stop_signal;
+        end.timed_out = stop_signal == 0 && !end.over_budget;
+        const int grace = stop_signal != 0 ? read_grace(files_) : 10;
         ::kill(-child.pid(), SIGTERM);
         kill_at = now + std::chrono::seconds(grace);
-        warn_on_error(store_.note(session_.id, timed_out ? "timeout reached; stopping"
-                                                         : "stop requested; stopping"),
-                      "noting a stop");
+        const std::string why = end.stop_by != 0 ? "stop requested; stopping"
+                                : end.timed_out  ? "timeout reached; stopping"
+                                                 : "budget watchdog: " + *end.over_budget;
+        warn_on_error(store_.note(session_.id, why), "noting a stop");
       }
       if (kill_at && now >= *kill_at) {
         ::kill(-child.pid(), SIGKILL);
@@ -226,13 +266,17 @@ class Supervisor {
       ::kill(-child.pid(), SIGKILL);
       status = child.wait_for(5s);
     }
-    const int exit_code = status.value_or(-1);
-    std::ofstream(files_.exit_code, std::ios::trunc) << exit_code << "\n";
-    return record_outcome(exit_code, timed_out, stop_by, sink.result());
+    meter.finish(Clock::now());
+    end.exit_code = status.value_or(-1);
+    end.result = sink.result();
+    std::ofstream(files_.exit_code, std::ios::trunc) << end.exit_code << "\n";
+    return record_outcome(end);
   }
 
-  int record_outcome(int exit_code, bool timed_out, int stop_by,
-                     const std::optional<AgentResult>& result) {
+  int record_outcome(const WorkEnd& end) {
+    const int exit_code = end.exit_code;
+    const int stop_by = end.stop_by;
+    const auto& result = end.result;
     SessionUpdate outcome;
     outcome.finished_at = now_ms();
     outcome.exit_code = exit_code;
@@ -247,7 +291,10 @@ class Supervisor {
     const bool stopped_by_parhelia = std::filesystem::exists(files_.stop_grace, ec);
     SessionState final_state = SessionState::succeeded;
     std::string detail = "exited with " + std::to_string(exit_code);
-    if (timed_out) {
+    if (end.over_budget && stop_by == 0) {
+      final_state = SessionState::over_budget;
+      outcome.error = "Stopped by the budget watchdog: " + *end.over_budget;
+    } else if (end.timed_out) {
       final_state = SessionState::timed_out;
       outcome.error = "The session reached its timeout of " + std::to_string(session_.timeout_s) +
                       " s and was stopped.";
@@ -267,12 +314,16 @@ class Supervisor {
     warn_on_error(
         store_.transition(session_.id, SessionState::running, final_state, outcome, detail),
         "recording the outcome");
+    warn_on_error(budget_.release(session_.id, now_ms()), "releasing the reservation");
     return 0;
   }
 
   Store& store_;
+  Ledger ledger_;
+  Budget budget_;
   Session session_;
   SessionFiles files_;
+  RateTable rates_;
 };
 
 }  // namespace
@@ -294,7 +345,13 @@ int supervise(const std::filesystem::path& home, const std::string& session_id) 
     std::cerr << "parhelia: " << session.error().sentence() << "\n";
     return 1;
   }
-  return Supervisor(*store.value(), session.value(), SessionFiles::of(home, session_id)).run();
+  // The rates were checked at submit; should the config have broken since, the session is
+  // still charged, at the list prices, and says so.
+  auto rates = RateTable::load(home);
+  if (!rates) std::cerr << "parhelia: " << rates.error().sentence() << " Using the list prices.\n";
+  return Supervisor(*store.value(), session.value(), SessionFiles::of(home, session_id),
+                    rates ? rates.value() : RateTable::defaults())
+      .run();
 }
 
 }  // namespace parhelia::core

@@ -33,6 +33,11 @@ void McpServer::notify(const std::string& method, json params) {
   dispatcher_.notify(method, std::move(params));
 }
 
+void McpServer::request(const std::string& method, json params,
+                        std::function<void(const RpcResult&)> on_reply) {
+  dispatcher_.call(method, std::move(params), std::move(on_reply));
+}
+
 void McpServer::resource_updated(const std::string& uri) {
   if (client_.subscribed(uri)) notify("notifications/resources/updated", {{"uri", uri}});
 }

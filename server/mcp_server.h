@@ -29,7 +29,7 @@ struct McpServerOptions {
   std::size_t max_workers = 16;  // requests running at once; more wait their turn
 };
 
-class McpServer final : public transport::MessageHandler, public Notifier {
+class McpServer final : public transport::MessageHandler, public ClientChannel {
  public:
   McpServer(transport::Transport& transport, McpServerOptions options);
 
@@ -42,8 +42,10 @@ class McpServer final : public transport::MessageHandler, public Notifier {
   void on_message(json message) override;
   void on_unreadable(transport::ReadFailure failure, const std::string& detail) override;
 
-  // Notifier
+  // ClientChannel
   void notify(const std::string& method, json params) override;
+  void request(const std::string& method, json params,
+               std::function<void(const RpcResult&)> on_reply) override;
 
   // Tells a subscribed client that the resource changed.
   void resource_updated(const std::string& uri);

@@ -22,6 +22,8 @@ class ProtocolVersion {
   bool completions_capability() const { return name_ >= "2025-03-26"; }
   bool structured_content() const { return name_ >= "2025-06-18"; }  // also outputSchema, title
   bool resource_links() const { return name_ >= "2025-06-18"; }
+  bool elicitation() const { return name_ >= "2025-06-18"; }
+  bool elicitation_modes() const { return name_ >= "2025-11-25"; }  // form and url
 
  private:
   explicit ProtocolVersion(std::string name) : name_(std::move(name)) {}

@@ -170,7 +170,7 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
     auto sessions = service.list(query);
     if (!sessions) return tool_error(sessions.error());
     result.sessions.emplace();
-    for (const auto& s : sessions.value()) result.sessions->push_back(view_of(s));
+    for (const auto& s : sessions.value()) result.sessions->push_back(view_of(s, service.ledger()));
     if (sessions->size() == query.limit) {
       const auto& last = sessions->back();
       result.next_cursor = "c" + std::to_string(last.created_at) + ":" + last.id;
@@ -198,12 +198,12 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
   if (a.action == "stop") {
     auto session = service.stop(id, a.grace_s.value_or(10));
     if (!session) return tool_error(session.error());
-    result.session = view_of(session.value());
+    result.session = view_of(session.value(), service.ledger());
     return result;
   }
   auto results = service.results(id);
   if (!results) return tool_error(results.error());
-  result.session = view_of(results->session);
+  result.session = view_of(results->session, service.ledger());
   ResultsView view;
   view.finished = results->finished;
   view.patch_bytes = static_cast<std::int64_t>(results->patch_bytes);

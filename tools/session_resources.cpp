@@ -42,7 +42,7 @@ void register_session_resources(server::McpServer& server, core::SessionService&
       [&service](const server::UriVariables& v) -> std::optional<server::ResourceContents> {
         auto session = service.get(v.at("id"));
         if (!session) return std::nullopt;
-        server::json body = server::schema::encode(view_of(session.value()));
+        server::json body = server::schema::encode(view_of(session.value(), service.ledger()));
         body["events"] = server::json::array();
         for (const auto& e : service.store().events(session->id).value_or({})) {
           body["events"].push_back({{"at", core::iso_time(e.at)},
@@ -96,6 +96,21 @@ void register_session_resources(server::McpServer& server, core::SessionService&
       {{"id", session_ids(service)}});
 }
 
+namespace {
+
+void relay_budget_alerts(server::McpServer& server, core::SessionService& service,
+                         std::int64_t& last_alert) {
+  auto alerts = service.budget().alerts_after(last_alert, 20);
+  if (!alerts) return;
+  for (const auto& alert : alerts.value()) {
+    spdlog::warn("{}", alert.sentence());
+    server.log(server::LogLevel::warning, "parhelia.budget", alert.sentence());
+    last_alert = alert.id;
+  }
+}
+
+}  // namespace
+
 SessionWatcher::SessionWatcher(server::McpServer& server, core::SessionService& service)
     : thread_([this, &server, &service](std::stop_token stop) { watch(server, service, stop); }) {}
 
@@ -104,7 +119,11 @@ void SessionWatcher::watch(server::McpServer& server, core::SessionService& serv
   // What each subscribed resource looked like at the last look: a log's size, a session's
   // last update time.
   std::map<std::string, std::int64_t> seen;
-  while (!stop.stop_requested()) {
+  // Budget alerts recorded from now on (by any process: a session's supervisor records
+  // them) go to this client as warnings; older ones are shown by status and budget show.
+  std::int64_t last_alert = service.budget().last_alert_id().value_or(0);
+  for (int round = 0; !stop.stop_requested(); ++round) {
+    if (round % 4 == 0) relay_budget_alerts(server, service, last_alert);
     for (const auto& uri : server.client().subscriptions()) {
       const std::string prefix = "parhelia://sessions/";
       if (uri.rfind(prefix, 0) != 0) continue;

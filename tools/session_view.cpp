@@ -53,6 +53,14 @@ SessionView view_of(const core::Session& s) {
   v.changed_files = s.changed_files;
   if (v.changed_files.size() > 200) v.changed_files.resize(200);
   v.log_uri = log_uri(s.id);
+  v.reserved_usd = core::dollars(s.estimate_micros);
+  if (s.max_cost_micros) v.max_cost_usd = core::dollars(*s.max_cost_micros);
+  return v;
+}
+
+SessionView view_of(const core::Session& session, core::Ledger& ledger) {
+  SessionView v = view_of(session);
+  if (auto spent = ledger.session_spend(session.id)) v.spent_usd = core::dollars(spent.value());
   return v;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ledger.h"
 #include "core/session.h"
 #include "server/tool_registry.h"
 
@@ -35,13 +36,17 @@ struct SessionView {
   std::optional<std::string> claude_session_id;
   std::vector<std::string> changed_files;
   std::string log_uri;
+  double reserved_usd = 0;
+  std::optional<double> max_cost_usd;
+  std::optional<double> spent_usd;
 
   static auto fields() {
     return std::tuple{
         field("session_id", &SessionView::session_id, "The session's id (task-xxxxxxxx)"),
         field("name", &SessionView::name, "The name given at submit"),
         field("state", &SessionView::state,
-              "queued, provisioning, running, succeeded, failed, cancelled, timed_out, over_budget or "
+              "queued, provisioning, running, succeeded, failed, cancelled, timed_out, over_budget "
+              "or "
               "lost"),
         field("kind", &SessionView::kind,
               "task (a prompt for Claude Code) or command (a shell command)"),
@@ -63,11 +68,18 @@ struct SessionView {
               "Claude Code's own session id (for resume)"),
         field("changed_files", &SessionView::changed_files,
               "Files changed, as 'M path', 'A path', 'D path'"),
-        field("log_uri", &SessionView::log_uri, "The resource holding its log")};
+        field("log_uri", &SessionView::log_uri, "The resource holding its log"),
+        field("reserved_usd", &SessionView::reserved_usd,
+              "The worst case reserved against the budget at submit"),
+        field("max_cost_usd", &SessionView::max_cost_usd,
+              "Its own cap: the budget watchdog stops it there (state over_budget)"),
+        field("spent_usd", &SessionView::spent_usd, "Charged so far; grows while it runs")};
   }
 };
 
 SessionView view_of(const core::Session& session);
+// The view with what the session has spent so far, from the ledger.
+SessionView view_of(const core::Session& session, core::Ledger& ledger);
 std::string session_uri(const std::string& id);
 std::string log_uri(const std::string& id);
 std::string patch_uri(const std::string& id);

@@ -4,6 +4,7 @@
 #include "core/health.h"
 #include "core/host_probe.h"
 #include "core/sessions.h"
+#include "tools/cost_view.h"
 #include "tools/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
@@ -62,6 +63,7 @@ struct SystemStatus {
   bool anthropic_api_key_set = false;
   bool modal_credentials_found = false;
   std::vector<std::string> missing;
+  std::optional<BudgetView> budget;
   static auto fields() {
     return std::tuple{
         field("version", &SystemStatus::version, "Parhelia's version"),
@@ -80,7 +82,9 @@ struct SystemStatus {
         field("modal_credentials_found", &SystemStatus::modal_credentials_found,
               "Whether Modal credentials are configured (environment or ~/.modal.toml)"),
         field("missing", &SystemStatus::missing,
-              "Programs not found, each with what it is needed for")};
+              "Programs not found, each with what it is needed for"),
+        field("budget", &SystemStatus::budget,
+              "Spend, limits and this month's budget alerts (the budget tool has more)")};
   }
 };
 
@@ -95,10 +99,13 @@ struct SessionEventView {
 
 struct StatusResult {
   std::optional<SessionView> session;
+  std::optional<SessionCostView> cost;
   std::optional<std::vector<SessionEventView>> events;
   std::optional<SystemStatus> system;
   static auto fields() {
     return std::tuple{field("session", &StatusResult::session, "The session asked about"),
+                      field("cost", &StatusResult::cost,
+                            "What it has cost so far, by resource, and what was reserved"),
                       field("events", &StatusResult::events, "Its history, oldest first (last 20)"),
                       field("system", &StatusResult::system,
                             "The installation's health (when no session was named)")};
@@ -114,6 +121,12 @@ std::string to_text(const StatusResult& r) {
     if (s.error) text << *s.error << "\n";
     if (s.final_answer) text << "final answer: " << *s.final_answer << "\n";
     if (!s.changed_files.empty()) text << s.changed_files.size() << " files changed\n";
+    if (r.cost) {
+      text << "cost: " << usd(r.cost->spent_usd) << " spent, " << usd(r.cost->reserved_usd)
+           << " reserved";
+      if (r.cost->cap_usd) text << ", capped at " << usd(*r.cost->cap_usd);
+      text << "\n";
+    }
     text << "log: " << s.log_uri;
     return text.str();
   }
@@ -138,6 +151,7 @@ std::string to_text(const StatusResult& r) {
   }
   text << "ANTHROPIC_API_KEY " << (s.anthropic_api_key_set ? "is set" : "is not set")
        << "; Modal credentials " << (s.modal_credentials_found ? "found" : "not found") << ".";
+  if (s.budget) text << "\n" << to_text(*s.budget);
   return text.str();
 }
 
@@ -180,6 +194,8 @@ SystemStatus system_status(core::SessionService& service, const server::ClientSe
   s.backends.push_back(local);
   s.anthropic_api_key_set = health.anthropic_api_key_set;
   s.modal_credentials_found = health.modal_credentials_found;
+  if (auto report = core::budget_report(service.ledger(), service.budget(), core::now_ms()))
+    s.budget = budget_view(report.value());
   return s;
 }
 
@@ -198,7 +214,8 @@ void register_status_tool(server::McpServer& server, core::SessionService& servi
                       "which programs are installed (tmux, bubblewrap, git, claude, ssh, "
                       "nvidia-smi) with install commands, and "
                       "whether ANTHROPIC_API_KEY and Modal credentials are configured (never their "
-                      "values). Read-only.",
+                      "values), and spend against the budget limits with this month's alerts. "
+                      "Read-only.",
        .read_only = true,
        .idempotent = true},
       [&server, &service](const StatusArgs& a,
@@ -210,7 +227,8 @@ void register_status_tool(server::McpServer& server, core::SessionService& servi
         }
         auto session = service.get(*a.session_id);
         if (!session) return tool_error(session.error());
-        result.session = view_of(session.value());
+        result.session = view_of(session.value(), service.ledger());
+        if (auto cost = session_cost(service, session.value())) result.cost = cost.value();
         if (auto events = service.store().events(*a.session_id)) {
           std::vector<SessionEventView> views;
           const auto& all = events.value();

@@ -1,5 +1,6 @@
 // tools/submit.cpp: the submit tool, which dispatches a task or a command as a session.
 #include "core/sessions.h"
+#include "tools/cost_view.h"
 #include "tools/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
@@ -18,6 +19,10 @@ struct SubmitArgs {
   std::optional<bool> sync;
   std::optional<bool> dry_run;
   std::optional<bool> no_sandbox;
+  std::optional<double> cpu;
+  std::optional<double> memory_gib;
+  std::optional<double> max_cost_usd;
+  std::optional<bool> confirm;
   static auto fields() {
     return std::tuple{
         field("task", &SubmitArgs::task,
@@ -42,7 +47,17 @@ struct SubmitArgs {
         field("dry_run", &SubmitArgs::dry_run,
               "Validate and show what would run, starting nothing"),
         field("no_sandbox", &SubmitArgs::no_sandbox,
-              "Run without the bubblewrap sandbox (only where it cannot run)")};
+              "Run without the bubblewrap sandbox (only where it cannot run)"),
+        field("cpu", &SubmitArgs::cpu, "Cores to price and ask for (default 2)",
+              {{"minimum", 0.125}, {"maximum", 64}}),
+        field("memory_gib", &SubmitArgs::memory_gib, "Memory in GiB (default 4)",
+              {{"minimum", 0.125}, {"maximum", 1024}}),
+        field("max_cost_usd", &SubmitArgs::max_cost_usd,
+              "The session's own budget cap in dollars; the watchdog stops it there",
+              {{"minimum", 0}, {"maximum", 1000000}}),
+        field("confirm", &SubmitArgs::confirm,
+              "The user agreed to the estimated cost (needed above the confirmation amount, "
+              "default $5, when the client cannot ask the user itself)")};
   }
 };
 
@@ -52,6 +67,7 @@ struct SubmitResult {
   std::optional<std::vector<std::string>> would_run;
   std::optional<std::string> cuda_visible_devices;
   bool waited = false;
+  std::optional<EstimateView> estimate;
   static auto fields() {
     return std::tuple{
         field("session", &SubmitResult::session, "The session as it stands"),
@@ -59,7 +75,9 @@ struct SubmitResult {
         field("would_run", &SubmitResult::would_run, "For a dry run: the argv that would run"),
         field("cuda_visible_devices", &SubmitResult::cuda_visible_devices,
               "GPUs given to the session"),
-        field("waited", &SubmitResult::waited, "True when the call waited for the end (sync)")};
+        field("waited", &SubmitResult::waited, "True when the call waited for the end (sync)"),
+        field("estimate", &SubmitResult::estimate,
+              "The worst-case cost reserved against the budget")};
   }
 };
 
@@ -71,7 +89,8 @@ std::string to_text(const SubmitResult& r) {
       argv += (argv.empty() ? "" : " ") + arg;
     return "Dry run, nothing started. It would run in a copy of " + s.workspace + " (" +
            (s.sandboxed ? "sandboxed" : "not sandboxed") + ", timeout " +
-           std::to_string(s.timeout_s) + " s):\n" + argv;
+           std::to_string(s.timeout_s) + " s). " + (r.estimate ? r.estimate->summary : "") + "\n" +
+           argv;
   }
   if (r.waited) {
     std::string text = "Session " + s.session_id + " ended: " + s.state + ".";
@@ -81,8 +100,9 @@ std::string to_text(const SubmitResult& r) {
             "; the session tool's results action gives the patch. Log: " + s.log_uri;
     return text;
   }
-  return "Submitted " + s.session_id + " (" + s.state + ") on " + s.backend +
-         ". It runs on its own: check it with the status tool (session_id " + s.session_id +
+  const std::string cost = r.estimate ? " Cost: " + r.estimate->summary : "";
+  return "Submitted " + s.session_id + " (" + s.state + ") on " + s.backend + "." + cost +
+         " It runs on its own: check it with the status tool (session_id " + s.session_id +
          "), read its log with "
          "the session tool (action logs) or " +
          s.log_uri + ".";
@@ -120,6 +140,39 @@ core::Result<core::Session> wait_for_end(core::SessionService& service, const st
   return session;
 }
 
+// Above the confirmation amount the user decides: through the client when it can ask
+// (elicitation), else the caller must pass confirm: true after asking. Nothing, when it may go.
+std::optional<server::ToolError> confirmation_refused(core::SessionService& service,
+                                                      const core::CostEstimate& estimate,
+                                                      bool confirmed,
+                                                      server::CallContext& context) {
+  auto settings = service.budget().settings();
+  if (!settings) return tool_error(settings.error());
+  if (confirmed || estimate.reserve <= settings->confirm_above) return std::nullopt;
+  const std::string cost = estimate_sentence(estimate);
+  const std::string threshold = core::format_usd(settings->confirm_above);
+  if (!context.can_elicit()) {
+    return server::ToolError{"Not submitted: " + cost + " That is more than " + threshold +
+                             ", so the user must agree first. Ask them, then call submit again "
+                             "with confirm: true."};
+  }
+  const server::schema::json form = {
+      {"type", "object"},
+      {"properties", {{"start", {{"type", "boolean"}, {"title", "Start it"}, {"default", true}}}}},
+      {"required", {"start"}}};
+  auto answer =
+      context.elicit("Parhelia: start this session? " + cost, form, std::chrono::minutes(10));
+  if (const auto* failure = std::get_if<std::string>(&answer)) {
+    return server::ToolError{"Not submitted: " + *failure + " " + cost +
+                             " Ask the user, then call submit again with confirm: true."};
+  }
+  const auto& reply = std::get<server::Elicitation>(answer);
+  if (reply.accepted() && reply.content.value("start", true)) return std::nullopt;
+  return server::ToolError{"Not submitted: the user declined (" + cost +
+                           ") Change the request (a shorter timeout, a smaller GPU, "
+                           "max_cost_usd) or leave it."};
+}
+
 }  // namespace
 
 void register_submit_tool(server::McpServer& server, core::SessionService& service) {
@@ -150,6 +203,9 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
         request.timeout_s = a.timeout_s.value_or(3600);
         request.name = a.name.value_or("");
         request.no_sandbox = a.no_sandbox.value_or(false);
+        if (a.cpu) request.cpu_milli = std::llround(*a.cpu * 1000);
+        if (a.memory_gib) request.memory_milli_gib = std::llround(*a.memory_gib * 1000);
+        if (a.max_cost_usd) request.max_cost = core::micros_from_dollars(*a.max_cost_usd);
 
         SubmitResult result;
         if (a.dry_run.value_or(false)) {
@@ -158,18 +214,25 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
           result.session = view_of(plan->session);
           result.dry_run = true;
           result.would_run = plan->argv;
+          result.estimate = estimate_view(plan->estimate);
           if (!plan->cuda_visible_devices.empty())
             result.cuda_visible_devices = plan->cuda_visible_devices;
           return result;
         }
+        auto estimate = service.estimate(request);
+        if (!estimate) return tool_error(estimate.error());
+        if (auto refused =
+                confirmation_refused(service, estimate.value(), a.confirm.value_or(false), context))
+          return *refused;
         auto session = service.submit(request);
         if (!session) return tool_error(session.error());
+        result.estimate = estimate_view(estimate.value());
         if (a.sync.value_or(false)) {
           session = wait_for_end(service, session->id, context);
           if (!session) return tool_error(session.error());
           result.waited = true;
         }
-        result.session = view_of(session.value());
+        result.session = view_of(session.value(), service.ledger());
         return result;
       });
 }

@@ -38,6 +38,7 @@ std::unique_ptr<SessionWatcher> register_toolset(server::McpServer& server,
 void register_status_tool(server::McpServer& server, core::SessionService& service);
 void register_submit_tool(server::McpServer& server, core::SessionService& service);
 void register_session_tool(server::McpServer& server, core::SessionService& service);
+void register_budget_tool(server::McpServer& server, core::SessionService& service);
 void register_debug_wait_tool(server::McpServer& server);
 void register_skill_resources(server::McpServer& server);
 void register_session_resources(server::McpServer& server, core::SessionService& service);

@@ -1,0 +1,391 @@
+// tools/budget.cpp: the budget tool: where the money stands, what a session would cost,
+// the ledger's rows, the limits, and the rates.
+#include <sstream>
+
+#include "core/calendar.h"
+#include "tools/cost_view.h"
+#include "tools/tool_support.h"
+#include "tools/toolset.h"
+
+namespace parhelia::tools {
+namespace {
+
+struct BudgetArgs {
+  std::string action;
+  // estimate
+  std::optional<std::string> kind;
+  std::optional<std::string> gpu;
+  std::optional<std::string> backend;
+  std::optional<std::int64_t> timeout_s;
+  std::optional<double> cpu;
+  std::optional<double> memory_gib;
+  std::optional<double> max_cost_usd;
+  // history
+  std::optional<std::string> session_id;
+  std::optional<std::string> charge_kind;
+  std::optional<int> days;
+  std::optional<int> limit;
+  std::optional<std::string> cursor;
+  // set
+  std::optional<double> daily_usd;
+  std::optional<double> monthly_usd;
+  std::optional<double> total_usd;
+  std::optional<double> session_usd;
+  std::optional<std::vector<std::string>> clear;
+  std::optional<std::vector<int>> alert_thresholds;
+  std::optional<double> confirm_above_usd;
+  std::optional<double> token_allowance_per_hour_usd;
+  static auto fields() {
+    const server::schema::json dollars = {{"minimum", 0}, {"maximum", 1000000}};
+    return std::tuple{
+        field("action", &BudgetArgs::action,
+              "show: spend today/this month/in all, limits and their room, reservations, top "
+              "sessions, alerts; estimate: what a submit with these arguments would cost and "
+              "whether it fits; history: ledger rows, newest first; set: change limits, alert "
+              "thresholds or the confirmation amount; rates: the price table and where each "
+              "price came from",
+              {{"enum", {"show", "estimate", "history", "set", "rates"}}}),
+        field("kind", &BudgetArgs::kind,
+              "estimate: task (Claude Code, reserves a token allowance; the default) or command",
+              {{"enum", {"task", "command"}}}),
+        field("gpu", &BudgetArgs::gpu, "estimate: GPU as TYPE, TYPE:COUNT or COUNT, e.g. H100:2"),
+        field("backend", &BudgetArgs::backend, "estimate: local (default) or modal",
+              {{"enum", {"local", "modal"}}}),
+        field("timeout_s", &BudgetArgs::timeout_s, "estimate: time limit (default 3600)",
+              {{"minimum", 1}, {"maximum", 86400}}),
+        field("cpu", &BudgetArgs::cpu, "estimate: cores (default 2)",
+              {{"minimum", 0.125}, {"maximum", 64}}),
+        field("memory_gib", &BudgetArgs::memory_gib, "estimate: memory in GiB (default 4)",
+              {{"minimum", 0.125}, {"maximum", 1024}}),
+        field("max_cost_usd", &BudgetArgs::max_cost_usd, "estimate: the session's own cap",
+              dollars),
+        field("session_id", &BudgetArgs::session_id, "history: only this session's rows",
+              {{"pattern", "^task-[0-9a-f]{8}$"}}),
+        field("charge_kind", &BudgetArgs::charge_kind, "history: only compute, tokens or storage",
+              {{"enum", {"compute", "tokens", "storage"}}}),
+        field("days", &BudgetArgs::days, "history: only the last N days",
+              {{"minimum", 1}, {"maximum", 3660}}),
+        field("limit", &BudgetArgs::limit, "history: rows per page (default 50)",
+              {{"minimum", 1}, {"maximum", 500}}),
+        field("cursor", &BudgetArgs::cursor, "history: next_cursor of the previous page"),
+        field("daily_usd", &BudgetArgs::daily_usd, "set: hard limit per UTC day", dollars),
+        field("monthly_usd", &BudgetArgs::monthly_usd, "set: hard limit per UTC month", dollars),
+        field("total_usd", &BudgetArgs::total_usd, "set: hard limit in all", dollars),
+        field("session_usd", &BudgetArgs::session_usd,
+              "set: cap on each session (the watchdog stops it there)", dollars),
+        field(
+            "clear", &BudgetArgs::clear, "set: limits to remove",
+            {{"items", {{"type", "string"}, {"enum", {"daily", "monthly", "total", "session"}}}}}),
+        field("alert_thresholds", &BudgetArgs::alert_thresholds,
+              "set: alert at these percentages of each limit (default 50, 80, 100)",
+              {{"items", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}}},
+               {"minItems", 1},
+               {"maxItems", 10}}),
+        field("confirm_above_usd", &BudgetArgs::confirm_above_usd,
+              "set: submits estimated above this ask the user first (default 5)", dollars),
+        field("token_allowance_per_hour_usd", &BudgetArgs::token_allowance_per_hour_usd,
+              "set: reserved for a task's tokens per hour of its timeout (default 3)", dollars)};
+  }
+};
+
+struct EstimateAnswer {
+  EstimateView estimate;
+  bool fits = true;
+  std::optional<double> room_usd;
+  std::optional<std::string> tightest_limit;
+  std::optional<std::int64_t> longest_timeout_s;
+  bool needs_confirmation = false;
+  static auto fields() {
+    return std::tuple{
+        field("estimate", &EstimateAnswer::estimate, "The worst case and its parts"),
+        field("fits", &EstimateAnswer::fits,
+              "Whether a submit would be accepted by the limits now"),
+        field("room_usd", &EstimateAnswer::room_usd, "What the tightest limit still allows"),
+        field("tightest_limit", &EstimateAnswer::tightest_limit, "Which limit that is"),
+        field("longest_timeout_s", &EstimateAnswer::longest_timeout_s,
+              "When it does not fit: the longest timeout that would"),
+        field("needs_confirmation", &EstimateAnswer::needs_confirmation,
+              "Whether submit would ask the user (or need confirm: true) first")};
+  }
+};
+
+struct LedgerRowView {
+  std::int64_t id = 0;
+  std::string at;
+  std::string session_id;
+  std::string kind;
+  std::string resource;
+  double quantity = 0;
+  std::string unit;
+  std::string unit_price;
+  double amount_usd = 0;
+  static auto fields() {
+    return std::tuple{field("id", &LedgerRowView::id, "Row number (grows)"),
+                      field("at", &LedgerRowView::at, "When (UTC)"),
+                      field("session_id", &LedgerRowView::session_id, "The session charged"),
+                      field("kind", &LedgerRowView::kind, "compute, tokens or storage"),
+                      field("resource", &LedgerRowView::resource, "What was used"),
+                      field("quantity", &LedgerRowView::quantity, "How much"),
+                      field("unit", &LedgerRowView::unit, "Its unit"),
+                      field("unit_price", &LedgerRowView::unit_price, "Dollars per unit"),
+                      field("amount_usd", &LedgerRowView::amount_usd, "Dollars")};
+  }
+};
+
+struct ChangeView {
+  std::string at;
+  std::string setting;
+  std::optional<std::string> from;
+  std::optional<std::string> to;
+  static auto fields() {
+    return std::tuple{field("at", &ChangeView::at, "When (UTC)"),
+                      field("setting", &ChangeView::setting, "What changed"),
+                      field("from", &ChangeView::from, "Its old value (none: unset)"),
+                      field("to", &ChangeView::to, "Its new value (none: removed)")};
+  }
+};
+
+struct RateView {
+  std::string rate;
+  std::string price;
+  std::string per;
+  std::string source;
+  static auto fields() {
+    return std::tuple{field("rate", &RateView::rate, "Its name, as config.json's rates use it"),
+                      field("price", &RateView::price, "Dollars"),
+                      field("per", &RateView::per, "Per what"),
+                      field("source", &RateView::source, "default, or the config file")};
+  }
+};
+
+struct BudgetResult {
+  std::string action;
+  std::optional<BudgetView> budget;
+  std::optional<EstimateAnswer> estimate;
+  std::optional<std::vector<LedgerRowView>> rows;
+  std::optional<std::string> next_cursor;
+  std::optional<std::vector<ChangeView>> changes;
+  std::optional<std::vector<RateView>> rates;
+  std::optional<std::string> config_file;
+  static auto fields() {
+    return std::tuple{
+        field("action", &BudgetResult::action, "The action answered"),
+        field("budget", &BudgetResult::budget, "show and set: where the money stands"),
+        field("estimate", &BudgetResult::estimate, "estimate: the answer"),
+        field("rows", &BudgetResult::rows, "history: ledger rows, newest first"),
+        field("next_cursor", &BudgetResult::next_cursor, "history: pass as cursor for more"),
+        field("changes", &BudgetResult::changes, "set: what changed (and show: recent changes)"),
+        field("rates", &BudgetResult::rates, "rates: the table"),
+        field("config_file", &BudgetResult::config_file, "rates: where overrides go")};
+  }
+};
+
+std::string to_text(const BudgetResult& r) {
+  std::ostringstream text;
+  if (r.action == "estimate" && r.estimate) {
+    const auto& e = *r.estimate;
+    text << e.estimate.summary;
+    if (e.fits) {
+      text << " It fits the limits now.";
+    } else {
+      text << " It does not fit: the " << e.tightest_limit.value_or("") << " limit has "
+           << usd(e.room_usd.value_or(0)) << " left";
+      if (e.longest_timeout_s && *e.longest_timeout_s > 0)
+        text << "; the longest timeout that fits is " << *e.longest_timeout_s << " s";
+      text << ".";
+    }
+    if (e.needs_confirmation) text << " Submitting it asks the user first.";
+    return text.str();
+  }
+  if (r.rows) {
+    text << r.rows->size() << " ledger rows, newest first:";
+    for (const auto& row : *r.rows) {
+      text << "\n"
+           << row.at << "  " << row.session_id << "  " << row.resource << "  " << row.quantity
+           << " " << row.unit << "  " << usd(row.amount_usd);
+    }
+    if (r.next_cursor) text << "\nMore with cursor " << *r.next_cursor << ".";
+    return text.str();
+  }
+  if (r.rates) {
+    text << r.rates->size() << " rates (overrides go in " << r.config_file.value_or("") << "):";
+    for (const auto& rate : *r.rates) {
+      text << "\n"
+           << rate.rate << "  " << rate.price << " per " << rate.per << "  (" << rate.source << ")";
+    }
+    return text.str();
+  }
+  if (r.changes && r.action == "set") {
+    text << (r.changes->empty() ? "Nothing changed." : "Changed:");
+    for (const auto& c : *r.changes)
+      text << " " << c.setting << " " << c.from.value_or("unset") << " -> "
+           << c.to.value_or("unset") << ";";
+    text << "\n";
+  }
+  if (r.budget) text << to_text(*r.budget);
+  return text.str();
+}
+
+core::SubmitRequest request_of(const BudgetArgs& a) {
+  core::SubmitRequest request;
+  if (a.kind.value_or("task") == "task") {
+    request.task = "estimate";
+  } else {
+    request.command = "estimate";
+  }
+  request.gpu = a.gpu.value_or("");
+  request.backend = a.backend.value_or("local");
+  request.timeout_s = a.timeout_s.value_or(3600);
+  if (a.cpu) request.cpu_milli = std::llround(*a.cpu * 1000);
+  if (a.memory_gib) request.memory_milli_gib = std::llround(*a.memory_gib * 1000);
+  if (a.max_cost_usd) request.max_cost = core::micros_from_dollars(*a.max_cost_usd);
+  return request;
+}
+
+server::ToolOutcome<BudgetResult> show(core::SessionService& service, BudgetResult result) {
+  auto report = core::budget_report(service.ledger(), service.budget(), core::now_ms());
+  if (!report) return tool_error(report.error());
+  result.budget = budget_view(report.value());
+  return result;
+}
+
+server::ToolOutcome<BudgetResult> estimate(core::SessionService& service, const BudgetArgs& a) {
+  const auto request = request_of(a);
+  auto estimate = service.estimate(request);
+  if (!estimate) return tool_error(estimate.error());
+  auto rooms = service.budget().headroom(core::now_ms());
+  if (!rooms) return tool_error(rooms.error());
+  auto settings = service.budget().settings();
+  if (!settings) return tool_error(settings.error());
+  EstimateAnswer answer;
+  answer.estimate = estimate_view(estimate.value());
+  answer.needs_confirmation = estimate->reserve > settings->confirm_above;
+  if (!rooms->empty()) {
+    const auto& tightest = rooms->front();
+    answer.room_usd = core::dollars(std::max<core::Micros>(tightest.remaining(), 0));
+    answer.tightest_limit = std::string(core::to_string(tightest.scope));
+    answer.fits = estimate->reserve == 0 || estimate->reserve <= tightest.remaining();
+    if (!answer.fits) {
+      auto longest = service.longest_timeout(request, tightest.remaining());
+      if (longest) answer.longest_timeout_s = longest.value();
+    }
+  }
+  BudgetResult result;
+  result.action = "estimate";
+  result.estimate = std::move(answer);
+  return result;
+}
+
+server::ToolOutcome<BudgetResult> history(core::SessionService& service, const BudgetArgs& a) {
+  core::HistoryQuery query;
+  query.session_id = a.session_id;
+  query.kind = a.charge_kind;
+  if (a.days) query.since_ms = core::now_ms() - static_cast<std::int64_t>(*a.days) * 86'400'000;
+  query.limit = static_cast<std::size_t>(a.limit.value_or(50));
+  if (a.cursor) {
+    const std::string prefix = "before:";
+    try {
+      if (a.cursor->rfind(prefix, 0) != 0) throw std::invalid_argument("prefix");
+      query.before_id = std::stoll(a.cursor->substr(prefix.size()));
+    } catch (const std::exception&) {
+      return server::ToolError{"The cursor '" + *a.cursor +
+                               "' is not one this tool gave; pass next_cursor as it came."};
+    }
+  }
+  // One more than asked says whether there is a next page.
+  query.limit += 1;
+  auto rows = service.ledger().history(query);
+  if (!rows) return tool_error(rows.error());
+  BudgetResult result;
+  result.action = "history";
+  result.rows.emplace();
+  for (const auto& row : rows.value()) {
+    if (result.rows->size() + 1 == query.limit) {
+      result.next_cursor = "before:" + std::to_string(result.rows->back().id);
+      break;
+    }
+    result.rows->push_back({row.id, core::iso_time(row.at), row.session_id, row.kind, row.resource,
+                            static_cast<double>(row.quantity_milli) / 1000.0, row.unit,
+                            core::format_price(row.unit_price), core::dollars(row.amount)});
+  }
+  return result;
+}
+
+server::ToolOutcome<BudgetResult> set(core::SessionService& service, const BudgetArgs& a) {
+  core::BudgetUpdate update;
+  auto dollars = [](double value) { return core::micros_from_dollars(value).value_or(0); };
+  const std::pair<core::LimitScope, const std::optional<double>*> limits[] = {
+      {core::LimitScope::daily, &a.daily_usd},
+      {core::LimitScope::monthly, &a.monthly_usd},
+      {core::LimitScope::total, &a.total_usd},
+      {core::LimitScope::session, &a.session_usd}};
+  for (const auto& [scope, value] : limits) {
+    if (*value) update.limits[scope] = dollars(**value);
+  }
+  for (const auto& name : a.clear.value_or(std::vector<std::string>{})) {
+    const auto scope = core::parse_limit_scope(name);
+    if (!scope) return server::ToolError{"There is no limit '" + name + "' to clear."};
+    if (update.limits.count(*scope) > 0)
+      return server::ToolError{"The " + name + " limit is both set and cleared; do one."};
+    update.limits[*scope] = std::nullopt;
+  }
+  update.thresholds = a.alert_thresholds;
+  if (a.confirm_above_usd) update.confirm_above = dollars(*a.confirm_above_usd);
+  if (a.token_allowance_per_hour_usd)
+    update.token_allowance_per_hour = dollars(*a.token_allowance_per_hour_usd);
+  auto changes = service.budget().update(update, "mcp");
+  if (!changes) return tool_error(changes.error());
+  BudgetResult result;
+  result.action = "set";
+  result.changes.emplace();
+  for (const auto& c : changes.value())
+    result.changes->push_back({core::iso_time(c.at), c.name, c.old_value, c.new_value});
+  return show(service, std::move(result));
+}
+
+server::ToolOutcome<BudgetResult> rates(core::SessionService& service) {
+  auto table = core::RateTable::load(service.home());
+  if (!table) return tool_error(table.error());
+  BudgetResult result;
+  result.action = "rates";
+  result.config_file = core::RateTable::config_path(service.home()).string();
+  result.rates.emplace();
+  for (const auto& rate : table->all()) {
+    const bool per_token = rate.unit == "token";
+    result.rates->push_back({rate.key,
+                             core::format_price(per_token ? rate.price * 1'000'000 : rate.price),
+                             per_token ? "million tokens" : rate.unit, rate.source});
+  }
+  return result;
+}
+
+}  // namespace
+
+void register_budget_tool(server::McpServer& server, core::SessionService& service) {
+  server.tools().add<BudgetArgs, BudgetResult>(
+      {.name = "budget",
+       .title = "Budget and costs",
+       .description =
+           "Costs and limits. show: spend today / this month / in all, each limit's room, what "
+           "live sessions hold, top sessions, alerts. estimate: what a submit with the same gpu, "
+           "backend, timeout_s, cpu, memory_gib and max_cost_usd would cost at worst, whether "
+           "the limits allow it now, and if not the longest timeout that would fit: call it "
+           "before costly work. history: the ledger's rows (filters: session_id, charge_kind, "
+           "days; paginated). set: hard limits (daily_usd, monthly_usd, total_usd, session_usd; "
+           "clear to remove), alert_thresholds, confirm_above_usd; change limits only when the "
+           "user asks. rates: every price and where it came from. Amounts are US dollars.",
+       .destructive = false,
+       .idempotent = false,
+       .open_world = false},
+      [&service](const BudgetArgs& a, server::CallContext&) -> server::ToolOutcome<BudgetResult> {
+        if (a.action == "estimate") return estimate(service, a);
+        if (a.action == "history") return history(service, a);
+        if (a.action == "set") return set(service, a);
+        if (a.action == "rates") return rates(service);
+        BudgetResult result;
+        result.action = "show";
+        return show(service, std::move(result));
+      });
+}
+
+}  // namespace parhelia::tools

@@ -1,0 +1,118 @@
+#include "tools/cost_view.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace parhelia::tools {
+namespace {
+
+using core::dollars;
+using core::format_usd;
+
+double in_units(std::int64_t milli) {
+  return static_cast<double>(milli) / 1000.0;
+}
+
+}  // namespace
+
+std::string usd(double amount) {
+  return format_usd(static_cast<core::Micros>(std::llround(amount * 1e6)));
+}
+
+EstimateView estimate_view(const core::CostEstimate& e) {
+  EstimateView view;
+  view.reserve_usd = dollars(e.reserve);
+  view.worst_case_usd = dollars(e.worst_case);
+  if (e.cap) view.cap_usd = dollars(*e.cap);
+  view.compute_per_hour_usd = dollars(e.per_hour);
+  view.token_allowance_usd = dollars(e.token_allowance);
+  view.timeout_s = e.timeout_s;
+  for (const auto& line : e.lines) {
+    view.lines.push_back({line.item, line.unit, in_units(line.quantity_milli),
+                          core::format_price(line.price), dollars(line.amount)});
+  }
+  view.summary = estimate_sentence(e);
+  return view;
+}
+
+std::string estimate_sentence(const core::CostEstimate& e) {
+  if (e.reserve == 0) {
+    return "Free: nothing it uses is priced (the local backend's compute costs $0 unless "
+           "priced in config.json).";
+  }
+  std::string text =
+      "Up to " + format_usd(e.reserve) + " for " + std::to_string(e.timeout_s) + " s";
+  std::string parts;
+  if (e.per_hour > 0) parts = "compute " + format_usd(e.per_hour) + "/h";
+  if (e.token_allowance > 0)
+    parts += (parts.empty() ? "" : ", ") + std::string("tokens ") + format_usd(e.token_allowance);
+  if (!parts.empty()) text += " (" + parts + ")";
+  if (e.cap && *e.cap < e.worst_case) text += ", capped at " + format_usd(*e.cap);
+  return text + ".";
+}
+
+core::Result<SessionCostView> session_cost(core::SessionService& service,
+                                           const core::Session& session) {
+  auto resources = service.ledger().session_resources(session.id);
+  if (!resources) return resources.error();
+  SessionCostView view;
+  view.reserved_usd = dollars(session.estimate_micros);
+  if (session.max_cost_micros) view.cap_usd = dollars(*session.max_cost_micros);
+  core::Micros spent = 0;
+  for (const auto& r : resources.value()) {
+    spent += r.amount;
+    view.by_resource.push_back({r.resource, in_units(r.quantity_milli), dollars(r.amount)});
+  }
+  view.spent_usd = dollars(spent);
+  return view;
+}
+
+BudgetView budget_view(const core::BudgetReport& report) {
+  BudgetView view;
+  view.today_usd = dollars(report.spend.today);
+  view.this_month_usd = dollars(report.spend.this_month);
+  view.total_usd = dollars(report.spend.total);
+  view.held_usd = dollars(report.held);
+  for (const auto& room : report.headroom) {
+    view.limits.push_back({std::string(core::to_string(room.scope)), dollars(room.limit),
+                           dollars(room.spent), dollars(room.held), dollars(room.remaining())});
+  }
+  if (const auto limit = report.settings.limit(core::LimitScope::session))
+    view.session_limit_usd = dollars(*limit);
+  view.alert_thresholds = report.settings.thresholds;
+  view.confirm_above_usd = dollars(report.settings.confirm_above);
+  view.token_allowance_per_hour_usd = dollars(report.settings.token_allowance_per_hour);
+  for (const auto& top : report.top_sessions)
+    view.top_sessions.push_back({top.session_id, dollars(top.amount)});
+  for (const auto& alert : report.alerts) view.alerts.push_back(alert.sentence());
+  for (core::Micros day : report.last_days) view.last_30_days_usd.push_back(dollars(day));
+  return view;
+}
+
+std::string to_text(const BudgetView& v) {
+  std::ostringstream text;
+  text << "Spent " << usd(v.today_usd) << " today, " << usd(v.this_month_usd) << " this month, "
+       << usd(v.total_usd) << " in all (UTC); " << usd(v.held_usd) << " held by live sessions.\n";
+  if (v.limits.empty() && !v.session_limit_usd) {
+    text << "No limits set: set them with the budget tool's set action (or parhelia budget "
+            "set).\n";
+  }
+  for (const auto& l : v.limits) {
+    text << "Limit " << l.scope << " " << usd(l.limit_usd) << ": " << usd(l.spent_usd) << " spent, "
+         << usd(l.held_usd) << " held, " << usd(l.remaining_usd) << " left.\n";
+  }
+  if (v.session_limit_usd)
+    text << "Each session is capped at " << usd(*v.session_limit_usd) << ".\n";
+  text << "Alerts at";
+  for (int t : v.alert_thresholds) text << " " << t << "%";
+  text << "; submits estimated above " << usd(v.confirm_above_usd) << " ask first.";
+  if (!v.top_sessions.empty()) {
+    text << "\nTop sessions:";
+    for (const auto& top : v.top_sessions)
+      text << " " << top.session_id << " " << usd(top.spent_usd);
+  }
+  for (const auto& alert : v.alerts) text << "\n" << alert;
+  return text.str();
+}
+
+}  // namespace parhelia::tools
