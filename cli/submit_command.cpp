@@ -1,10 +1,14 @@
 // `parhelia submit`: dispatch a task or a command as a session.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/resource_options.h"
 #include "cli/session_output.h"
 #include "core/host_probe.h"
+#include "tools/cost_view.h"
 
 namespace parhelia::cli {
 namespace {
@@ -12,49 +16,47 @@ namespace {
 struct SubmitOptions {
   std::string task;
   std::string command;
-  std::string gpu;
-  std::string timeout = "1h";
+  ResourceOptions resources;
   std::string name;
   std::string workspace;
   bool sync = false;
   bool dry_run = false;
   bool no_sandbox = false;
   bool json = false;
+  bool yes = false;
 };
 
-// "90", "90s", "30m", "2h" -> seconds; nothing when unreadable.
-std::optional<std::int64_t> parse_duration(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  std::size_t used = 0;
-  long long value = 0;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    return std::nullopt;
+// Above the confirmation amount a person agrees first: --yes, or a yes at the terminal.
+bool confirmed(core::SessionService& service, const core::SubmitRequest& request, bool yes) {
+  if (yes) return true;
+  auto estimate = service.estimate(request);
+  auto settings = service.budget().settings();
+  if (!estimate || !settings || estimate->reserve <= settings->confirm_above) return true;
+  const std::string cost = tools::estimate_sentence(estimate.value());
+  if (::isatty(STDIN_FILENO) == 0) {
+    print_error("Not submitted: " + cost + " That is more than " +
+                core::format_usd(settings->confirm_above) +
+                "; pass --yes to agree to it (or lower the timeout, GPU or --max-cost).");
+    return false;
   }
-  const std::string unit = text.substr(used);
-  const long long scale = unit.empty() || unit == "s" ? 1
-                          : unit == "m"               ? 60
-                          : unit == "h"               ? 3600
-                                                      : 0;
-  if (scale == 0 || value <= 0) return std::nullopt;
-  return value * scale;
+  std::cout << cost << " Start it? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "y" || answer == "Y" || answer == "yes") return true;
+  print_error("Not submitted.");
+  return false;
 }
 
 int run_submit(const SubmitOptions& o) {
-  const auto timeout = parse_duration(o.timeout);
-  if (!timeout) {
-    print_error("--timeout " + o.timeout +
-                " is not a duration; use seconds or a unit, e.g. 90s, 30m, 2h.");
+  core::SubmitRequest request;
+  if (auto wrong = o.resources.apply(request)) {
+    print_error(*wrong);
     return kExitUsage;
   }
   auto service = open_sessions();
   if (!service) return kExitFailed;
-  core::SubmitRequest request;
   if (!o.task.empty()) request.task = o.task;
   if (!o.command.empty()) request.command = o.command;
-  request.gpu = o.gpu;
-  request.timeout_s = *timeout;
   request.name = o.name;
   request.workspace = o.workspace;
   request.no_sandbox = o.no_sandbox;
@@ -66,22 +68,26 @@ int run_submit(const SubmitOptions& o) {
       print_json({{"dry_run", true},
                   {"would_run", plan->argv},
                   {"workspace", plan->session.workspace},
-                  {"cuda_visible_devices", plan->cuda_visible_devices}});
+                  {"cuda_visible_devices", plan->cuda_visible_devices},
+                  {"estimate", server::schema::encode(tools::estimate_view(plan->estimate))}});
     } else {
       std::cout << "Dry run, nothing started. It would run in a copy of " << plan->session.workspace
                 << ":\n ";
       for (const auto& arg : plan->argv) std::cout << " " << arg;
-      std::cout << "\n";
+      std::cout << "\n" << tools::estimate_sentence(plan->estimate) << "\n";
     }
     return kExitOk;
   }
+  if (!confirmed(*service, request, o.yes)) return kExitFailed;
   auto session = service->submit(request);
   if (!session) return report(session.error());
   if (!o.sync) {
     if (o.json) {
       print_session(*service, session.value(), true);
     } else {
-      std::cout << "Submitted " << session->id << " (" << core::to_string(session->state) << ").\n"
+      std::cout << "Submitted " << session->id << " (" << core::to_string(session->state) << "). "
+                << "Cost: " << tools::estimate_sentence(service->estimate(request).value_or({}))
+                << "\n"
                 << "Follow it: parhelia session logs " << session->id << " -f\n";
     }
     return kExitOk;
@@ -105,8 +111,7 @@ void add_submit_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<SubmitOptions>();
   command->add_option("task", o->task, "The prompt for Claude Code");
   command->add_option("--cmd", o->command, "Run this shell command instead of a Claude Code task");
-  command->add_option("--gpu", o->gpu, "GPU as TYPE, TYPE:COUNT or COUNT (e.g. A10G, H100:2)");
-  command->add_option("--timeout", o->timeout, "Time limit: seconds or 90s, 30m, 2h (default 1h)");
+  o->resources.add_to(*command, false);
   command->add_option("--name", o->name, "A short name for the session");
   command->add_option("--workspace", o->workspace,
                       "The project directory to copy (default: the current one)");
@@ -115,6 +120,9 @@ void add_submit_command(CLI::App& app, int& exit_code) {
   command->add_flag("--dry-run", o->dry_run, "Validate and show what would run, starting nothing");
   command->add_flag("--no-sandbox", o->no_sandbox, "Run without bubblewrap (where it cannot run)");
   command->add_flag("--json", o->json, "Print JSON");
+  command->add_flag("--yes,-y", o->yes,
+                    "Agree to the estimated cost without being asked (needed above the "
+                    "confirmation amount when not at a terminal)");
   command->callback([o, &exit_code] { exit_code = run_submit(*o); });
 }
 

@@ -88,76 +88,6 @@ struct BudgetArgs {
   }
 };
 
-struct EstimateAnswer {
-  EstimateView estimate;
-  bool fits = true;
-  std::optional<double> room_usd;
-  std::optional<std::string> tightest_limit;
-  std::optional<std::int64_t> longest_timeout_s;
-  bool needs_confirmation = false;
-  static auto fields() {
-    return std::tuple{
-        field("estimate", &EstimateAnswer::estimate, "The worst case and its parts"),
-        field("fits", &EstimateAnswer::fits,
-              "Whether a submit would be accepted by the limits now"),
-        field("room_usd", &EstimateAnswer::room_usd, "What the tightest limit still allows"),
-        field("tightest_limit", &EstimateAnswer::tightest_limit, "Which limit that is"),
-        field("longest_timeout_s", &EstimateAnswer::longest_timeout_s,
-              "When it does not fit: the longest timeout that would"),
-        field("needs_confirmation", &EstimateAnswer::needs_confirmation,
-              "Whether submit would ask the user (or need confirm: true) first")};
-  }
-};
-
-struct LedgerRowView {
-  std::int64_t id = 0;
-  std::string at;
-  std::string session_id;
-  std::string kind;
-  std::string resource;
-  double quantity = 0;
-  std::string unit;
-  std::string unit_price;
-  double amount_usd = 0;
-  static auto fields() {
-    return std::tuple{field("id", &LedgerRowView::id, "Row number (grows)"),
-                      field("at", &LedgerRowView::at, "When (UTC)"),
-                      field("session_id", &LedgerRowView::session_id, "The session charged"),
-                      field("kind", &LedgerRowView::kind, "compute, tokens or storage"),
-                      field("resource", &LedgerRowView::resource, "What was used"),
-                      field("quantity", &LedgerRowView::quantity, "How much"),
-                      field("unit", &LedgerRowView::unit, "Its unit"),
-                      field("unit_price", &LedgerRowView::unit_price, "Dollars per unit"),
-                      field("amount_usd", &LedgerRowView::amount_usd, "Dollars")};
-  }
-};
-
-struct ChangeView {
-  std::string at;
-  std::string setting;
-  std::optional<std::string> from;
-  std::optional<std::string> to;
-  static auto fields() {
-    return std::tuple{field("at", &ChangeView::at, "When (UTC)"),
-                      field("setting", &ChangeView::setting, "What changed"),
-                      field("from", &ChangeView::from, "Its old value (none: unset)"),
-                      field("to", &ChangeView::to, "Its new value (none: removed)")};
-  }
-};
-
-struct RateView {
-  std::string rate;
-  std::string price;
-  std::string per;
-  std::string source;
-  static auto fields() {
-    return std::tuple{field("rate", &RateView::rate, "Its name, as config.json's rates use it"),
-                      field("price", &RateView::price, "Dollars"),
-                      field("per", &RateView::per, "Per what"),
-                      field("source", &RateView::source, "default, or the config file")};
-  }
-};
-
 struct BudgetResult {
   std::string action;
   std::optional<BudgetView> budget;
@@ -250,29 +180,11 @@ server::ToolOutcome<BudgetResult> show(core::SessionService& service, BudgetResu
 }
 
 server::ToolOutcome<BudgetResult> estimate(core::SessionService& service, const BudgetArgs& a) {
-  const auto request = request_of(a);
-  auto estimate = service.estimate(request);
-  if (!estimate) return tool_error(estimate.error());
-  auto rooms = service.budget().headroom(core::now_ms());
-  if (!rooms) return tool_error(rooms.error());
-  auto settings = service.budget().settings();
-  if (!settings) return tool_error(settings.error());
-  EstimateAnswer answer;
-  answer.estimate = estimate_view(estimate.value());
-  answer.needs_confirmation = estimate->reserve > settings->confirm_above;
-  if (!rooms->empty()) {
-    const auto& tightest = rooms->front();
-    answer.room_usd = core::dollars(std::max<core::Micros>(tightest.remaining(), 0));
-    answer.tightest_limit = std::string(core::to_string(tightest.scope));
-    answer.fits = estimate->reserve == 0 || estimate->reserve <= tightest.remaining();
-    if (!answer.fits) {
-      auto longest = service.longest_timeout(request, tightest.remaining());
-      if (longest) answer.longest_timeout_s = longest.value();
-    }
-  }
+  auto answer = estimate_answer(service, request_of(a));
+  if (!answer) return tool_error(answer.error());
   BudgetResult result;
   result.action = "estimate";
-  result.estimate = std::move(answer);
+  result.estimate = std::move(answer).value();
   return result;
 }
 
@@ -338,8 +250,7 @@ server::ToolOutcome<BudgetResult> set(core::SessionService& service, const Budge
   BudgetResult result;
   result.action = "set";
   result.changes.emplace();
-  for (const auto& c : changes.value())
-    result.changes->push_back({core::iso_time(c.at), c.name, c.old_value, c.new_value});
+  for (const auto& c : changes.value()) result.changes->push_back(change_view(c));
   return show(service, std::move(result));
 }
 
@@ -350,12 +261,7 @@ server::ToolOutcome<BudgetResult> rates(core::SessionService& service) {
   result.action = "rates";
   result.config_file = core::RateTable::config_path(service.home()).string();
   result.rates.emplace();
-  for (const auto& rate : table->all()) {
-    const bool per_token = rate.unit == "token";
-    result.rates->push_back({rate.key,
-                             core::format_price(per_token ? rate.price * 1'000'000 : rate.price),
-                             per_token ? "million tokens" : rate.unit, rate.source});
-  }
+  for (const auto& rate : table->all()) result.rates->push_back(rate_view(rate));
   return result;
 }
 

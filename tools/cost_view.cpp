@@ -115,4 +115,58 @@ std::string to_text(const BudgetView& v) {
   return text.str();
 }
 
+core::Result<EstimateAnswer> estimate_answer(core::SessionService& service,
+                                             const core::SubmitRequest& request) {
+  auto estimate = service.estimate(request);
+  if (!estimate) return estimate.error();
+  auto rooms = service.budget().headroom(core::now_ms());
+  if (!rooms) return rooms.error();
+  auto settings = service.budget().settings();
+  if (!settings) return settings.error();
+  EstimateAnswer answer;
+  answer.estimate = estimate_view(estimate.value());
+  answer.needs_confirmation = estimate->reserve > settings->confirm_above;
+  if (rooms->empty()) return answer;
+  const auto& tightest = rooms->front();
+  answer.room_usd = dollars(std::max<core::Micros>(tightest.remaining(), 0));
+  answer.tightest_limit = std::string(core::to_string(tightest.scope));
+  answer.fits = estimate->reserve == 0 || estimate->reserve <= tightest.remaining();
+  if (!answer.fits) {
+    auto longest = service.longest_timeout(request, tightest.remaining());
+    if (longest) answer.longest_timeout_s = longest.value();
+  }
+  return answer;
+}
+
+LedgerRowView row_view(const core::LedgerRow& row) {
+  return {row.id,
+          core::iso_time(row.at),
+          row.session_id,
+          row.kind,
+          row.resource,
+          in_units(row.quantity_milli),
+          row.unit,
+          core::format_price(row.unit_price),
+          dollars(row.amount)};
+}
+
+ChangeView change_view(const core::BudgetChange& change) {
+  // Amounts are kept in micro-dollars; a person reads dollars.
+  auto shown = [&](const std::optional<std::string>& value) -> std::optional<std::string> {
+    if (!value || change.name == "thresholds") return value;
+    try {
+      return format_usd(std::stoll(*value));
+    } catch (const std::exception&) {
+      return value;
+    }
+  };
+  return {core::iso_time(change.at), change.name, shown(change.old_value), shown(change.new_value)};
+}
+
+RateView rate_view(const core::Rate& rate) {
+  const bool per_token = rate.unit == "token";
+  return {rate.key, core::format_price(per_token ? rate.price * 1'000'000 : rate.price),
+          per_token ? "million tokens" : rate.unit, rate.source};
+}
+
 }  // namespace parhelia::tools

@@ -141,6 +141,76 @@ struct BudgetView {
   }
 };
 
+struct EstimateAnswer {
+  EstimateView estimate;
+  bool fits = true;
+  std::optional<double> room_usd;
+  std::optional<std::string> tightest_limit;
+  std::optional<std::int64_t> longest_timeout_s;
+  bool needs_confirmation = false;
+  static auto fields() {
+    return std::tuple{
+        field("estimate", &EstimateAnswer::estimate, "The worst case and its parts"),
+        field("fits", &EstimateAnswer::fits,
+              "Whether a submit would be accepted by the limits now"),
+        field("room_usd", &EstimateAnswer::room_usd, "What the tightest limit still allows"),
+        field("tightest_limit", &EstimateAnswer::tightest_limit, "Which limit that is"),
+        field("longest_timeout_s", &EstimateAnswer::longest_timeout_s,
+              "When it does not fit: the longest timeout that would"),
+        field("needs_confirmation", &EstimateAnswer::needs_confirmation,
+              "Whether submit would ask the user (or need confirm: true) first")};
+  }
+};
+
+struct LedgerRowView {
+  std::int64_t id = 0;
+  std::string at;
+  std::string session_id;
+  std::string kind;
+  std::string resource;
+  double quantity = 0;
+  std::string unit;
+  std::string unit_price;
+  double amount_usd = 0;
+  static auto fields() {
+    return std::tuple{field("id", &LedgerRowView::id, "Row number (grows)"),
+                      field("at", &LedgerRowView::at, "When (UTC)"),
+                      field("session_id", &LedgerRowView::session_id, "The session charged"),
+                      field("kind", &LedgerRowView::kind, "compute, tokens or storage"),
+                      field("resource", &LedgerRowView::resource, "What was used"),
+                      field("quantity", &LedgerRowView::quantity, "How much"),
+                      field("unit", &LedgerRowView::unit, "Its unit"),
+                      field("unit_price", &LedgerRowView::unit_price, "Dollars per unit"),
+                      field("amount_usd", &LedgerRowView::amount_usd, "Dollars")};
+  }
+};
+
+struct ChangeView {
+  std::string at;
+  std::string setting;
+  std::optional<std::string> from;
+  std::optional<std::string> to;
+  static auto fields() {
+    return std::tuple{field("at", &ChangeView::at, "When (UTC)"),
+                      field("setting", &ChangeView::setting, "What changed"),
+                      field("from", &ChangeView::from, "Its old value (none: unset)"),
+                      field("to", &ChangeView::to, "Its new value (none: removed)")};
+  }
+};
+
+struct RateView {
+  std::string rate;
+  std::string price;
+  std::string per;
+  std::string source;
+  static auto fields() {
+    return std::tuple{field("rate", &RateView::rate, "Its name, as config.json's rates use it"),
+                      field("price", &RateView::price, "Dollars"),
+                      field("per", &RateView::per, "Per what"),
+                      field("source", &RateView::source, "default, or the config file")};
+  }
+};
+
 // A view's dollars as a person reads them: "$12.35", "$0.000123".
 std::string usd(double amount);
 
@@ -150,6 +220,14 @@ std::string estimate_sentence(const core::CostEstimate& estimate);
 core::Result<SessionCostView> session_cost(core::SessionService& service,
                                            const core::Session& session);
 BudgetView budget_view(const core::BudgetReport& report);
+// What a submit of `request` would cost, whether the limits allow it now, and if not the
+// longest timeout that would fit.
+core::Result<EstimateAnswer> estimate_answer(core::SessionService& service,
+                                             const core::SubmitRequest& request);
+LedgerRowView row_view(const core::LedgerRow& row);
+ChangeView change_view(const core::BudgetChange& change);
+// Token prices are shown per million tokens, as Anthropic lists them.
+RateView rate_view(const core::Rate& rate);
 std::string to_text(const BudgetView& view);
 
 }  // namespace parhelia::tools

@@ -6,6 +6,7 @@
 
 #include "core/environment.h"
 #include "core/process.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -13,28 +14,6 @@ using namespace parhelia::testing;
 using parhelia::core::CapturedRun;
 
 namespace {
-
-class Cli {
- public:
-  explicit Cli(std::vector<std::string> environment = {}) : environment_(std::move(environment)) {
-    environment_.push_back("PARHELIA_HOME=" + home_.path().string());
-  }
-  CapturedRun run(std::vector<std::string> args, const std::string& cwd = "") const {
-    parhelia::core::ProcessSpec spec;
-    spec.argv = {PARHELIA_BINARY};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.environment = parhelia::core::environment_with(environment_);
-    spec.working_directory = cwd;
-    auto run = parhelia::core::run_captured(spec, 60s);
-    REQUIRE(run);
-    return run.value();
-  }
-  const std::filesystem::path& home() const { return home_.path(); }
-
- private:
-  ParheliaHome home_;
-  std::vector<std::string> environment_;
-};
 
 std::string session_id_in(const std::string& text) {
   std::smatch match;

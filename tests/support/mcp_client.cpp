@@ -123,7 +123,8 @@ json McpClient::call_tool(const std::string& name, json arguments, json meta) {
 
 json McpClient::wait_for_end(const std::string& session_id, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const std::set<std::string> ended = {"succeeded", "failed", "cancelled", "timed_out", "over_budget", "lost"};
+  const std::set<std::string> ended = {"succeeded", "failed",      "cancelled",
+                                       "timed_out", "over_budget", "lost"};
   while (true) {
     const json result = call_tool("status", {{"session_id", session_id}});
     if (result.value("isError", false)) throw std::runtime_error("status failed: " + result.dump());
