@@ -33,6 +33,32 @@ void register_prompts(server::McpServer& server) {
       });
 
   server.prompts().add(
+      {.name = "parhelia-budget",
+       .title = "Parhelia budget",
+       .description = "Show what Parhelia has cost and the limits; estimate a job if one is "
+                      "named.",
+       .arguments = {{.name = "job",
+                      .description = "A job to price, e.g. 'H100:2 for 2 hours on modal' "
+                                     "(optional)"}}},
+      [](const server::PromptRegistry::Arguments& arguments)
+          -> std::variant<server::PromptMessages, std::string> {
+        const auto job = arguments.find("job");
+        std::string text =
+            "Call the Parhelia `budget` tool with action show and tell me in a few lines what I "
+            "have spent today, this month and in all, each limit and the room it leaves, what "
+            "running sessions hold, and any alerts; draw the last 30 days as a small text "
+            "chart if anything was spent.";
+        if (job != arguments.end() && !job->second.empty()) {
+          text +=
+              " Then price this job with the `budget` tool's estimate action (gpu, backend, "
+              "timeout_s as it implies) and say whether it fits: " +
+              job->second;
+        }
+        text += " Do not change any limit unless I ask.";
+        return server::PromptMessages{"Parhelia budget", server::json::array({user_text(text)})};
+      });
+
+  server.prompts().add(
       {.name = "parhelia-submit",
        .title = "Run work with Parhelia",
        .description = "Dispatch a task or a command as a Parhelia session and see it through to "

@@ -137,8 +137,8 @@ TEST_CASE("every list method pages with cursors", "[e2e][pagination]") {
   one_per_page.initialize();
   CHECK(list_all(one_per_page, "tools/list", "tools", &pages).size() == 5);  // with debug_wait
   CHECK(pages == 5);
-  CHECK(list_all(one_per_page, "prompts/list", "prompts", &pages).size() == 3);
-  CHECK(pages == 3);
+  CHECK(list_all(one_per_page, "prompts/list", "prompts", &pages).size() == 4);
+  CHECK(pages == 4);
   CHECK(list_all(one_per_page, "resources/templates/list", "resourceTemplates", &pages).size() ==
         4);
   CHECK(pages == 4);
