@@ -73,25 +73,28 @@ Result<CostQuestion> SessionService::cost_question(const SubmitRequest& request)
   return question;
 }
 
-Result<CostEstimate> SessionService::estimate(const SubmitRequest& request) {
+Result<SessionService::Pricing> SessionService::pricing(const SubmitRequest& request) {
   auto question = cost_question(request);
   if (!question) return question.error();
   auto rates = RateTable::load(home_);
   if (!rates) return rates.error();
   auto settings = budget_.settings();
   if (!settings) return settings.error();
-  return estimate_cost(rates.value(), settings.value(), question.value());
+  return Pricing{std::move(question).value(), std::move(rates).value(),
+                 std::move(settings).value()};
+}
+
+Result<CostEstimate> SessionService::estimate(const SubmitRequest& request) {
+  auto p = pricing(request);
+  if (!p) return p.error();
+  return estimate_cost(p->rates, p->settings, p->question);
 }
 
 Result<std::int64_t> SessionService::longest_timeout(const SubmitRequest& request, Micros room) {
-  auto question = cost_question(request);
-  if (!question) return question.error();
-  auto rates = RateTable::load(home_);
-  if (!rates) return rates.error();
-  auto settings = budget_.settings();
-  if (!settings) return settings.error();
+  auto p = pricing(request);
+  if (!p) return p.error();
   if (room <= 0) return std::int64_t{0};
-  return longest_timeout_within(rates.value(), settings.value(), question.value(), room);
+  return longest_timeout_within(p->rates, p->settings, p->question, room);
 }
 
 Error SessionService::refusal(const SubmitRequest& request, const CostEstimate& estimate,

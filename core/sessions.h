@@ -100,7 +100,14 @@ class SessionService {
                  const std::string& parhelia);
   void reconcile_one(Session& session);
   Result<Session> existing(const std::string& id);
+  // What pricing a request takes: the question, the rates and the budget settings, as now.
+  struct Pricing {
+    CostQuestion question;
+    RateTable rates;
+    BudgetSettings settings;
+  };
   Result<CostQuestion> cost_question(const SubmitRequest& request);
+  Result<Pricing> pricing(const SubmitRequest& request);
   Error refusal(const SubmitRequest& request, const CostEstimate& estimate,
                 const Headroom& tightest);
 
