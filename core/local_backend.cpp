@@ -63,6 +63,12 @@ Result<Done> LocalBackend::launch(const Session& session) {
 
 BackendView LocalBackend::inspect(const Session& session) {
   BackendView view;
+  // Not claimed by a supervisor yet: its files may not exist yet either (another process can
+  // look between the submit's record and its launch); the caller gives it a start grace.
+  if (!session.supervisor_pid) {
+    view.presence = BackendView::Presence::starting;
+    return view;
+  }
   const auto files = SessionFiles::of(home_, session.id);
   std::error_code ec;
   if (!std::filesystem::exists(files.dir, ec)) {
@@ -73,10 +79,6 @@ BackendView LocalBackend::inspect(const Session& session) {
   if (std::ifstream exit_file(files.exit_code); exit_file) {
     int code = 0;
     if (exit_file >> code) view.exit_code = code;
-  }
-  if (!session.supervisor_pid) {
-    view.presence = BackendView::Presence::starting;
-    return view;
   }
   const bool same_process =
       process_start_time(static_cast<pid_t>(*session.supervisor_pid)) == session.supervisor_start;
