@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 namespace parhelia::core {
 
 Database::Database(std::filesystem::path path, std::unique_ptr<sqlite::Connection> connection)
@@ -18,24 +21,33 @@ Result<std::shared_ptr<Database>> Database::open(const std::filesystem::path& ho
   }
   ::chmod(home.c_str(), 0700);
   const auto path = home / "parhelia.db";
-  try {
-    // The database is created 0600 before SQLite opens it (SQLite gives its WAL and shared-
-    // memory files the database's permissions): session records are the user's alone.
-    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0)
-      ::close(fd);
-    ::chmod(path.c_str(), 0600);
-    auto connection = std::make_unique<sqlite::Connection>(path.string());
-    connection->execute("PRAGMA busy_timeout = 10000");
-    connection->execute("PRAGMA journal_mode = WAL");
-    connection->execute("PRAGMA synchronous = NORMAL");
-    connection->execute("PRAGMA foreign_keys = ON");
-    std::shared_ptr<Database> database(new Database(path, std::move(connection)));
-    database->migrate();
-    return database;
-  } catch (const sqlite::SqliteError& e) {
-    return Error{ErrorCode::io_failure,
-                 std::string("cannot open the Parhelia database: ") + e.what(),
-                 "Check that " + home.string() + " is writable and not on a network file system."};
+  // The database is created 0600 before SQLite opens it (SQLite gives its WAL and shared-
+  // memory files the database's permissions): session records are the user's alone.
+  if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
+  ::chmod(path.c_str(), 0600);
+  // Several processes may open a new database at once: while one turns on WAL or migrates,
+  // SQLite can answer another "locked" without waiting (busy_timeout does not cover every
+  // step of that), so the whole opening is tried again for a while.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      auto connection = std::make_unique<sqlite::Connection>(path.string());
+      connection->execute("PRAGMA busy_timeout = 10000");
+      connection->execute("PRAGMA journal_mode = WAL");
+      connection->execute("PRAGMA synchronous = NORMAL");
+      connection->execute("PRAGMA foreign_keys = ON");
+      std::shared_ptr<Database> database(new Database(path, std::move(connection)));
+      database->migrate();
+      return database;
+    } catch (const sqlite::SqliteError& e) {
+      const int primary = e.code() & 0xff;
+      if ((primary == SQLITE_BUSY || primary == SQLITE_LOCKED) && attempt < 100) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10 + attempt));
+        continue;
+      }
+      return Error{
+          ErrorCode::io_failure, std::string("cannot open the Parhelia database: ") + e.what(),
+          "Check that " + home.string() + " is writable and not on a network file system."};
+    }
   }
 }
 
