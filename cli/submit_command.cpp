@@ -29,10 +29,11 @@ struct SubmitOptions {
 // Above the confirmation amount a person agrees first: --yes, or a yes at the terminal.
 bool confirmed(core::SessionService& service, const core::SubmitRequest& request, bool yes) {
   if (yes) return true;
-  auto estimate = service.estimate(request);
+  // Checked whole first (a refusal comes before any question about cost).
+  auto plan = service.plan(request);
   auto settings = service.budget().settings();
-  if (!estimate || !settings || estimate->reserve <= settings->confirm_above) return true;
-  const std::string cost = tools::estimate_sentence(estimate.value());
+  if (!plan || !settings || plan->estimate.reserve <= settings->confirm_above) return true;
+  const std::string cost = tools::estimate_sentence(plan->estimate);
   if (::isatty(STDIN_FILENO) == 0) {
     print_error("Not submitted: " + cost + " That is more than " +
                 core::format_usd(settings->confirm_above) +

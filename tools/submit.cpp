@@ -219,14 +219,15 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
             result.cuda_visible_devices = plan->cuda_visible_devices;
           return result;
         }
-        auto estimate = service.estimate(request);
-        if (!estimate) return tool_error(estimate.error());
+        // Checked whole first: the user is asked about the cost only of a submit that can run.
+        auto plan = service.plan(request);
+        if (!plan) return tool_error(plan.error());
         if (auto refused =
-                confirmation_refused(service, estimate.value(), a.confirm.value_or(false), context))
+                confirmation_refused(service, plan->estimate, a.confirm.value_or(false), context))
           return *refused;
         auto session = service.submit(request);
         if (!session) return tool_error(session.error());
-        result.estimate = estimate_view(estimate.value());
+        result.estimate = estimate_view(plan->estimate);
         if (a.sync.value_or(false)) {
           session = wait_for_end(service, session->id, context);
           if (!session) return tool_error(session.error());
