@@ -25,6 +25,9 @@ Result<BudgetReport> budget_report(Ledger& ledger, Budget& budget, std::int64_t 
   auto alerts = budget.alerts_since(day_start_ms(first_day_of_month(utc_day(now_ms))), 20);
   if (!alerts) return alerts.error();
   report.alerts = alerts.value();
+  auto changes = budget.changes(5);
+  if (!changes) return changes.error();
+  report.changes = changes.value();
   auto last_days = ledger.by_day(now_ms, days);
   if (!last_days) return last_days.error();
   report.last_days = last_days.value();

@@ -18,8 +18,9 @@ struct BudgetReport {
   BudgetSettings settings;
   std::vector<Headroom> headroom;  // tightest first
   std::vector<SessionSpend> top_sessions;
-  std::vector<BudgetAlert> alerts;  // this month's, newest first
-  std::vector<Micros> last_days;    // oldest first, ending today
+  std::vector<BudgetAlert> alerts;    // this month's, newest first
+  std::vector<BudgetChange> changes;  // the latest settings changes, newest first
+  std::vector<Micros> last_days;      // oldest first, ending today
 };
 
 Result<BudgetReport> budget_report(Ledger& ledger, Budget& budget, std::int64_t now_ms,

@@ -85,6 +85,11 @@ BudgetView budget_view(const core::BudgetReport& report) {
   for (const auto& top : report.top_sessions)
     view.top_sessions.push_back({top.session_id, dollars(top.amount)});
   for (const auto& alert : report.alerts) view.alerts.push_back(alert.sentence());
+  for (const auto& change : report.changes) {
+    const ChangeView c = change_view(change);
+    view.recent_changes.push_back(c.at + " " + c.setting + ": " + c.from.value_or("unset") +
+                                  " -> " + c.to.value_or("unset") + " (" + change.origin + ")");
+  }
   for (core::Micros day : report.last_days) view.last_30_days_usd.push_back(dollars(day));
   return view;
 }

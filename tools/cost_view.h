@@ -120,6 +120,7 @@ struct BudgetView {
   double token_allowance_per_hour_usd = 0;
   std::vector<TopSessionView> top_sessions;
   std::vector<std::string> alerts;
+  std::vector<std::string> recent_changes;
   std::vector<double> last_30_days_usd;
   static auto fields() {
     return std::tuple{
@@ -136,6 +137,8 @@ struct BudgetView {
               "Reserved for a task's tokens per hour of its timeout"),
         field("top_sessions", &BudgetView::top_sessions, "The costliest sessions"),
         field("alerts", &BudgetView::alerts, "This month's threshold alerts, newest first"),
+        field("recent_changes", &BudgetView::recent_changes,
+              "The latest changes to limits and settings, newest first"),
         field("last_30_days_usd", &BudgetView::last_30_days_usd,
               "Spend per day, oldest first, ending today")};
   }

@@ -83,6 +83,9 @@ TEST_CASE("cli: budget show draws the last 30 days; set, estimate, history and r
   CHECK(set.exit_status == 0);
   CHECK(contains(set.out, "limit.daily: unset -> $5.00"));
   CHECK(contains(set.out, "thresholds: unset -> 50,90"));
+  const json recorded = json::parse(cli.run({"budget", "show", "--json"}).out)["recent_changes"];
+  REQUIRE(recorded.size() == 2);
+  CHECK(contains(recorded[1], "limit.daily: unset -> $5.00 (cli)"));
 
   const auto ran = cli.run({"submit", "--cmd", "sleep 1", "--sync", "--timeout", "30"},
                            workspace.path().string());
