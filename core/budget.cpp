@@ -258,6 +258,19 @@ Result<Micros> Budget::held() {
   return database_->run([](sqlite::Connection& db) { return held_now(db); });
 }
 
+Result<std::vector<HeldReservation>> Budget::reservations(std::size_t limit) {
+  return database_->run([&](sqlite::Connection& db) {
+    auto q = db.prepare(
+        "SELECT r.session_id, r.amount_micros, coalesce(s.amount_micros, 0), r.created_at FROM "
+        "reservations r LEFT JOIN spend_by_session s ON s.session_id = r.session_id WHERE "
+        "r.released_at IS NULL ORDER BY r.created_at DESC LIMIT ?");
+    q.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<HeldReservation> held;
+    while (q.step()) held.push_back({q.text(0), q.integer(1), q.integer(2), q.integer(3)});
+    return held;
+  });
+}
+
 Result<Reservation> Budget::reserve(const std::string& session_id, Micros amount,
                                     std::int64_t now_ms) {
   return database_->run([&](sqlite::Connection& db) {

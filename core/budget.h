@@ -62,6 +62,14 @@ struct Reservation {
   std::optional<Headroom> tightest;  // the limit with the least room (the one refusing)
 };
 
+// A live session's hold on the budget.
+struct HeldReservation {
+  std::string session_id;
+  Micros reserved = 0;
+  Micros spent = 0;
+  std::int64_t since = 0;
+};
+
 struct BudgetAlert {
   std::int64_t id = 0;
   std::string scope;   // daily, monthly, total, session
@@ -87,6 +95,7 @@ class Budget {
   // The room each daily, monthly and total limit leaves now, tightest first.
   Result<std::vector<Headroom>> headroom(std::int64_t now_ms);
   Result<Micros> held();
+  Result<std::vector<HeldReservation>> reservations(std::size_t limit);
   // Reserves `amount` for the session if every hard limit still has room for it; one
   // transaction, so concurrent reservations are serialized by the database.
   Result<Reservation> reserve(const std::string& session_id, Micros amount, std::int64_t now_ms);

@@ -13,6 +13,9 @@ Result<BudgetReport> budget_report(Ledger& ledger, Budget& budget, std::int64_t 
   auto held = budget.held();
   if (!held) return held.error();
   report.held = held.value();
+  auto reservations = budget.reservations(20);
+  if (!reservations) return reservations.error();
+  report.reservations = reservations.value();
   auto settings = budget.settings();
   if (!settings) return settings.error();
   report.settings = settings.value();

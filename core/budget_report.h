@@ -15,6 +15,7 @@ struct BudgetReport {
   std::int64_t at = 0;
   SpendTotals spend;
   Micros held = 0;
+  std::vector<HeldReservation> reservations;  // live sessions' holds, newest first
   BudgetSettings settings;
   std::vector<Headroom> headroom;  // tightest first
   std::vector<SessionSpend> top_sessions;

@@ -73,6 +73,8 @@ BudgetView budget_view(const core::BudgetReport& report) {
   view.this_month_usd = dollars(report.spend.this_month);
   view.total_usd = dollars(report.spend.total);
   view.held_usd = dollars(report.held);
+  for (const auto& r : report.reservations)
+    view.reservations.push_back({r.session_id, dollars(r.reserved), dollars(r.spent)});
   for (const auto& room : report.headroom) {
     view.limits.push_back({std::string(core::to_string(room.scope)), dollars(room.limit),
                            dollars(room.spent), dollars(room.held), dollars(room.remaining())});
@@ -97,7 +99,11 @@ BudgetView budget_view(const core::BudgetReport& report) {
 std::string to_text(const BudgetView& v) {
   std::ostringstream text;
   text << "Spent " << usd(v.today_usd) << " today, " << usd(v.this_month_usd) << " this month, "
-       << usd(v.total_usd) << " in all (UTC); " << usd(v.held_usd) << " held by live sessions.\n";
+       << usd(v.total_usd) << " in all (UTC); " << usd(v.held_usd) << " held by live sessions";
+  for (const auto& r : v.reservations)
+    text << (&r == &v.reservations.front() ? ": " : ", ") << r.session_id << " " << usd(r.spent_usd)
+         << " of " << usd(r.reserved_usd);
+  text << ".\n";
   if (v.limits.empty() && !v.session_limit_usd) {
     text << "No limits set: set them with the budget tool's set action (or parhelia budget "
             "set).\n";

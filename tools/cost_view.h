@@ -108,11 +108,23 @@ struct TopSessionView {
   }
 };
 
+struct ReservationView {
+  std::string session_id;
+  double reserved_usd = 0;
+  double spent_usd = 0;
+  static auto fields() {
+    return std::tuple{field("session_id", &ReservationView::session_id, "The live session"),
+                      field("reserved_usd", &ReservationView::reserved_usd, "Its worst case"),
+                      field("spent_usd", &ReservationView::spent_usd, "Spent of it so far")};
+  }
+};
+
 struct BudgetView {
   double today_usd = 0;
   double this_month_usd = 0;
   double total_usd = 0;
   double held_usd = 0;
+  std::vector<ReservationView> reservations;
   std::vector<LimitView> limits;
   std::optional<double> session_limit_usd;
   std::vector<int> alert_thresholds;
@@ -128,6 +140,8 @@ struct BudgetView {
         field("this_month_usd", &BudgetView::this_month_usd, "Spent this month (UTC)"),
         field("total_usd", &BudgetView::total_usd, "Spent in all"),
         field("held_usd", &BudgetView::held_usd, "Reserved by live sessions, not yet spent"),
+        field("reservations", &BudgetView::reservations,
+              "Live sessions' reservations (up to 20, newest first)"),
         field("limits", &BudgetView::limits, "Each hard limit and its room, tightest first"),
         field("session_limit_usd", &BudgetView::session_limit_usd, "The cap on every session"),
         field("alert_thresholds", &BudgetView::alert_thresholds, "Alert at these percentages"),

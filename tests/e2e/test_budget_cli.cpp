@@ -61,6 +61,8 @@ TEST_CASE("cli: 50 concurrent submits from separate processes never over-commit 
   CHECK(refused == 45);
   const json shown = json::parse(cli.run({"budget", "show", "--json"}).out);
   CHECK(shown["held_usd"] == Approx(0.5));
+  CHECK(shown["reservations"].size() == 5);
+  CHECK(shown["reservations"][0]["reserved_usd"] == Approx(0.1));
   CHECK(shown["limits"][0]["remaining_usd"] == Approx(0.0).margin(1e-9));
 
   // Stopping them gives back what they did not spend.
