@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
     std::snprintf(id, sizeof id, "task-%08llx", static_cast<unsigned long long>(i));
     std::vector<core::Charge> charges;
     for (std::int64_t step = 1; step <= 50; ++step) {
-      charges.push_back({id, core::ChargeKind::compute, "gpu:H100", "GPU-second", step * 15'000,
-                         1'097'000'000});
+      charges.push_back(
+          {id, core::ChargeKind::compute, "gpu:H100", "GPU-second", step * 15'000, 1'097'000'000});
       charges.push_back({id, core::ChargeKind::tokens, "tokens:claude-sonnet-4-5:output", "token",
                          step * 1'000'000, 15'000'000});
     }
@@ -74,11 +74,11 @@ int main(int argc, char** argv) {
   report("mcp: budget tool, show", measure(runs, [&] {
            client.call_tool("budget", {{"action", "show"}});
          }));
-  report("mcp: budget tool, estimate", measure(runs, [&] {
-           client.call_tool("budget", {{"action", "estimate"},
-                                       {"backend", "modal"},
-                                       {"gpu", "H100:2"},
-                                       {"timeout_s", 7200}});
-         }));
+  report(
+      "mcp: budget tool, estimate", measure(runs, [&] {
+        client.call_tool(
+            "budget",
+            {{"action", "estimate"}, {"backend", "modal"}, {"gpu", "H100:2"}, {"timeout_s", 7200}});
+      }));
   return 0;
 }
