@@ -308,14 +308,25 @@ Result<Done> Budget::release(const std::string& session_id, std::int64_t now_ms)
 
 Result<int> Budget::release_stale(std::int64_t now_ms) {
   return database_->run([&](sqlite::Connection& db) {
-    db.prepare(
-          "UPDATE reservations SET released_at = ?1 WHERE released_at IS NULL AND (session_id IN "
-          "(SELECT id FROM sessions WHERE state NOT IN ('queued', 'provisioning', 'running')) OR "
-          "(created_at < ?2 AND session_id NOT IN (SELECT id FROM sessions)))")
-        .bind(1, now_ms)
-        .bind(2, now_ms - kOrphanReservationMs)
-        .run();
-    return static_cast<int>(db.changes());
+    // Asked on every reconcile (every status and list): a read over the few held
+    // reservations first, and a write only when one is stale.
+    auto stale = db.cached(
+        "SELECT r.session_id FROM reservations r WHERE r.released_at IS NULL AND (EXISTS "
+        "(SELECT 1 FROM sessions s WHERE s.id = r.session_id AND s.state NOT IN ('queued', "
+        "'provisioning', 'running')) OR (r.created_at < ? AND NOT EXISTS (SELECT 1 FROM "
+        "sessions s WHERE s.id = r.session_id)))");
+    stale->bind(1, now_ms - kOrphanReservationMs);
+    std::vector<std::string> ids;
+    while (stale->step()) ids.push_back(stale->text(0));
+    for (const auto& id : ids) {
+      db.cached(
+            "UPDATE reservations SET released_at = ? WHERE session_id = ? AND released_at IS "
+            "NULL")
+          ->bind(1, now_ms)
+          .bind(2, id)
+          .run();
+    }
+    return static_cast<int>(ids.size());
   });
 }
 

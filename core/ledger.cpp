@@ -100,10 +100,11 @@ Result<std::vector<LedgerRow>> Ledger::charge(const std::vector<Charge>& charges
 }
 
 Result<Micros> Ledger::session_spend(const std::string& session_id) {
+  // Asked once per session shown (a list of twenty): a statement prepared once.
   return database_->run([&](sqlite::Connection& db) -> Micros {
-    auto q = db.prepare("SELECT amount_micros FROM spend_by_session WHERE session_id = ?");
-    q.bind(1, session_id);
-    return q.step() ? q.integer(0) : 0;
+    auto q = db.cached("SELECT amount_micros FROM spend_by_session WHERE session_id = ?");
+    q->bind(1, session_id);
+    return q->step() ? q->integer(0) : 0;
   });
 }
 
