@@ -4,13 +4,17 @@
 #include "server/mcp_server.h"
 
 namespace parhelia::server {
+namespace {
+
+std::shared_ptr<const json> fresh(json items) {
+  return std::make_shared<const json>(std::move(items));
+}
+
+}  // namespace
 
 void McpServer::bind_tools() {
-  bind_list("tools/list", "tools", [this](const ProtocolVersion& version) {
-    json items = json::array();
-    for (const auto& entry : tools_.entries()) items.push_back(tools_.describe(entry, version));
-    return items;
-  });
+  bind_list("tools/list", "tools",
+            [this](const ProtocolVersion& version) { return tools_.list(version); });
   bind("tools/call", Dispatcher::Execution::on_pool, Phase::after_initialize,
        [this](const json& params, const RequestScope& scope) {
          CallContext context(scope, client_, *this);
@@ -21,9 +25,10 @@ void McpServer::bind_tools() {
 void McpServer::bind_resources() {
   using Execution = Dispatcher::Execution;
   bind_list("resources/list", "resources",
-            [this](const ProtocolVersion& version) { return resources_.list(version); });
-  bind_list("resources/templates/list", "resourceTemplates",
-            [this](const ProtocolVersion& version) { return resources_.list_templates(version); });
+            [this](const ProtocolVersion& version) { return fresh(resources_.list(version)); });
+  bind_list(
+      "resources/templates/list", "resourceTemplates",
+      [this](const ProtocolVersion& version) { return fresh(resources_.list_templates(version)); });
   bind("resources/read", Execution::on_pool, Phase::after_initialize,
        [this](const json& params, const RequestScope&) -> RpcResult {
          if (!params.is_object() || !params.value("uri", json()).is_string()) {
@@ -58,7 +63,7 @@ void McpServer::bind_resources() {
 void McpServer::bind_prompts_and_completion() {
   using Execution = Dispatcher::Execution;
   bind_list("prompts/list", "prompts",
-            [this](const ProtocolVersion& version) { return prompts_.list(version); });
+            [this](const ProtocolVersion& version) { return fresh(prompts_.list(version)); });
   bind("prompts/get", Execution::on_pool, Phase::after_initialize,
        [this](const json& params, const RequestScope&) { return prompts_.get(params); });
 

@@ -71,14 +71,15 @@ void McpServer::bind(const std::string& method, Dispatcher::Execution execution,
       });
 }
 
-void McpServer::bind_list(const std::string& method, const char* key,
-                          std::function<json(const ProtocolVersion&)> items) {
+void McpServer::bind_list(
+    const std::string& method, const char* key,
+    std::function<std::shared_ptr<const json>(const ProtocolVersion&)> items) {
   bind(method, Dispatcher::Execution::inline_on_reader, Phase::after_initialize,
        [this, key, items = std::move(items)](const json& params, const RequestScope&) -> RpcResult {
-         const json all = items(client_.version());
-         auto page = paginate(params, all.size(), options_.page_size);
+         const auto all = items(client_.version());
+         auto page = paginate(params, all->size(), options_.page_size);
          if (auto* error = std::get_if<RpcError>(&page)) return *error;
-         return page_result(key, all, std::get<Page>(page));
+         return page_result(key, *all, std::get<Page>(page));
        });
 }
 

@@ -62,7 +62,7 @@ class McpServer final : public transport::MessageHandler, public ClientChannel {
             Dispatcher::RequestHandler handler);
   // A list method: paginated over whatever `items` produces for the negotiated version.
   void bind_list(const std::string& method, const char* key,
-                 std::function<json(const ProtocolVersion&)> items);
+                 std::function<std::shared_ptr<const json>(const ProtocolVersion&)> items);
 
   void bind_lifecycle();
   void bind_tools();

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
@@ -96,12 +99,17 @@ class ToolRegistry {
 
   // The tools/list entry for one tool, as the given protocol version knows it.
   json describe(const Entry& entry, const ProtocolVersion& version) const;
+  // Every tool described for `version`; built once per version (the tools are fixed once the
+  // server serves), since their schemas make tens of kilobytes of JSON.
+  std::shared_ptr<const json> list(const ProtocolVersion& version) const;
   // Validates and runs a tools/call; an unknown tool is an RpcError, anything else a result.
   RpcResult call(const json& params, CallContext& context, const ProtocolVersion& version) const;
 
  private:
   void add_entry(Entry entry);
   std::vector<Entry> entries_;
+  mutable std::mutex lists_mutex_;
+  mutable std::map<std::string, std::shared_ptr<const json>> lists_;  // by protocol version
 };
 
 }  // namespace parhelia::server
