@@ -108,6 +108,22 @@ Result<Micros> Ledger::session_spend(const std::string& session_id) {
   });
 }
 
+Result<std::map<std::string, Micros>> Ledger::sessions_spend(
+    const std::vector<std::string>& session_ids) {
+  return database_->run([&](sqlite::Connection& db) {
+    std::map<std::string, Micros> spend;
+    if (session_ids.empty()) return spend;
+    std::string sql =
+        "SELECT session_id, amount_micros FROM spend_by_session WHERE session_id IN (?";
+    for (std::size_t i = 1; i < session_ids.size(); ++i) sql += ", ?";
+    auto q = db.prepare(sql + ")");
+    for (std::size_t i = 0; i < session_ids.size(); ++i)
+      q.bind(static_cast<int>(i + 1), session_ids[i]);
+    while (q.step()) spend[q.text(0)] = q.integer(1);
+    return spend;
+  });
+}
+
 Result<std::vector<ResourceSpend>> Ledger::session_resources(const std::string& session_id) {
   return database_->run([&](sqlite::Connection& db) {
     auto q = db.prepare(

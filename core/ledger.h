@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +76,8 @@ class Ledger {
   Result<std::vector<LedgerRow>> charge(const std::vector<Charge>& charges, std::int64_t at_ms);
 
   Result<Micros> session_spend(const std::string& session_id);
+  // The spend of each of `session_ids` (those with none are left out), in one read.
+  Result<std::map<std::string, Micros>> sessions_spend(const std::vector<std::string>& session_ids);
   Result<std::vector<ResourceSpend>> session_resources(const std::string& session_id);
   Result<SpendTotals> totals(std::int64_t now_ms);
   // Spend per UTC day for `days` days ending with the day of `now_ms`, oldest first.

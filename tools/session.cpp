@@ -170,7 +170,15 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
     auto sessions = service.list(query);
     if (!sessions) return tool_error(sessions.error());
     result.sessions.emplace();
-    for (const auto& s : sessions.value()) result.sessions->push_back(view_of(s, service.ledger()));
+    std::vector<std::string> ids;
+    for (const auto& s : sessions.value()) ids.push_back(s.id);
+    const auto spend = service.ledger().sessions_spend(ids).value_or({});
+    for (const auto& s : sessions.value()) {
+      SessionView view = view_of(s);
+      const auto found = spend.find(s.id);
+      view.spent_usd = core::dollars(found == spend.end() ? 0 : found->second);
+      result.sessions->push_back(std::move(view));
+    }
     if (sessions->size() == query.limit) {
       const auto& last = sessions->back();
       result.next_cursor = "c" + std::to_string(last.created_at) + ":" + last.id;
