@@ -109,6 +109,38 @@ std::string period_of(LimitScope scope, std::int64_t now_ms) {
   return "all";
 }
 
+// One limit a session's spend is held to, and what is spent against it now.
+struct WatchedLimit {
+  std::string scope;   // daily, monthly, total, or session (its own cap)
+  std::string period;  // "2026-11-24", "2026-11", "all", or the session id
+  Micros limit = 0;
+  Micros spent = 0;
+
+  std::string reached_sentence() const {
+    if (scope == "session") {
+      return "It reached its budget cap of " + format_usd(limit) + " (spent " + format_usd(spent) +
+             ").";
+    }
+    return "The " + scope + " budget limit of " + format_usd(limit) + " was reached (spent " +
+           format_usd(spent) + ").";
+  }
+};
+
+// Each period limit that is set, then the session's own cap if it has one.
+std::vector<WatchedLimit> watched_limits(sqlite::Connection& db, const BudgetSettings& settings,
+                                         const std::string& session_id, std::optional<Micros> cap,
+                                         std::int64_t now_ms) {
+  std::vector<WatchedLimit> watched;
+  for (LimitScope scope : kPeriodScopes) {
+    if (const auto limit = settings.limit(scope)) {
+      watched.push_back({std::string(to_string(scope)), period_of(scope, now_ms), *limit,
+                         spent_in(db, scope, now_ms)});
+    }
+  }
+  if (cap) watched.push_back({"session", session_id, *cap, session_spent(db, session_id)});
+  return watched;
+}
+
 BudgetAlert read_alert(const sqlite::Statement& q) {
   return {q.integer(0), q.text(1),    q.text(2), static_cast<int>(q.integer(3)),
           q.integer(4), q.integer(5), q.text(6), q.integer(7)};
@@ -330,42 +362,23 @@ Result<int> Budget::release_stale(std::int64_t now_ms) {
   });
 }
 
-Result<std::optional<std::string>> Budget::stop_reason(const std::string& session_id,
-                                                       std::optional<Micros> cap,
-                                                       std::int64_t now_ms) {
-  return database_->run([&](sqlite::Connection& db) -> std::optional<std::string> {
-    if (cap) {
-      const Micros spent = session_spent(db, session_id);
-      if (spent >= *cap) {
-        return "It reached its budget cap of " + format_usd(*cap) + " (spent " + format_usd(spent) +
-               ").";
-      }
+Result<Allowance> Budget::allowance(const std::string& session_id, std::optional<Micros> cap,
+                                    std::int64_t now_ms) {
+  return database_->run([&](sqlite::Connection& db) {
+    Allowance allowance;
+    const auto watched = watched_limits(db, read_settings(db), session_id, cap, now_ms);
+    for (const auto& w : watched) {
+      const Micros left = w.limit - w.spent;
+      allowance.room = allowance.room ? std::min(*allowance.room, left) : left;
     }
-    const BudgetSettings settings = read_settings(db);
-    for (LimitScope scope : kPeriodScopes) {
-      const auto limit = settings.limit(scope);
-      if (!limit) continue;
-      const Micros spent = spent_in(db, scope, now_ms);
-      if (spent >= *limit) {
-        return "The " + std::string(to_string(scope)) + " budget limit of " + format_usd(*limit) +
-               " was reached (spent " + format_usd(spent) + ").";
-      }
-    }
-    return std::nullopt;
-  });
-}
-
-Result<std::optional<Micros>> Budget::room_left(const std::string& session_id,
-                                                std::optional<Micros> cap, std::int64_t now_ms) {
-  return database_->run([&](sqlite::Connection& db) -> std::optional<Micros> {
-    std::optional<Micros> room;
-    auto consider = [&](Micros left) { room = room ? std::min(*room, left) : left; };
-    if (cap) consider(*cap - session_spent(db, session_id));
-    const BudgetSettings settings = read_settings(db);
-    for (LimitScope scope : kPeriodScopes) {
-      if (const auto limit = settings.limit(scope)) consider(*limit - spent_in(db, scope, now_ms));
-    }
-    return room;
+    // When several are reached, the session's own cap is the one named.
+    auto reached = [](const WatchedLimit& w) { return w.spent >= w.limit; };
+    auto named = std::find_if(watched.rbegin(), watched.rend(), [&](const WatchedLimit& w) {
+      return w.scope == "session" && reached(w);
+    });
+    if (named == watched.rend()) named = std::find_if(watched.rbegin(), watched.rend(), reached);
+    if (named != watched.rend()) allowance.stop_reason = named->reached_sentence();
+    return allowance;
   });
 }
 
@@ -375,21 +388,8 @@ Result<std::vector<BudgetAlert>> Budget::record_alerts(const std::string& sessio
   return database_->run([&](sqlite::Connection& db) {
     sqlite::Transaction transaction(db);
     const BudgetSettings settings = read_settings(db);
-    struct Watched {
-      std::string scope, period;
-      Micros limit, spent;
-    };
-    std::vector<Watched> watched;
-    for (LimitScope scope : kPeriodScopes) {
-      if (const auto limit = settings.limit(scope)) {
-        watched.push_back({std::string(to_string(scope)), period_of(scope, now_ms), *limit,
-                           spent_in(db, scope, now_ms)});
-      }
-    }
-    if (cap) watched.push_back({"session", session_id, *cap, session_spent(db, session_id)});
-
     std::vector<BudgetAlert> alerts;
-    for (const auto& w : watched) {
+    for (const auto& w : watched_limits(db, settings, session_id, cap, now_ms)) {
       for (int threshold : settings.thresholds) {
         // spent / limit >= threshold %, in integers; a $0 limit is crossed by any spend.
         if (w.spent * 100 < w.limit * threshold || (w.limit == 0 && w.spent == 0)) continue;

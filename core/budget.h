@@ -62,6 +62,12 @@ struct Reservation {
   std::optional<Headroom> tightest;  // the limit with the least room (the one refusing)
 };
 
+// What a running session may still spend, as the watchdog sees it.
+struct Allowance {
+  std::optional<Micros> room;              // the least left before a limit; none: no limit
+  std::optional<std::string> stop_reason;  // set once its cap or a hard limit is reached
+};
+
 // A live session's hold on the budget.
 struct HeldReservation {
   std::string session_id;
@@ -104,12 +110,10 @@ class Budget {
   // between reserving and recording its session).
   Result<int> release_stale(std::int64_t now_ms);
 
-  // For the watchdog: why the session must stop (its cap or a hard limit reached), or nothing.
-  Result<std::optional<std::string>> stop_reason(const std::string& session_id,
-                                                 std::optional<Micros> cap, std::int64_t now_ms);
-  // The least room left to the session before its cap or a hard limit.
-  Result<std::optional<Micros>> room_left(const std::string& session_id, std::optional<Micros> cap,
-                                          std::int64_t now_ms);
+  // For the watchdog: the room left before the session's cap or a hard limit, and why it
+  // must stop once one is reached.
+  Result<Allowance> allowance(const std::string& session_id, std::optional<Micros> cap,
+                              std::int64_t now_ms);
   // Records each threshold now crossed (once per threshold and period); returns the new ones.
   Result<std::vector<BudgetAlert>> record_alerts(const std::string& session_id,
                                                  std::optional<Micros> cap, std::int64_t now_ms);

@@ -50,9 +50,9 @@ SessionMeter::SessionMeter(Ledger& ledger, Budget& budget, const Session& sessio
 void SessionMeter::start(Clock::time_point at) {
   started_ = at;
   last_charge_ = at;
-  auto room = budget_.room_left(session_.id, session_.max_cost_micros, now_ms());
-  report_failure(room, "reading the budget");
-  if (room) room_ = room.value();
+  auto allowance = budget_.allowance(session_.id, session_.max_cost_micros, now_ms());
+  report_failure(allowance, "reading the budget");
+  if (allowance) room_ = allowance->room;
 }
 
 void SessionMeter::observe(const AgentUpdate& update) {
@@ -124,11 +124,11 @@ void SessionMeter::charge(Clock::time_point now, bool final) {
     for (const auto& alert : alerts.value()) on_alert_(alert);
   }
   if (final) return;
-  auto reason = budget_.stop_reason(session_.id, session_.max_cost_micros, at);
-  report_failure(reason, "checking the budget");
-  if (reason && reason.value()) stop_reason_ = reason.value();
-  auto room = budget_.room_left(session_.id, session_.max_cost_micros, at);
-  if (room) room_ = room.value();
+  auto allowance = budget_.allowance(session_.id, session_.max_cost_micros, at);
+  report_failure(allowance, "checking the budget");
+  if (!allowance) return;
+  room_ = allowance->room;
+  if (allowance->stop_reason) stop_reason_ = allowance->stop_reason;
 }
 
 std::optional<std::string> SessionMeter::tick(Clock::time_point now) {

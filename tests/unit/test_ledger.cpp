@@ -300,19 +300,19 @@ TEST_CASE("threshold alerts are recorded once per threshold and period; the watc
   CHECK(alerts[0].sentence() == "Budget alert: daily spend (" + iso_date(utc_day(now)) +
                                     ") is $0.60, 50% of the $1.00 daily limit.");
   CHECK(budget.record_alerts(session, std::nullopt, now)->empty());
-  CHECK_FALSE(budget.stop_reason(session, std::nullopt, now).value());
-  CHECK(budget.room_left(session, 500'000, now).value() == -100'000);
-  CHECK(budget.stop_reason(session, 500'000, now).value().value() ==
+  CHECK_FALSE(budget.allowance(session, std::nullopt, now)->stop_reason);
+  CHECK(budget.allowance(session, 500'000, now)->room == -100'000);
+  CHECK(budget.allowance(session, 500'000, now)->stop_reason ==
         "It reached its budget cap of $0.50 (spent $0.60).");
 
   ledger.charge({{session, ChargeKind::compute, "cpu", "core-second", 1000, dollar}}, now).value();
   alerts = budget.record_alerts(session, std::nullopt, now).value();
   REQUIRE(alerts.size() == 2);  // 80% and 100% at once
   CHECK(alerts[1].threshold_pct == 100);
-  CHECK(budget.stop_reason(session, std::nullopt, now).value().value() ==
+  CHECK(budget.allowance(session, std::nullopt, now)->stop_reason ==
         "The daily budget limit of $1.00 was reached (spent $1.00).");
   // Tomorrow is another period.
-  CHECK_FALSE(budget.stop_reason(session, std::nullopt, now + 86'400'000).value());
+  CHECK_FALSE(budget.allowance(session, std::nullopt, now + 86'400'000)->stop_reason);
   CHECK(budget.alerts_after(0, 10)->size() == 3);
   CHECK(budget.alerts_after(alerts[0].id, 10)->size() == 1);
 
