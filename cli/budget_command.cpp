@@ -84,24 +84,11 @@ int estimate(const EstimateOptions& o) {
     return kExitOk;
   }
   const auto& a = answer.value();
-  std::cout << a.estimate.summary << "\n";
+  std::cout << tools::to_text(a) << "\n";
   for (const auto& line : a.estimate.lines) {
     std::cout << "  " << line.item << ": " << line.quantity << " " << line.unit << " at "
               << line.unit_price << " = " << tools::usd(line.amount_usd) << "\n";
   }
-  if (!a.tightest_limit) {
-    std::cout << "No limits are set.\n";
-  } else if (a.fits) {
-    std::cout << "It fits: the " << *a.tightest_limit << " limit has "
-              << tools::usd(a.room_usd.value_or(0)) << " left.\n";
-  } else {
-    std::cout << "It does not fit: the " << *a.tightest_limit << " limit has "
-              << tools::usd(a.room_usd.value_or(0)) << " left";
-    if (a.longest_timeout_s && *a.longest_timeout_s > 0)
-      std::cout << "; the longest timeout that fits is " << *a.longest_timeout_s << " s";
-    std::cout << ".\n";
-  }
-  if (a.needs_confirmation) std::cout << "Submitting it asks for confirmation (or --yes).\n";
   return a.fits ? kExitOk : kExitFailed;
 }
 
@@ -130,11 +117,7 @@ int history(const HistoryOptions& o) {
     return kExitOk;
   }
   if (rows->empty()) std::cout << "No charges yet.\n";
-  for (const auto& row : rows.value()) {
-    const auto v = tools::row_view(row);
-    std::cout << v.at << "  " << v.session_id << "  " << v.resource << "  " << v.quantity << " "
-              << v.unit << " x " << v.unit_price << " = " << tools::usd(v.amount_usd) << "\n";
-  }
+  for (const auto& row : rows.value()) std::cout << tools::to_line(tools::row_view(row)) << "\n";
   return kExitOk;
 }
 
@@ -177,11 +160,7 @@ int set(const SetOptions& o) {
     return kExitOk;
   }
   if (changes->empty()) std::cout << "Nothing changed.\n";
-  for (const auto& c : changes.value()) {
-    const auto v = tools::change_view(c);
-    std::cout << v.setting << ": " << v.from.value_or("unset") << " -> " << v.to.value_or("unset")
-              << "\n";
-  }
+  for (const auto& c : changes.value()) std::cout << tools::to_line(tools::change_view(c)) << "\n";
   return kExitOk;
 }
 
@@ -196,8 +175,7 @@ int rates(bool as_json) {
     if (as_json) {
       items.push_back(encode(v));
     } else {
-      std::cout << v.rate << std::string(v.rate.size() < 32 ? 32 - v.rate.size() : 1, ' ')
-                << v.price << " per " << v.per << "  (" << v.source << ")\n";
+      std::cout << tools::to_line(v) << "\n";
     }
   }
   const std::string config = core::RateTable::config_path(service->home()).string();

@@ -1,7 +1,5 @@
 // tools/budget.cpp: the budget tool: where the money stands, what a session would cost,
 // the ledger's rows, the limits, and the rates.
-#include <sstream>
-
 #include "core/calendar.h"
 #include "tools/cost_view.h"
 #include "tools/tool_support.h"
@@ -111,49 +109,26 @@ struct BudgetResult {
 };
 
 std::string to_text(const BudgetResult& r) {
-  std::ostringstream text;
-  if (r.action == "estimate" && r.estimate) {
-    const auto& e = *r.estimate;
-    text << e.estimate.summary;
-    if (e.fits) {
-      text << " It fits the limits now.";
-    } else {
-      text << " It does not fit: the " << e.tightest_limit.value_or("") << " limit has "
-           << usd(e.room_usd.value_or(0)) << " left";
-      if (e.longest_timeout_s && *e.longest_timeout_s > 0)
-        text << "; the longest timeout that fits is " << *e.longest_timeout_s << " s";
-      text << ".";
-    }
-    if (e.needs_confirmation) text << " Submitting it asks the user first.";
-    return text.str();
-  }
+  std::string text;
+  if (r.estimate) return to_text(*r.estimate);
   if (r.rows) {
-    text << r.rows->size() << " ledger rows, newest first:";
-    for (const auto& row : *r.rows) {
-      text << "\n"
-           << row.at << "  " << row.session_id << "  " << row.resource << "  " << row.quantity
-           << " " << row.unit << "  " << usd(row.amount_usd);
-    }
-    if (r.next_cursor) text << "\nMore with cursor " << *r.next_cursor << ".";
-    return text.str();
+    text = std::to_string(r.rows->size()) + " ledger rows, newest first:";
+    for (const auto& row : *r.rows) text += "\n" + to_line(row);
+    if (r.next_cursor) text += "\nMore with cursor " + *r.next_cursor + ".";
+    return text;
   }
   if (r.rates) {
-    text << r.rates->size() << " rates (overrides go in " << r.config_file.value_or("") << "):";
-    for (const auto& rate : *r.rates) {
-      text << "\n"
-           << rate.rate << "  " << rate.price << " per " << rate.per << "  (" << rate.source << ")";
-    }
-    return text.str();
+    text = std::to_string(r.rates->size()) + " rates (overrides go in " +
+           r.config_file.value_or("") + "):";
+    for (const auto& rate : *r.rates) text += "\n" + to_line(rate);
+    return text;
   }
-  if (r.changes && r.action == "set") {
-    text << (r.changes->empty() ? "Nothing changed." : "Changed:");
-    for (const auto& c : *r.changes)
-      text << " " << c.setting << " " << c.from.value_or("unset") << " -> "
-           << c.to.value_or("unset") << ";";
-    text << "\n";
+  if (r.changes) {
+    if (r.changes->empty()) text = "Nothing changed.\n";
+    for (const auto& change : *r.changes) text += "Changed " + to_line(change) + ".\n";
   }
-  if (r.budget) text << to_text(*r.budget);
-  return text.str();
+  if (r.budget) text += to_text(*r.budget);
+  return text;
 }
 
 core::SubmitRequest request_of(const BudgetArgs& a) {
@@ -164,11 +139,9 @@ core::SubmitRequest request_of(const BudgetArgs& a) {
     request.command = "estimate";
   }
   request.gpu = a.gpu.value_or("");
-  request.backend = a.backend.value_or("local");
-  request.timeout_s = a.timeout_s.value_or(3600);
-  if (a.cpu) request.cpu_milli = std::llround(*a.cpu * 1000);
-  if (a.memory_gib) request.memory_milli_gib = std::llround(*a.memory_gib * 1000);
-  if (a.max_cost_usd) request.max_cost = core::micros_from_dollars(*a.max_cost_usd);
+  request.backend = a.backend.value_or(request.backend);
+  request.timeout_s = a.timeout_s.value_or(request.timeout_s);
+  ask_for(request, a.cpu, a.memory_gib, a.max_cost_usd);
   return request;
 }
 

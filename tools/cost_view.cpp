@@ -89,8 +89,7 @@ BudgetView budget_view(const core::BudgetReport& report) {
   for (const auto& alert : report.alerts) view.alerts.push_back(alert.sentence());
   for (const auto& change : report.changes) {
     const ChangeView c = change_view(change);
-    view.recent_changes.push_back(c.at + " " + c.setting + ": " + c.from.value_or("unset") +
-                                  " -> " + c.to.value_or("unset") + " (" + change.origin + ")");
+    view.recent_changes.push_back(c.at + " " + to_line(c) + " (" + change.origin + ")");
   }
   for (core::Micros day : report.last_days) view.last_30_days_usd.push_back(dollars(day));
   return view;
@@ -147,6 +146,40 @@ core::Result<EstimateAnswer> estimate_answer(core::SessionService& service,
     if (longest) answer.longest_timeout_s = longest.value();
   }
   return answer;
+}
+
+std::string to_text(const EstimateAnswer& a) {
+  std::string text = a.estimate.summary;
+  if (!a.tightest_limit) {
+    text += " No limits are set.";
+  } else if (a.fits) {
+    text += " It fits: the " + *a.tightest_limit + " limit has " + usd(a.room_usd.value_or(0)) +
+            " left.";
+  } else {
+    text += " It does not fit: the " + *a.tightest_limit + " limit has " +
+            usd(a.room_usd.value_or(0)) + " left";
+    if (a.longest_timeout_s && *a.longest_timeout_s > 0)
+      text += "; the longest timeout that fits is " + std::to_string(*a.longest_timeout_s) + " s";
+    text += ".";
+  }
+  if (a.needs_confirmation) text += " Submitting it asks the user to confirm first.";
+  return text;
+}
+
+std::string to_line(const LedgerRowView& v) {
+  std::ostringstream line;
+  line << v.at << "  " << v.session_id << "  " << v.resource << "  " << v.quantity << " " << v.unit
+       << " x " << v.unit_price << " = " << usd(v.amount_usd);
+  return line.str();
+}
+
+std::string to_line(const RateView& v) {
+  return v.rate + std::string(v.rate.size() < 32 ? 32 - v.rate.size() : 1, ' ') + v.price +
+         " per " + v.per + "  (" + v.source + ")";
+}
+
+std::string to_line(const ChangeView& v) {
+  return v.setting + ": " + v.from.value_or("unset") + " -> " + v.to.value_or("unset");
 }
 
 LedgerRowView row_view(const core::LedgerRow& row) {

@@ -237,6 +237,11 @@ std::string estimate_sentence(const core::CostEstimate& estimate);
 core::Result<SessionCostView> session_cost(core::SessionService& service,
                                            const core::Session& session);
 BudgetView budget_view(const core::BudgetReport& report);
+// The same words for the tool and the terminal.
+std::string to_text(const EstimateAnswer& answer);  // summary, fit, confirmation
+std::string to_line(const LedgerRowView& row);
+std::string to_line(const RateView& rate);
+std::string to_line(const ChangeView& change);  // "limit.daily: unset -> $5.00"
 // What a submit of `request` would cost, whether the limits allow it now, and if not the
 // longest timeout that would fit.
 core::Result<EstimateAnswer> estimate_answer(core::SessionService& service,

@@ -198,14 +198,12 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
         request.task = a.task;
         request.command = a.command;
         request.gpu = a.gpu.value_or("");
-        request.backend = a.backend.value_or("local");
+        request.backend = a.backend.value_or(request.backend);
         request.workspace = a.workspace.value_or(default_workspace(server.client()));
-        request.timeout_s = a.timeout_s.value_or(3600);
+        request.timeout_s = a.timeout_s.value_or(request.timeout_s);
         request.name = a.name.value_or("");
         request.no_sandbox = a.no_sandbox.value_or(false);
-        if (a.cpu) request.cpu_milli = std::llround(*a.cpu * 1000);
-        if (a.memory_gib) request.memory_milli_gib = std::llround(*a.memory_gib * 1000);
-        if (a.max_cost_usd) request.max_cost = core::micros_from_dollars(*a.max_cost_usd);
+        ask_for(request, a.cpu, a.memory_gib, a.max_cost_usd);
 
         SubmitResult result;
         if (a.dry_run.value_or(false)) {

@@ -1,5 +1,6 @@
 #include "tools/tool_support.h"
 
+#include <cmath>
 #include <filesystem>
 
 namespace parhelia::tools {
@@ -31,6 +32,13 @@ std::string default_workspace(const server::ClientSession& client) {
     if (root.rfind("file://", 0) == 0) return percent_decode(root.substr(7));
   }
   return std::filesystem::current_path().string();
+}
+
+void ask_for(core::SubmitRequest& request, std::optional<double> cpu,
+             std::optional<double> memory_gib, std::optional<double> max_cost_usd) {
+  if (cpu) request.cpu_milli = std::llround(*cpu * 1000);
+  if (memory_gib) request.memory_milli_gib = std::llround(*memory_gib * 1000);
+  if (max_cost_usd) request.max_cost = core::micros_from_dollars(*max_cost_usd);
 }
 
 }  // namespace parhelia::tools

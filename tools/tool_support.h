@@ -5,12 +5,18 @@
 #include <string>
 
 #include "core/result.h"
+#include "core/sessions.h"
 #include "server/client_session.h"
 #include "server/tool_registry.h"
 
 namespace parhelia::tools {
 
 server::ToolError tool_error(const core::Error& error);
+
+// Cores, GiB and a dollar cap as the submit and budget tools take them, over the request's
+// defaults.
+void ask_for(core::SubmitRequest& request, std::optional<double> cpu,
+             std::optional<double> memory_gib, std::optional<double> max_cost_usd);
 
 // The client's first file:// root (Claude Code sends the project directory), else the
 // server's working directory.
