@@ -218,6 +218,8 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
           return result;
         }
         // Checked whole first: the user is asked about the cost only of a submit that can run.
+        // submit() plans again on purpose: the answer may take minutes, and the session's
+        // times, rates and room must be those of its start, not of the question.
         auto plan = service.plan(request);
         if (!plan) return tool_error(plan.error());
         if (auto refused =
