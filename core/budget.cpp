@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <limits>
 #include <sstream>
 
@@ -89,17 +90,11 @@ Micros held_now(sqlite::Connection& db) {
 
 std::vector<Headroom> headroom_now(sqlite::Connection& db, const BudgetSettings& settings,
                                    std::int64_t now_ms) {
-  std::vector<Headroom> rooms;
-  Micros held = -1;
-  for (LimitScope scope : kPeriodScopes) {
-    const auto limit = settings.limit(scope);
-    if (!limit) continue;
-    if (held < 0) held = held_now(db);
-    rooms.push_back({scope, *limit, spent_in(db, scope, now_ms), held});
-  }
-  std::sort(rooms.begin(), rooms.end(),
-            [](const Headroom& a, const Headroom& b) { return a.remaining() < b.remaining(); });
-  return rooms;
+  const bool any_limit = std::any_of(kPeriodScopes.begin(), kPeriodScopes.end(),
+                                     [&](LimitScope scope) { return settings.limit(scope); });
+  if (!any_limit) return {};
+  return headroom_of(settings, held_now(db),
+                     [&](LimitScope scope) { return spent_in(db, scope, now_ms); });
 }
 
 std::string period_of(LimitScope scope, std::int64_t now_ms) {
@@ -175,6 +170,18 @@ std::optional<LimitScope> parse_limit_scope(std::string_view name) {
     if (to_string(scope) == name) return scope;
   }
   return std::nullopt;
+}
+
+std::vector<Headroom> headroom_of(const BudgetSettings& settings, Micros held,
+                                  const std::function<Micros(LimitScope)>& spent) {
+  std::vector<Headroom> rooms;
+  for (LimitScope scope : kPeriodScopes) {
+    if (const auto limit = settings.limit(scope))
+      rooms.push_back({scope, *limit, spent(scope), held});
+  }
+  std::sort(rooms.begin(), rooms.end(),
+            [](const Headroom& a, const Headroom& b) { return a.remaining() < b.remaining(); });
+  return rooms;
 }
 
 std::optional<Micros> BudgetSettings::limit(LimitScope scope) const {

@@ -5,6 +5,7 @@
 // allows; the checks the watchdog makes; and threshold alerts, recorded once per period.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -88,6 +89,11 @@ struct BudgetAlert {
 
   std::string sentence() const;
 };
+
+// The room each daily, monthly and total limit that is set leaves, tightest first, given what
+// live sessions hold and what each limit's period has spent.
+std::vector<Headroom> headroom_of(const BudgetSettings& settings, Micros held,
+                                  const std::function<Micros(LimitScope)>& spent);
 
 class Budget {
  public:

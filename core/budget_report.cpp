@@ -19,9 +19,12 @@ Result<BudgetReport> budget_report(Ledger& ledger, Budget& budget, std::int64_t 
   auto settings = budget.settings();
   if (!settings) return settings.error();
   report.settings = settings.value();
-  auto headroom = budget.headroom(now_ms);
-  if (!headroom) return headroom.error();
-  report.headroom = headroom.value();
+  // Each limit's period spend is one of the totals just read.
+  report.headroom = headroom_of(report.settings, report.held, [&](LimitScope scope) {
+    return scope == LimitScope::daily     ? report.spend.today
+           : scope == LimitScope::monthly ? report.spend.this_month
+                                          : report.spend.total;
+  });
   auto top = ledger.top_sessions(5);
   if (!top) return top.error();
   report.top_sessions = top.value();
