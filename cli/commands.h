@@ -17,6 +17,7 @@ void add_submit_command(CLI::App& app, int& exit_code);
 void add_status_command(CLI::App& app, int& exit_code);
 void add_session_command(CLI::App& app, int& exit_code);
 void add_budget_command(CLI::App& app, int& exit_code);
+void add_checkpoint_command(CLI::App& app, int& exit_code);
 void add_supervise_command(CLI::App& app, int& exit_code);
 
 }  // namespace parhelia::cli

@@ -1,9 +1,10 @@
-// `parhelia session list|show|logs|stop|results|apply`.
+// `parhelia session list|show|logs|stop|results|apply|resume`.
 #include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/resume.h"
 #include "cli/session_output.h"
 #include "tools/session_view.h"
 
@@ -198,6 +199,14 @@ void add_session_command(CLI::App& app, int& exit_code) {
   with_id(apply_command);
   with_json(apply_command);
   apply_command->callback([o, &exit_code] { exit_code = apply(*o); });
+
+  auto r = std::make_shared<ResumeOptions>();
+  auto* resume_command = session->add_subcommand(
+      "resume", "Carry on an ended session in a new one, from its latest checkpoint or --from");
+  resume_command->add_option("session_id", r->session_id, "The session")->required();
+  resume_command->add_option("--from", r->checkpoint_id, "This checkpoint instead of the latest");
+  add_resume_options(*resume_command, *r);
+  resume_command->callback([r, &exit_code] { exit_code = run_resume(*r); });
 }
 
 }  // namespace parhelia::cli

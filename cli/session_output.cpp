@@ -1,5 +1,7 @@
 #include "cli/session_output.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -27,7 +29,7 @@ int report(const core::Error& error) {
 }
 
 void print_session(core::SessionService& service, const core::Session& session, bool as_json) {
-  const tools::SessionView view = tools::view_of(session, service.ledger());
+  const tools::SessionView view = tools::detailed_view(service, session);
   if (as_json) {
     print_json(server::schema::encode(view));
     return;
@@ -59,6 +61,16 @@ void print_session(core::SessionService& service, const core::Session& session, 
               << (view.changed_files.size() == 1 ? " file\n" : " files\n");
     for (const auto& file : view.changed_files) std::cout << "             " << file << "\n";
   }
+  if (view.parent_id)
+    std::cout << "  resumes    " << *view.parent_id << " from " << view.restored_from.value_or("?")
+              << "\n";
+  if (view.resumed_as) {
+    std::cout << "  resumed as";
+    for (const auto& id : *view.resumed_as) std::cout << " " << id;
+    std::cout << "\n";
+  }
+  if (view.latest_checkpoint) std::cout << "  checkpoint " << *view.latest_checkpoint << "\n";
+  if (view.resume_hint) std::cout << "  resume     " << *view.resume_hint << "\n";
 }
 
 void print_session_line(const core::Session& session) {
@@ -81,6 +93,27 @@ core::Result<core::Session> follow_log(core::SessionService& service, const std:
   // The supervisor writes all of the log before it records the end: this is the rest of it.
   print_new();
   return session;
+}
+
+bool cost_confirmed(core::SessionService& service, const core::SubmitRequest& request, bool yes) {
+  if (yes) return true;
+  // Checked whole first (a refusal comes before any question about cost).
+  auto plan = service.plan(request);
+  auto settings = service.budget().settings();
+  if (!plan || !settings || plan->estimate.reserve <= settings->confirm_above) return true;
+  const std::string cost = tools::estimate_sentence(plan->estimate);
+  if (::isatty(STDIN_FILENO) == 0) {
+    print_error("Not submitted: " + cost + " That is more than " +
+                core::format_usd(settings->confirm_above) +
+                "; pass --yes to agree to it (or lower the timeout, GPU or --max-cost).");
+    return false;
+  }
+  std::cout << cost << " Start it? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "y" || answer == "Y" || answer == "yes") return true;
+  print_error("Not submitted.");
+  return false;
 }
 
 }  // namespace parhelia::cli

@@ -21,4 +21,7 @@ int report(const core::Error& error);
 core::Result<core::Session> follow_log(core::SessionService& service, const std::string& id,
                                        std::uint64_t offset);
 
+// Above the confirmation amount a person agrees first: --yes, or a yes at the terminal.
+bool cost_confirmed(core::SessionService& service, const core::SubmitRequest& request, bool yes);
+
 }  // namespace parhelia::cli

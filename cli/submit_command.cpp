@@ -24,29 +24,8 @@ struct SubmitOptions {
   bool no_sandbox = false;
   bool json = false;
   bool yes = false;
+  std::string checkpoint_every;
 };
-
-// Above the confirmation amount a person agrees first: --yes, or a yes at the terminal.
-bool confirmed(core::SessionService& service, const core::SubmitRequest& request, bool yes) {
-  if (yes) return true;
-  // Checked whole first (a refusal comes before any question about cost).
-  auto plan = service.plan(request);
-  auto settings = service.budget().settings();
-  if (!plan || !settings || plan->estimate.reserve <= settings->confirm_above) return true;
-  const std::string cost = tools::estimate_sentence(plan->estimate);
-  if (::isatty(STDIN_FILENO) == 0) {
-    print_error("Not submitted: " + cost + " That is more than " +
-                core::format_usd(settings->confirm_above) +
-                "; pass --yes to agree to it (or lower the timeout, GPU or --max-cost).");
-    return false;
-  }
-  std::cout << cost << " Start it? [y/N] " << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  if (answer == "y" || answer == "Y" || answer == "yes") return true;
-  print_error("Not submitted.");
-  return false;
-}
 
 int run_submit(const SubmitOptions& o) {
   core::SubmitRequest request;
@@ -61,6 +40,16 @@ int run_submit(const SubmitOptions& o) {
   request.name = o.name;
   request.workspace = o.workspace;
   request.no_sandbox = o.no_sandbox;
+  if (!o.checkpoint_every.empty()) {
+    const auto every = o.checkpoint_every == "0" ? std::optional<std::int64_t>(0)
+                                                 : parse_duration(o.checkpoint_every);
+    if (!every) {
+      print_error("--checkpoint-every " + o.checkpoint_every +
+                  " is not a duration; use e.g. 10m, 30m, or 0 for none.");
+      return kExitUsage;
+    }
+    request.checkpoint_every_s = *every;
+  }
 
   if (o.dry_run) {
     auto plan = service->plan(request);
@@ -79,7 +68,7 @@ int run_submit(const SubmitOptions& o) {
     }
     return kExitOk;
   }
-  if (!confirmed(*service, request, o.yes)) return kExitFailed;
+  if (!cost_confirmed(*service, request, o.yes)) return kExitFailed;
   auto session = service->submit(request);
   if (!session) return report(session.error());
   if (!o.sync) {
@@ -120,6 +109,8 @@ void add_submit_command(CLI::App& app, int& exit_code) {
                     "Wait for the end, showing the log; exit 0 only if it succeeded");
   command->add_flag("--dry-run", o->dry_run, "Validate and show what would run, starting nothing");
   command->add_flag("--no-sandbox", o->no_sandbox, "Run without bubblewrap (where it cannot run)");
+  command->add_option("--checkpoint-every", o->checkpoint_every,
+                      "Take a checkpoint this often while it runs (default 10m; 0 for none)");
   command->add_flag("--json", o->json, "Print JSON");
   command->add_flag("--yes,-y", o->yes,
                     "Agree to the estimated cost without being asked (needed above the "

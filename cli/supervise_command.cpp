@@ -1,7 +1,9 @@
-// `parhelia __supervise ID`: what tmux runs for a local session (see core/supervisor.h).
-// Hidden from --help: people never run it themselves.
+// `parhelia __supervise ID`: what tmux runs for a local session (see core/supervisor.h), and
+// `parhelia __checkpoint ID TOKEN`: a checkpoint of a session whose supervisor has ended.
+// Hidden from --help: people never run them themselves.
 #include "cli/commands.h"
 #include "cli/logging.h"
+#include "core/checkpointer.h"
 #include "core/environment.h"
 #include "core/supervisor.h"
 
@@ -14,6 +16,16 @@ void add_supervise_command(CLI::App& app, int& exit_code) {
   auto id = std::make_shared<std::string>();
   command->add_option("session_id", *id)->required();
   command->callback([id, &exit_code] { exit_code = core::supervise(core::parhelia_home(), *id); });
+
+  auto* helper = app.add_subcommand("__checkpoint", "Checkpoint an ended session (internal)");
+  helper->group("");
+  auto helper_id = std::make_shared<std::string>();
+  auto token = std::make_shared<std::string>();
+  helper->add_option("session_id", *helper_id)->required();
+  helper->add_option("token", *token)->required();
+  helper->callback([helper_id, token, &exit_code] {
+    exit_code = core::checkpoint_helper(core::parhelia_home(), *helper_id, *token);
+  });
 }
 
 }  // namespace parhelia::cli

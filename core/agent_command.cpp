@@ -27,13 +27,19 @@ Result<std::string> locate_agent() {
 std::vector<std::string> work_argv(const Session& session, const std::string& agent) {
   if (session.kind == SessionKind::command) return {"/bin/sh", "-c", session.task};
   // Permissions are bypassed because the sandbox, not a person at a prompt, is the boundary.
-  return {agent,
-          "-p",
-          session.task,
-          "--output-format",
-          "stream-json",
-          "--verbose",
-          "--dangerously-skip-permissions"};
+  std::vector<std::string> argv = {agent,
+                                   "-p",
+                                   session.task,
+                                   "--output-format",
+                                   "stream-json",
+                                   "--verbose",
+                                   "--dangerously-skip-permissions"};
+  // A resumed session continues Claude Code's conversation, restored under its working copy.
+  if (!session.resume_agent_session.empty()) {
+    argv.push_back("--resume");
+    argv.push_back(session.resume_agent_session);
+  }
+  return argv;
 }
 
 Result<WorkCommand> work_command(const Session& session, const SessionFiles& files) {

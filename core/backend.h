@@ -28,6 +28,9 @@ class Backend {
   virtual BackendView inspect(const Session& session) = 0;
   // Asks the session to stop: SIGTERM to its work, SIGKILL after `grace_s`.
   virtual Result<Done> stop(const Session& session, int grace_s) = 0;
+  // Asks for a checkpoint of the session's files now, answered under `token`
+  // (core/checkpoint_request.h). Returns at once.
+  virtual Result<Done> request_checkpoint(const Session& session, const std::string& token) = 0;
 };
 
 }  // namespace parhelia::core

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/checkpoint_request.h"
 #include "core/environment.h"
 
 namespace parhelia::core {
@@ -97,6 +98,36 @@ Result<Done> LocalBackend::stop(const Session& session, int grace_s) {
                  "cannot signal the session's supervisor: " + std::string(std::strerror(errno)),
                  ""};
   }
+  return Done{};
+}
+
+Result<Done> LocalBackend::request_checkpoint(const Session& session, const std::string& token) {
+  const auto files = SessionFiles::of(home_, session.id);
+  std::error_code ec;
+  if (!std::filesystem::exists(files.workspace / ".git", ec)) {
+    return Error{ErrorCode::conflict,
+                 "Session " + session.id +
+                     " has no files to checkpoint (it has not started, or "
+                     "its files are gone).",
+                 "Checkpoint it once it runs, or resume from an earlier checkpoint."};
+  }
+  if (session.state == SessionState::running &&
+      inspect(session).presence == BackendView::Presence::alive) {
+    write_checkpoint_request(files, token);
+    return Done{};
+  }
+  ProcessSpec spec;
+  spec.argv = {parhelia_, "__checkpoint", session.id, token};
+  spec.environment = environment_with({"PARHELIA_HOME=" + home_.string()});
+  spec.pipe_stdout = true;
+  spec.merge_stderr = true;
+  auto child = ChildProcess::start(spec);
+  if (!child) return child.error();
+  reaper_.watch(std::move(child).value(), [files, token](int status, const std::string& output) {
+    // A helper that died before answering still answers, with what it said.
+    if (status != 0 && !read_checkpoint_answer(files, token))
+      write_checkpoint_answer(files, {token, "", false, "The checkpoint failed: " + output});
+  });
   return Done{};
 }
 

@@ -25,6 +25,9 @@ class LocalBackend final : public Backend {
   Result<Done> launch(const Session& session) override;
   BackendView inspect(const Session& session) override;
   Result<Done> stop(const Session& session, int grace_s) override;
+  // A running session's supervisor takes it; for one that has ended, a helper process
+  // (`parhelia __checkpoint ID TOKEN`) does.
+  Result<Done> request_checkpoint(const Session& session, const std::string& token) override;
 
   // `tmux -S SOCKET attach -t ID`: how a person watches the session (Ctrl-b d detaches).
   std::vector<std::string> attach_argv(const Session& session) const;

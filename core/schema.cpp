@@ -122,6 +122,39 @@ const char* const kSteps[] = {
     );
     CREATE INDEX budget_alerts_by_time ON budget_alerts (at);
     )sql",
+    // 3: checkpoints and the lineage of resumed sessions.
+    R"sql(
+    ALTER TABLE sessions ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN restore_from TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN resume_agent_session TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN checkpoint_every_s INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX sessions_by_parent ON sessions (parent_id) WHERE parent_id != '';
+    CREATE TABLE checkpoint_bases (
+      tree TEXT PRIMARY KEY,
+      sha256 TEXT NOT NULL,
+      size_bytes INTEGER NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+    CREATE TABLE checkpoints (
+      id TEXT PRIMARY KEY,
+      session_id TEXT NOT NULL,
+      trigger TEXT NOT NULL
+        CHECK (trigger IN ('manual', 'periodic', 'timeout', 'budget', 'stop', 'end')),
+      sha256 TEXT NOT NULL,
+      size_bytes INTEGER NOT NULL,
+      base_tree TEXT NOT NULL REFERENCES checkpoint_bases (tree),
+      workspace_tree TEXT NOT NULL,
+      transcript_sha256 TEXT NOT NULL,
+      workspace_form TEXT NOT NULL CHECK (workspace_form IN ('files', 'archive')),
+      changed_files INTEGER NOT NULL,
+      claude_session_id TEXT NOT NULL,
+      log_offset INTEGER NOT NULL,
+      spent_micros INTEGER NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+    CREATE INDEX checkpoints_by_session ON checkpoints (session_id, created_at DESC, id DESC);
+    CREATE INDEX checkpoints_by_base ON checkpoints (base_tree);
+    )sql",
 };
 
 }  // namespace

@@ -73,6 +73,10 @@ struct Session {
   std::string error;                       // why it failed, in a sentence
   std::vector<std::string> changed_files;  // "M path", "A path", "D path"
   std::int64_t updated_at = 0;
+  std::string parent_id;                // the session this one resumes, if any
+  std::string restore_from;             // the checkpoint it starts from, if any
+  std::string resume_agent_session;     // Claude Code's session to continue (--resume)
+  std::int64_t checkpoint_every_s = 0;  // periodic checkpoints while running; 0: none
 };
 
 struct SessionEvent {

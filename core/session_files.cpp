@@ -11,7 +11,11 @@ SessionFiles SessionFiles::of(const std::filesystem::path& parhelia_home, const 
           dir / "exit_code",
           dir / "result.patch",
           dir / "stop_grace",
-          dir / "tmux.sock"};
+          dir / "tmux.sock",
+          dir / "checkpoint.index",
+          dir / "checkpoint.request",
+          dir / "checkpoint-staging",
+          dir / "checkpoint.lock"};
 }
 
 }  // namespace parhelia::core

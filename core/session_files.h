@@ -15,6 +15,10 @@ struct SessionFiles {
   std::filesystem::path patch;        // the changes against the starting copy
   std::filesystem::path stop_grace;   // seconds to wait after SIGTERM, written by `stop`
   std::filesystem::path tmux_socket;  // the session's own tmux server
+  std::filesystem::path checkpoint_index;    // git's index for checkpoints (a stat cache)
+  std::filesystem::path checkpoint_request;  // present: take a checkpoint now (supervisor)
+  std::filesystem::path checkpoint_staging;  // what a checkpoint is assembled from
+  std::filesystem::path checkpoint_lock;     // one checkpoint of a session at a time
 
   static SessionFiles of(const std::filesystem::path& parhelia_home, const std::string& id);
 };

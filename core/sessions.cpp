@@ -32,7 +32,8 @@ SessionService::SessionService(std::filesystem::path home, std::unique_ptr<Store
     : home_(std::move(home)),
       store_(std::move(store)),
       ledger_(store_->database()),
-      budget_(store_->database()) {
+      budget_(store_->database()),
+      checkpoints_(store_->database(), home_) {
   local_ = std::make_unique<LocalBackend>(
       home_, parhelia, [this](const std::string& id, const std::string& why) {
         SessionUpdate failed;
@@ -149,6 +150,16 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   s.max_cost_micros = estimate->cap;
   s.estimate_micros = estimate->reserve;
   s.sandboxed = !request.no_sandbox;
+  s.parent_id = request.parent_id;
+  s.restore_from = request.restore_from;
+  s.resume_agent_session = request.resume_agent_session;
+  auto checkpoint_settings = CheckpointSettings::load(home_);
+  if (!checkpoint_settings) return checkpoint_settings.error();
+  s.checkpoint_every_s = request.checkpoint_every_s.value_or(checkpoint_settings->every_s);
+  if (s.checkpoint_every_s < 0 || s.checkpoint_every_s > kMaxTimeout) {
+    return invalid("The checkpoint interval must be between 0 (none) and 24 hours.",
+                   "Pass checkpoint_every such as 600 (seconds).");
+  }
   plan.estimate = estimate.value();
   s.created_at = now_ms();
   s.updated_at = s.created_at;

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/budget.h"
+#include "core/checkpointer.h"
+#include "core/checkpoints.h"
 #include "core/estimate.h"
 #include "core/ledger.h"
 #include "core/local_backend.h"
@@ -34,9 +36,47 @@ struct SubmitRequest {
   std::string name;
   std::int64_t timeout_s = 3600;
   bool no_sandbox = false;
-  std::int64_t cpu_milli = 2000;         // 2 cores
-  std::int64_t memory_milli_gib = 4000;  // 4 GiB
-  std::optional<Micros> max_cost;        // the session's own cap
+  std::int64_t cpu_milli = 2000;                   // 2 cores
+  std::int64_t memory_milli_gib = 4000;            // 4 GiB
+  std::optional<Micros> max_cost;                  // the session's own cap
+  std::optional<std::int64_t> checkpoint_every_s;  // default: the config's (10 minutes)
+  // Set by resume: the session continued, the checkpoint it starts from, Claude Code's
+  // conversation to take up.
+  std::string parent_id;
+  std::string restore_from;
+  std::string resume_agent_session;
+};
+
+// A new session that carries on from a checkpoint of an ended one; what is not given is
+// taken from that session.
+struct ResumeRequest {
+  std::string session_id;                    // may be empty when checkpoint_id is given
+  std::optional<std::string> checkpoint_id;  // default: the session's latest
+  std::optional<std::string> prompt;         // what Claude Code is told next
+  std::optional<std::string> gpu;
+  std::optional<std::int64_t> timeout_s;
+  std::optional<std::int64_t> cpu_milli;
+  std::optional<std::int64_t> memory_milli_gib;
+  std::optional<Micros> max_cost;
+};
+
+struct CheckpointCreated {
+  Checkpoint checkpoint;
+  bool unchanged = false;  // nothing had changed since this, the latest, checkpoint
+};
+
+// What differs between the files of two checkpoints of one line of sessions.
+struct CheckpointDiff {
+  Checkpoint from;
+  Checkpoint to;
+  struct File {
+    std::string path;
+    char change = 'M';       // A, M or D going from `from` to `to`
+    std::uint64_t size = 0;  // in `to` (0 when deleted)
+  };
+  std::vector<File> files;
+  std::int64_t transcript_bytes_from = 0;
+  std::int64_t transcript_bytes_to = 0;
 };
 
 // What a submit would do, worked out before anything starts.
@@ -85,6 +125,20 @@ class SessionService {
   Result<SessionResults> results(const std::string& id);
   Result<Done> apply(const std::string& id);
 
+  // Checkpoints (session_checkpoints.cpp).
+  // What a resume would submit, worked out (for estimates and confirmations).
+  Result<SubmitRequest> resume_request(const ResumeRequest& request);
+  Result<Session> resume(const ResumeRequest& request);
+  // Asks for a checkpoint of the session now and waits for it, calling `on_wait` every
+  // 100 ms; returning false stops the wait (the checkpoint is still taken).
+  Result<CheckpointCreated> create_checkpoint(const std::string& id,
+                                              const std::function<bool()>& on_wait);
+  Result<std::vector<Checkpoint>> checkpoints(const std::string& id);
+  Result<Checkpoint> checkpoint(const std::string& checkpoint_id);
+  Result<CheckpointDiff> diff_checkpoints(const std::string& from, const std::string& to);
+  Result<Done> delete_checkpoint(const std::string& checkpoint_id);
+  CheckpointStore& checkpoint_store() { return checkpoints_; }
+
   // Checks every live session against its backend and records those that ended unseen.
   void reconcile();
 
@@ -116,6 +170,7 @@ class SessionService {
   Ledger ledger_;
   Budget budget_;
   std::unique_ptr<LocalBackend> local_;
+  CheckpointStore checkpoints_;
 };
 
 }  // namespace parhelia::core

@@ -10,7 +10,8 @@ constexpr const char* kSessionColumns =
     "started_at, "
     "finished_at, exit_code, supervisor_pid, supervisor_start, claude_session_id, last_activity, "
     "last_activity_at, result_text, result_json, error, changed_files, updated_at, cpu_milli, "
-    "memory_milli_gib, max_cost_micros, estimate_micros";
+    "memory_milli_gib, max_cost_micros, estimate_micros, parent_id, restore_from, "
+    "resume_agent_session, checkpoint_every_s";
 
 Session read_session(const sqlite::Statement& row) {
   Session s;
@@ -45,6 +46,10 @@ Session read_session(const sqlite::Statement& row) {
   s.memory_milli_gib = row.integer(25);
   s.max_cost_micros = row.maybe_integer(26);
   s.estimate_micros = row.integer(27);
+  s.parent_id = row.text(28);
+  s.restore_from = row.text(29);
+  s.resume_agent_session = row.text(30);
+  s.checkpoint_every_s = row.integer(31);
   return s;
 }
 
@@ -78,8 +83,9 @@ Result<Done> Store::insert(const Session& s) {
     db_->prepare(
            "INSERT INTO sessions (id, name, kind, task, backend, gpu, workspace, timeout_s, "
            "sandboxed, state, "
-           "created_at, updated_at, cpu_milli, memory_milli_gib, max_cost_micros, estimate_micros) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+           "created_at, updated_at, cpu_milli, memory_milli_gib, max_cost_micros, estimate_micros, "
+           "parent_id, restore_from, resume_agent_session, checkpoint_every_s) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, s.id)
         .bind(2, s.name)
         .bind(3, std::string(s.kind == SessionKind::task ? "task" : "command"))
@@ -96,6 +102,10 @@ Result<Done> Store::insert(const Session& s) {
         .bind(14, s.memory_milli_gib)
         .bind(15, s.max_cost_micros)
         .bind(16, s.estimate_micros)
+        .bind(17, s.parent_id)
+        .bind(18, s.restore_from)
+        .bind(19, s.resume_agent_session)
+        .bind(20, s.checkpoint_every_s)
         .run();
     add_event(s.id, "transition", "", std::string(to_string(s.state)), "submitted");
     transaction.commit();
@@ -220,6 +230,17 @@ Result<std::vector<Session>> Store::list(const SessionQuery& q) {
     std::vector<Session> sessions;
     while (query.step()) sessions.push_back(read_session(query));
     return sessions;
+  });
+}
+
+Result<std::vector<std::string>> Store::children(const std::string& id) {
+  return guarded([&] {
+    auto query = db_->cached(
+        "SELECT id FROM sessions WHERE parent_id = ? AND parent_id != '' ORDER BY created_at");
+    query->bind(1, id);
+    std::vector<std::string> ids;
+    while (query->step()) ids.push_back(query->text(0));
+    return ids;
   });
 }
 

@@ -61,6 +61,8 @@ class Store {
 
   Result<std::vector<Session>> list(const SessionQuery& query);
   Result<std::vector<Session>> live();
+  // The sessions resumed from this one, oldest first.
+  Result<std::vector<std::string>> children(const std::string& id);
   Result<std::map<SessionState, std::int64_t>> count_by_state();
   Result<std::vector<SessionEvent>> events(const std::string& id);
   Result<std::vector<std::string>> ids_starting_with(const std::string& prefix, std::size_t limit);

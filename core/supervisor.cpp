@@ -11,6 +11,8 @@
 
 #include "core/agent_command.h"
 #include "core/agent_stream.h"
+#include "core/checkpoint_request.h"
+#include "core/checkpointer.h"
 #include "core/environment.h"
 #include "core/estimate.h"
 #include "core/meter.h"
@@ -122,12 +124,13 @@ struct WorkEnd {
 
 class Supervisor {
  public:
-  Supervisor(Store& store, Session session, SessionFiles files, RateTable rates)
+  Supervisor(const std::filesystem::path& home, Store& store, Session session, RateTable rates)
       : store_(store),
         ledger_(store.database()),
         budget_(store.database()),
+        checkpointer_(home, store.database()),
         session_(std::move(session)),
-        files_(std::move(files)),
+        files_(SessionFiles::of(home, session_.id)),
         rates_(std::move(rates)) {}
 
   int run() {
@@ -170,11 +173,21 @@ class Supervisor {
     auto origin = resolve_workspace(session_.workspace);
     if (!origin) return origin.error();
     std::error_code ec;
-    if (!std::filesystem::exists(files_.workspace / ".git", ec)) {
+    std::filesystem::create_directories(files_.home, ec);
+    if (!session_.restore_from.empty()) {
+      if (auto restored = checkpointer_.restore(session_); !restored) {
+        return Error{ErrorCode::io_failure,
+                     "Checkpoint " + session_.restore_from +
+                         " could not be restored: " + restored.error().sentence(),
+                     ""};
+      }
+      std::ofstream(files_.log, std::ios::app)
+          << "parhelia: restored checkpoint " << session_.restore_from << " of "
+          << session_.parent_id << "\n";
+    } else if (!std::filesystem::exists(files_.workspace / ".git", ec)) {
       if (auto copied = prepare_working_copy(origin.value(), files_.workspace); !copied)
         return copied.error();
     }
-    std::filesystem::create_directories(files_.home, ec);
 
     auto command = work_command(session_, files_);
     if (!command) return command.error();
@@ -201,6 +214,25 @@ class Supervisor {
     return 0;
   }
 
+  // A failed checkpoint is noted and the work goes on: losing a checkpoint must not lose the
+  // session.
+  void checkpoint(CheckpointTrigger trigger) {
+    auto taken = checkpointer_.take(session_.id, trigger);
+    if (!taken) {
+      warn_on_error(store_.note(session_.id, std::string(to_string(trigger)) +
+                                                 " checkpoint failed: " + taken.error().sentence()),
+                    "noting a failed checkpoint");
+      return;
+    }
+    if (taken->unchanged) return;
+    const Checkpoint& c = taken->checkpoint;
+    warn_on_error(
+        store_.note(session_.id, "checkpoint " + c.id + " (" + std::string(to_string(trigger)) +
+                                     ", " + std::to_string(c.changed_files) + " files changed, " +
+                                     std::to_string(c.size_bytes) + " bytes)"),
+        "noting a checkpoint");
+  }
+
   // A budget alert goes to the session's events (the MCP server tells its client) and its pane.
   void on_alert(const BudgetAlert& alert) {
     std::cerr << "parhelia: " << alert.sentence() << "\n";
@@ -220,6 +252,9 @@ class Supervisor {
     const auto started = Clock::now();
     meter.start(started);
     const auto deadline = started + std::chrono::seconds(session_.timeout_s);
+    const auto every = std::chrono::seconds(session_.checkpoint_every_s);
+    auto next_checkpoint =
+        session_.checkpoint_every_s > 0 ? started + every : Clock::time_point::max();
     std::optional<Clock::time_point> kill_at;
     std::optional<Clock::time_point> exited_at;
     char buffer[65536];
@@ -236,9 +271,21 @@ class Supervisor {
       if (!kill_at) {
         if (auto reason = meter.tick(now)) end.over_budget = reason;
       }
+      if (!kill_at && now >= next_checkpoint) {
+        checkpoint(CheckpointTrigger::periodic);
+        next_checkpoint = Clock::now() + every;
+      }
+      if (!kill_at) {
+        if (auto token = take_checkpoint_request(files_))
+          answer_checkpoint_request(checkpointer_, session_.id, *token);
+      }
       if (!kill_at && (stop_signal != 0 || now >= deadline || end.over_budget)) {
         end.stop_by = stop_signal;
         end.timed_out = stop_signal == 0 && !end.over_budget;
+        // What the work has done so far is kept before it is asked to stop.
+        checkpoint(end.stop_by != 0 ? CheckpointTrigger::stop
+                   : end.timed_out  ? CheckpointTrigger::timeout
+                                    : CheckpointTrigger::budget);
         const int grace = stop_signal != 0 ? read_grace(files_) : 10;
         ::kill(-child.pid(), SIGTERM);
         kill_at = now + std::chrono::seconds(grace);
@@ -277,6 +324,8 @@ class Supervisor {
     const int exit_code = end.exit_code;
     const int stop_by = end.stop_by;
     const auto& result = end.result;
+    // A conversation can always be taken up again from where it ended.
+    if (session_.kind == SessionKind::task) checkpoint(CheckpointTrigger::end);
     SessionUpdate outcome;
     outcome.finished_at = now_ms();
     outcome.exit_code = exit_code;
@@ -321,6 +370,7 @@ class Supervisor {
   Store& store_;
   Ledger ledger_;
   Budget budget_;
+  Checkpointer checkpointer_;
   Session session_;
   SessionFiles files_;
   RateTable rates_;
@@ -349,7 +399,7 @@ int supervise(const std::filesystem::path& home, const std::string& session_id) 
   // still charged, at the list prices, and says so.
   auto rates = RateTable::load(home);
   if (!rates) std::cerr << "parhelia: " << rates.error().sentence() << " Using the list prices.\n";
-  return Supervisor(*store.value(), session.value(), SessionFiles::of(home, session_id),
+  return Supervisor(home, *store.value(), session.value(),
                     rates ? rates.value() : RateTable::defaults())
       .run();
 }

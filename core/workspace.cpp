@@ -3,47 +3,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/process.h"
+#include "core/git.h"
 
 namespace parhelia::core {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// git with a fixed identity and nothing of the user's configuration (hooks, signing, pagers).
-Result<CapturedRun> git(const fs::path& dir, std::vector<std::string> args,
-                        std::chrono::milliseconds timeout = 120s) {
-  ProcessSpec spec;
-  spec.argv = {"git",
-               "-C",
-               dir.string(),
-               "-c",
-               "user.name=Parhelia",
-               "-c",
-               "user.email=parhelia@localhost",
-               "-c",
-               "commit.gpgsign=false",
-               "-c",
-               "core.hooksPath=/dev/null",
-               "-c",
-               "core.autocrlf=false"};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  auto run = run_captured(spec, timeout);
-  if (!run) return run.error();
-  if (run->exit_status != 0) {
-    return Error{ErrorCode::io_failure,
-                 "git " + args.front() + " failed in " + dir.string() + ": " + run->err, ""};
-  }
-  return run;
-}
-
-bool inside_git_work_tree(const fs::path& dir) {
-  ProcessSpec spec;
-  spec.argv = {"git", "-C", dir.string(), "rev-parse", "--is-inside-work-tree"};
-  auto run = run_captured(spec, 30s);
-  return run && run->exit_status == 0 && run->out.rfind("true", 0) == 0;
-}
 
 Result<Done> copy_entry(const fs::path& from, const fs::path& to) {
   std::error_code ec;
@@ -100,6 +66,10 @@ Result<Done> prepare_working_copy(const fs::path& origin, const fs::path& copy) 
       return Error{ErrorCode::io_failure, "cannot read " + origin.string() + ": " + ec.message(),
                    ""};
   }
+  return commit_base(copy);
+}
+
+Result<Done> commit_base(const fs::path& copy) {
   for (auto step : {std::vector<std::string>{"init", "-q", "-b", "parhelia-base"},
                     std::vector<std::string>{"add", "-A"},
                     std::vector<std::string>{"commit", "-q", "--allow-empty", "--no-verify", "-m",

@@ -16,6 +16,9 @@ Result<std::filesystem::path> resolve_workspace(const std::string& requested);
 
 Result<Done> prepare_working_copy(const std::filesystem::path& origin,
                                   const std::filesystem::path& copy);
+// Makes the files already in `copy` its base: a repository with them committed and tagged
+// parhelia-base.
+Result<Done> commit_base(const std::filesystem::path& copy);
 
 struct Changes {
   std::vector<std::string> files;  // "M path", "A path", "D path"

@@ -55,12 +55,35 @@ SessionView view_of(const core::Session& s) {
   v.log_uri = log_uri(s.id);
   v.reserved_usd = core::dollars(s.estimate_micros);
   if (s.max_cost_micros) v.max_cost_usd = core::dollars(*s.max_cost_micros);
+  v.parent_id = unless_empty(s.parent_id);
+  v.restored_from = unless_empty(s.restore_from);
+  if (s.checkpoint_every_s > 0) v.checkpoint_every_s = s.checkpoint_every_s;
   return v;
 }
 
 SessionView view_of(const core::Session& session, core::Ledger& ledger) {
   SessionView v = view_of(session);
   if (auto spent = ledger.session_spend(session.id)) v.spent_usd = core::dollars(spent.value());
+  return v;
+}
+
+SessionView detailed_view(core::SessionService& service, const core::Session& session) {
+  SessionView v = view_of(session, service.ledger());
+  if (auto children = service.store().children(session.id); children && !children->empty())
+    v.resumed_as = children.value();
+  auto latest = service.checkpoint_store().latest(session.id);
+  if (latest && latest.value()) {
+    const auto& c = *latest.value();
+    v.latest_checkpoint = c.id;
+    if (core::is_terminal(session.state)) {
+      const bool carry_on = session.state != core::SessionState::succeeded;
+      v.resume_hint = std::string(carry_on ? "Carry on its work" : "Continue it") + " from " +
+                      c.id + " (" + std::string(core::to_string(c.trigger)) + ", " +
+                      core::iso_time(c.created_at) + "): `parhelia session resume " + session.id +
+                      (carry_on ? "" : " --prompt \"...\"") +
+                      "` or the checkpoint tool (action restore, session_id " + session.id + ").";
+    }
+  }
   return v;
 }
 

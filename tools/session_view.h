@@ -8,6 +8,7 @@
 
 #include "core/ledger.h"
 #include "core/session.h"
+#include "core/sessions.h"
 #include "server/tool_registry.h"
 
 namespace parhelia::tools {
@@ -39,6 +40,12 @@ struct SessionView {
   double reserved_usd = 0;
   std::optional<double> max_cost_usd;
   std::optional<double> spent_usd;
+  std::optional<std::string> parent_id;
+  std::optional<std::string> restored_from;
+  std::optional<std::int64_t> checkpoint_every_s;
+  std::optional<std::vector<std::string>> resumed_as;
+  std::optional<std::string> latest_checkpoint;
+  std::optional<std::string> resume_hint;
 
   static auto fields() {
     return std::tuple{
@@ -73,13 +80,25 @@ struct SessionView {
               "The worst case reserved against the budget at submit"),
         field("max_cost_usd", &SessionView::max_cost_usd,
               "Its own cap: the budget watchdog stops it there (state over_budget)"),
-        field("spent_usd", &SessionView::spent_usd, "Charged so far; grows while it runs")};
+        field("spent_usd", &SessionView::spent_usd, "Charged so far; grows while it runs"),
+        field("parent_id", &SessionView::parent_id, "The session this one resumed"),
+        field("restored_from", &SessionView::restored_from, "The checkpoint it started from"),
+        field("checkpoint_every_s", &SessionView::checkpoint_every_s,
+              "How often it is checkpointed while it runs"),
+        field("resumed_as", &SessionView::resumed_as, "Sessions resumed from this one"),
+        field("latest_checkpoint", &SessionView::latest_checkpoint,
+              "Its newest checkpoint (ck-xxxxxxxx)"),
+        field("resume_hint", &SessionView::resume_hint,
+              "How to carry on its work from that checkpoint")};
   }
 };
 
 SessionView view_of(const core::Session& session);
 // The view with what the session has spent so far, from the ledger.
 SessionView view_of(const core::Session& session, core::Ledger& ledger);
+// The view with its spend, its lineage (parent, sessions resumed from it) and its latest
+// checkpoint with how to resume from it: what status shows of one session.
+SessionView detailed_view(core::SessionService& service, const core::Session& session);
 std::string session_uri(const std::string& id);
 std::string log_uri(const std::string& id);
 std::string patch_uri(const std::string& id);

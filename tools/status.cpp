@@ -121,6 +121,18 @@ std::string to_text(const StatusResult& r) {
     if (s.error) text << *s.error << "\n";
     if (s.final_answer) text << "final answer: " << *s.final_answer << "\n";
     if (!s.changed_files.empty()) text << s.changed_files.size() << " files changed\n";
+    if (s.parent_id)
+      text << "resumes " << *s.parent_id << " from checkpoint " << s.restored_from.value_or("?")
+           << "\n";
+    if (s.resumed_as) {
+      text << "resumed as";
+      for (const auto& id : *s.resumed_as) text << " " << id;
+      text << "\n";
+    }
+    if (s.resume_hint)
+      text << *s.resume_hint << "\n";
+    else if (s.latest_checkpoint)
+      text << "latest checkpoint " << *s.latest_checkpoint << "\n";
     if (r.cost) {
       text << "cost: " << usd(r.cost->spent_usd) << " spent, " << usd(r.cost->reserved_usd)
            << " reserved";
@@ -227,7 +239,7 @@ void register_status_tool(server::McpServer& server, core::SessionService& servi
         }
         auto session = service.get(*a.session_id);
         if (!session) return tool_error(session.error());
-        result.session = view_of(session.value(), service.ledger());
+        result.session = detailed_view(service, session.value());
         if (auto cost = session_cost(service, session.value())) result.cost = cost.value();
         if (auto events = service.store().events(*a.session_id)) {
           std::vector<SessionEventView> views;

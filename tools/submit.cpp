@@ -140,39 +140,6 @@ core::Result<core::Session> wait_for_end(core::SessionService& service, const st
   return session;
 }
 
-// Above the confirmation amount the user decides: through the client when it can ask
-// (elicitation), else the caller must pass confirm: true after asking. Nothing, when it may go.
-std::optional<server::ToolError> confirmation_refused(core::SessionService& service,
-                                                      const core::CostEstimate& estimate,
-                                                      bool confirmed,
-                                                      server::CallContext& context) {
-  auto settings = service.budget().settings();
-  if (!settings) return tool_error(settings.error());
-  if (confirmed || estimate.reserve <= settings->confirm_above) return std::nullopt;
-  const std::string cost = estimate_sentence(estimate);
-  const std::string threshold = core::format_usd(settings->confirm_above);
-  if (!context.can_elicit()) {
-    return server::ToolError{"Not submitted: " + cost + " That is more than " + threshold +
-                             ", so the user must agree first. Ask them, then call submit again "
-                             "with confirm: true."};
-  }
-  const server::schema::json form = {
-      {"type", "object"},
-      {"properties", {{"start", {{"type", "boolean"}, {"title", "Start it"}, {"default", true}}}}},
-      {"required", {"start"}}};
-  auto answer =
-      context.elicit("Parhelia: start this session? " + cost, form, std::chrono::minutes(10));
-  if (const auto* failure = std::get_if<std::string>(&answer)) {
-    return server::ToolError{"Not submitted: " + *failure + " " + cost +
-                             " Ask the user, then call submit again with confirm: true."};
-  }
-  const auto& reply = std::get<server::Elicitation>(answer);
-  if (reply.accepted() && reply.content.value("start", true)) return std::nullopt;
-  return server::ToolError{"Not submitted: the user declined (" + cost +
-                           ") Change the request (a shorter timeout, a smaller GPU, "
-                           "max_cost_usd) or leave it."};
-}
-
 }  // namespace
 
 void register_submit_tool(server::McpServer& server, core::SessionService& service) {
@@ -222,8 +189,8 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
         // times, rates and room must be those of its start, not of the question.
         auto plan = service.plan(request);
         if (!plan) return tool_error(plan.error());
-        if (auto refused =
-                confirmation_refused(service, plan->estimate, a.confirm.value_or(false), context))
+        if (auto refused = confirmation_refused(service, plan->estimate, a.confirm.value_or(false),
+                                                context, "submit"))
           return *refused;
         auto session = service.submit(request);
         if (!session) return tool_error(session.error());

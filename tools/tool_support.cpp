@@ -3,6 +3,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "tools/cost_view.h"
+
 namespace parhelia::tools {
 namespace {
 
@@ -39,6 +41,37 @@ void ask_for(core::SubmitRequest& request, std::optional<double> cpu,
   if (cpu) request.cpu_milli = std::llround(*cpu * 1000);
   if (memory_gib) request.memory_milli_gib = std::llround(*memory_gib * 1000);
   if (max_cost_usd) request.max_cost = core::micros_from_dollars(*max_cost_usd);
+}
+
+std::optional<server::ToolError> confirmation_refused(core::SessionService& service,
+                                                      const core::CostEstimate& estimate,
+                                                      bool confirmed, server::CallContext& context,
+                                                      const std::string& tool) {
+  auto settings = service.budget().settings();
+  if (!settings) return tool_error(settings.error());
+  if (confirmed || estimate.reserve <= settings->confirm_above) return std::nullopt;
+  const std::string cost = estimate_sentence(estimate);
+  const std::string threshold = core::format_usd(settings->confirm_above);
+  if (!context.can_elicit()) {
+    return server::ToolError{"Not submitted: " + cost + " That is more than " + threshold +
+                             ", so the user must agree first. Ask them, then call " + tool +
+                             " again with confirm: true."};
+  }
+  const server::schema::json form = {
+      {"type", "object"},
+      {"properties", {{"start", {{"type", "boolean"}, {"title", "Start it"}, {"default", true}}}}},
+      {"required", {"start"}}};
+  auto answer =
+      context.elicit("Parhelia: start this session? " + cost, form, std::chrono::minutes(10));
+  if (const auto* failure = std::get_if<std::string>(&answer)) {
+    return server::ToolError{"Not submitted: " + *failure + " " + cost +
+                             " Ask the user, then call " + tool + " again with confirm: true."};
+  }
+  const auto& reply = std::get<server::Elicitation>(answer);
+  if (reply.accepted() && reply.content.value("start", true)) return std::nullopt;
+  return server::ToolError{"Not submitted: the user declined (" + cost +
+                           ") Change the request (a shorter timeout, a smaller GPU, "
+                           "max_cost_usd) or leave it."};
 }
 
 }  // namespace parhelia::tools

@@ -6,6 +6,7 @@
 
 #include "core/result.h"
 #include "core/sessions.h"
+#include "server/call_context.h"
 #include "server/client_session.h"
 #include "server/tool_registry.h"
 
@@ -21,5 +22,13 @@ void ask_for(core::SubmitRequest& request, std::optional<double> cpu,
 // The client's first file:// root (Claude Code sends the project directory), else the
 // server's working directory.
 std::string default_workspace(const server::ClientSession& client);
+
+// Above the confirmation amount the user decides: through the client when it can ask
+// (elicitation), else the caller must pass confirm: true to `tool` after asking. Nothing, when
+// the session may start.
+std::optional<server::ToolError> confirmation_refused(core::SessionService& service,
+                                                      const core::CostEstimate& estimate,
+                                                      bool confirmed, server::CallContext& context,
+                                                      const std::string& tool);
 
 }  // namespace parhelia::tools

@@ -1,0 +1,180 @@
+// `parhelia checkpoint create|list|restore|diff|delete` and the resume both it and `session
+// resume` do.
+#include <cmath>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/resource_options.h"
+#include "cli/resume.h"
+#include "cli/session_output.h"
+#include "tools/checkpoint_view.h"
+#include "tools/cost_view.h"
+
+namespace parhelia::cli {
+namespace {
+
+struct CheckpointOptions {
+  std::string session_id;
+  std::string checkpoint_id;
+  std::string to_checkpoint_id;
+  bool json = false;
+};
+
+int create(const CheckpointOptions& o) {
+  auto service = open_sessions();
+  if (!service) return kExitFailed;
+  auto created = service->create_checkpoint(o.session_id, [] { return true; });
+  if (!created) return report(created.error());
+  const auto view = tools::view_of(created->checkpoint);
+  if (o.json) {
+    auto json = server::schema::encode(view);
+    json["unchanged"] = created->unchanged;
+    print_json(json);
+  } else if (created->unchanged) {
+    std::cout << "Nothing changed since " << tools::to_line(view) << "; that checkpoint stands.\n";
+  } else {
+    std::cout << "Took " << tools::to_line(view) << "\n";
+  }
+  return kExitOk;
+}
+
+int list(const CheckpointOptions& o) {
+  auto service = open_sessions();
+  if (!service) return kExitFailed;
+  auto list = service->checkpoints(o.session_id);
+  if (!list) return report(list.error());
+  std::vector<tools::CheckpointView> views;
+  for (const auto& c : list.value()) views.push_back(tools::view_of(c));
+  if (o.json) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& v : views) items.push_back(server::schema::encode(v));
+    print_json(items);
+  } else {
+    std::cout << tools::to_text(views, o.session_id) << "\n";
+  }
+  return kExitOk;
+}
+
+int diff(const CheckpointOptions& o) {
+  auto service = open_sessions();
+  if (!service) return kExitFailed;
+  auto diff = service->diff_checkpoints(o.checkpoint_id, o.to_checkpoint_id);
+  if (!diff) return report(diff.error());
+  const auto view = tools::view_of(diff.value());
+  if (o.json) {
+    print_json(server::schema::encode(view));
+  } else {
+    std::cout << tools::to_text(view) << "\n";
+  }
+  return kExitOk;
+}
+
+int remove(const CheckpointOptions& o) {
+  auto service = open_sessions();
+  if (!service) return kExitFailed;
+  if (auto deleted = service->delete_checkpoint(o.checkpoint_id); !deleted)
+    return report(deleted.error());
+  if (o.json) {
+    print_json({{"deleted", o.checkpoint_id}});
+  } else {
+    std::cout << "Deleted checkpoint " << o.checkpoint_id << ".\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_resume_options(CLI::App& command, ResumeOptions& o) {
+  command.add_option("--prompt", o.prompt,
+                     "What Claude Code is told next (default: carry on where it stopped)");
+  command.add_option("--gpu", o.gpu, "Another GPU (default: the session's)");
+  command.add_option("--timeout", o.timeout, "Another time limit, e.g. 90s, 30m, 2h");
+  command.add_option("--cpu", o.cpu, "Cores (default: the session's)");
+  command.add_option("--memory", o.memory_gib, "Memory in GiB (default: the session's)");
+  command.add_option("--max-cost", o.max_cost, "The new session's own cap in dollars");
+  command.add_flag("--yes,-y", o.yes, "Agree to the estimated cost without being asked");
+  command.add_flag("--json", o.json, "Print JSON");
+}
+
+int run_resume(const ResumeOptions& o) {
+  core::ResumeRequest resume;
+  resume.session_id = o.session_id;
+  if (!o.checkpoint_id.empty()) resume.checkpoint_id = o.checkpoint_id;
+  if (!o.prompt.empty()) resume.prompt = o.prompt;
+  resume.gpu = o.gpu;
+  if (o.timeout) {
+    resume.timeout_s = parse_duration(*o.timeout);
+    if (!resume.timeout_s) {
+      print_error("--timeout " + *o.timeout + " is not a duration; use e.g. 90s, 30m, 2h.");
+      return kExitUsage;
+    }
+  }
+  if (o.cpu) resume.cpu_milli = std::llround(*o.cpu * 1000);
+  if (o.memory_gib) resume.memory_milli_gib = std::llround(*o.memory_gib * 1000);
+  if (o.max_cost) {
+    resume.max_cost = core::micros_from_dollars(*o.max_cost);
+    if (!resume.max_cost) {
+      print_error("--max-cost must be a number of dollars, 0 or more.");
+      return kExitUsage;
+    }
+  }
+  auto service = open_sessions();
+  if (!service) return kExitFailed;
+  auto request = service->resume_request(resume);
+  if (!request) return report(request.error());
+  if (!cost_confirmed(*service, request.value(), o.yes)) return kExitFailed;
+  auto session = service->submit(request.value());
+  if (!session) return report(session.error());
+  if (o.json) {
+    print_session(*service, session.value(), true);
+  } else {
+    std::cout << "Resumed " << request->parent_id << " from checkpoint " << request->restore_from
+              << " as " << session->id << ".\n"
+              << "Follow it: parhelia session logs " << session->id << " -f\n";
+  }
+  return kExitOk;
+}
+
+void add_checkpoint_command(CLI::App& app, int& exit_code) {
+  auto* checkpoint = app.add_subcommand(
+      "checkpoint", "Take, list, compare, delete and restore checkpoints of sessions");
+  checkpoint->require_subcommand(1);
+  auto o = std::make_shared<CheckpointOptions>();
+  const auto with_json = [&](CLI::App* command) {
+    command->add_flag("--json", o->json, "Print JSON");
+  };
+
+  auto* create_command = checkpoint->add_subcommand(
+      "create", "Take a checkpoint of a session now (its files and Claude Code's conversation)");
+  create_command->add_option("session_id", o->session_id, "The session")->required();
+  with_json(create_command);
+  create_command->callback([o, &exit_code] { exit_code = create(*o); });
+
+  auto* list_command =
+      checkpoint->add_subcommand("list", "A session's checkpoints, newest first, with sizes");
+  list_command->add_option("session_id", o->session_id, "The session")->required();
+  with_json(list_command);
+  list_command->callback([o, &exit_code] { exit_code = list(*o); });
+
+  auto r = std::make_shared<ResumeOptions>();
+  auto* restore_command = checkpoint->add_subcommand(
+      "restore", "Start a new session from a checkpoint: files and conversation restored");
+  restore_command->add_option("checkpoint_id", r->checkpoint_id, "The checkpoint")->required();
+  add_resume_options(*restore_command, *r);
+  restore_command->callback([r, &exit_code] { exit_code = run_resume(*r); });
+
+  auto* diff_command =
+      checkpoint->add_subcommand("diff", "The files that differ between two checkpoints");
+  diff_command->add_option("from", o->checkpoint_id, "The earlier checkpoint")->required();
+  diff_command->add_option("to", o->to_checkpoint_id, "The later checkpoint")->required();
+  with_json(diff_command);
+  diff_command->callback([o, &exit_code] { exit_code = diff(*o); });
+
+  auto* delete_command = checkpoint->add_subcommand("delete", "Delete a checkpoint");
+  delete_command->add_option("checkpoint_id", o->checkpoint_id, "The checkpoint")->required();
+  with_json(delete_command);
+  delete_command->callback([o, &exit_code] { exit_code = remove(*o); });
+}
+
+}  // namespace parhelia::cli

@@ -1,0 +1,265 @@
+#include "core/checkpointer.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "core/agent_transcript.h"
+#include "core/checkpoint_request.h"
+#include "core/session_files.h"
+#include "core/sha256.h"
+#include "core/workspace_snapshot.h"
+
+namespace parhelia::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+// More changed files than this are kept as an archive of every file.
+constexpr std::size_t kMostNamedFiles = 2000;
+constexpr std::string_view kTranscriptPrefix = "transcript/";
+
+// flock() on the session's lock file for as long as it lives.
+class SessionLock {
+ public:
+  explicit SessionLock(const fs::path& file) : fd_(::open(file.c_str(), O_CREAT | O_RDWR, 0600)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~SessionLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SessionLock(const SessionLock&) = delete;
+  SessionLock& operator=(const SessionLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+std::uint64_t size_of(const fs::path& file) {
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  return ec ? 0 : size;
+}
+
+nlohmann::json changes_json(const std::vector<FileChange>& changes) {
+  auto list = nlohmann::json::array();
+  for (const auto& c : changes) {
+    list.push_back({{"path", c.path},
+                    {"status", std::string(1, c.status)},
+                    {"blob", c.blob},
+                    {"size", c.size}});
+  }
+  return list;
+}
+
+// Leaves the staging directory empty behind it, however the checkpoint ends.
+struct Staging {
+  explicit Staging(fs::path d) : dir(std::move(d)) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    fs::create_directories(dir, ec);
+  }
+  ~Staging() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  fs::path dir;
+};
+
+}  // namespace
+
+Checkpointer::Checkpointer(fs::path home, std::shared_ptr<Database> database)
+    : home_(std::move(home)),
+      sessions_(Store::over(database).value()),
+      ledger_(database),
+      checkpoints_(database, home_) {}
+
+Result<CheckpointBase> Checkpointer::ensure_base(const std::string& tree, const fs::path& copy) {
+  auto known = checkpoints_.base(tree);
+  if (!known) return known.error();
+  std::error_code ec;
+  if (known.value() && fs::exists(checkpoints_.base_file(tree), ec)) return *known.value();
+  const fs::path temporary = temporary_name(checkpoints_.dir(), ".tar");
+  if (auto written = write_tree_archive(copy, "parhelia-base", {}, true, temporary); !written) {
+    fs::remove(temporary, ec);
+    return written.error();
+  }
+  auto digest = sha256_of_file(temporary);
+  if (!digest) {
+    fs::remove(temporary, ec);
+    return Error{ErrorCode::io_failure, "Cannot read back " + temporary.string() + ".", ""};
+  }
+  CheckpointBase base{tree, *digest, static_cast<std::int64_t>(size_of(temporary))};
+  fs::create_directories(checkpoints_.base_file(tree).parent_path(), ec);
+  if (auto published = publish_file(temporary, checkpoints_.base_file(tree)); !published)
+    return published.error();
+  return base;
+}
+
+Result<CheckpointTaken> Checkpointer::take(const std::string& session_id, CheckpointTrigger trigger,
+                                           const WriteProgress& progress) {
+  const SessionFiles files = SessionFiles::of(home_, session_id);
+  std::error_code ec;
+  if (!fs::exists(files.workspace / ".git", ec)) {
+    return Error{ErrorCode::conflict,
+                 "Session " + session_id +
+                     " has no working copy to checkpoint (it never started, "
+                     "or its files are gone).",
+                 "Resume from one of its earlier checkpoints instead (`parhelia checkpoint list " +
+                     session_id + "`)."};
+  }
+  auto settings = CheckpointSettings::load(home_);
+  if (!settings) return settings.error();
+  SessionLock lock(files.checkpoint_lock);
+  auto session = sessions_->get(session_id);
+  if (!session) return session.error();
+
+  auto snapshot = snapshot_workspace(files.workspace, files.checkpoint_index);
+  if (!snapshot) return snapshot.error();
+  Staging staging(files.checkpoint_staging);
+  const fs::path transcript_copy = staging.dir / "transcript";
+  if (auto copied = copy_transcript(transcript_dir(files.home, files.workspace), transcript_copy);
+      !copied)
+    return copied.error();
+  const TranscriptFiles transcript = read_transcript_dir(transcript_copy);
+
+  auto latest = checkpoints_.latest(session_id);
+  if (!latest) return latest.error();
+  if (latest.value() && latest.value()->workspace_tree == snapshot->tree &&
+      latest.value()->transcript_sha256 == transcript.sha256) {
+    return CheckpointTaken{*latest.value(), true, {}};
+  }
+
+  auto base = ensure_base(snapshot->base_tree, files.workspace);
+  if (!base) return base.error();
+  // The changed files alone, unless they are so many that naming them would not fit on a
+  // command line: then every file.
+  const bool whole_tree = snapshot->changes.size() > kMostNamedFiles;
+  const std::string form = whole_tree ? "archive" : "files";
+  const fs::path workspace_part = staging.dir / "workspace.tar";
+  if (auto archived = write_tree_archive(files.workspace, snapshot->tree, snapshot->changes,
+                                         whole_tree, workspace_part);
+      !archived)
+    return archived.error();
+
+  Checkpoint c;
+  c.id = new_checkpoint_id();
+  c.session_id = session_id;
+  c.trigger = trigger;
+  c.base_tree = snapshot->base_tree;
+  c.workspace_tree = snapshot->tree;
+  c.transcript_sha256 = transcript.sha256;
+  c.workspace_form = form;
+  c.changed_files = static_cast<std::int64_t>(snapshot->changes.size());
+  c.claude_session_id = session->claude_session_id;
+  c.log_offset = static_cast<std::int64_t>(size_of(files.log));
+  const auto spend = ledger_.sessions_spend({session_id});
+  if (spend && spend->count(session_id)) c.spent = spend->at(session_id);
+  c.created_at = now_ms();
+
+  nlohmann::json manifest = {{"format", 1},
+                             {"checkpoint_id", c.id},
+                             {"session_id", session_id},
+                             {"trigger", to_string(trigger)},
+                             {"base_tree", c.base_tree},
+                             {"base_sha256", base->sha256},
+                             {"workspace_tree", c.workspace_tree},
+                             {"workspace_form", form},
+                             {"changes", changes_json(snapshot->changes)},
+                             {"transcript_sha256", c.transcript_sha256},
+                             {"claude_session_id", c.claude_session_id},
+                             {"working_directory", files.workspace.string()},
+                             {"log_offset", c.log_offset},
+                             {"spent_micros", c.spent},
+                             {"created_at", c.created_at}};
+  std::vector<CheckpointPart> parts = {{"workspace.tar", workspace_part}};
+  for (const auto& [name, path] : transcript.files)
+    parts.push_back({std::string(kTranscriptPrefix) + name, path});
+  auto stored = write_checkpoint_file(checkpoints_.dir(), manifest, parts, progress);
+  if (!stored) return stored.error();
+  c.sha256 = stored->hash;
+  c.size_bytes = static_cast<std::int64_t>(stored->size);
+  if (auto inserted = checkpoints_.insert(c, base.value()); !inserted) {
+    fs::remove(stored->path, ec);
+    return inserted.error();
+  }
+  CheckpointTaken taken{c, false, {}};
+  if (auto pruned = checkpoints_.prune(session_id, settings->keep)) taken.pruned = pruned.value();
+  remove_stale_temporaries(checkpoints_.dir());
+  return taken;
+}
+
+Result<Done> Checkpointer::restore(const Session& session) {
+  auto checkpoint = checkpoints_.get(session.restore_from);
+  if (!checkpoint) return checkpoint.error();
+  const Checkpoint& c = checkpoint.value();
+  const fs::path file = checkpoints_.file_of(c);
+  if (auto whole = verify_stored_file(file, c.sha256); !whole) return whole.error();
+  auto base = checkpoints_.base(c.base_tree);
+  if (!base) return base.error();
+  if (!base.value()) {
+    return Error{ErrorCode::not_found,
+                 "The starting files of checkpoint " + c.id + " are no longer stored.",
+                 "Resume from another checkpoint."};
+  }
+  const fs::path base_file = checkpoints_.base_file(c.base_tree);
+  if (auto whole = verify_stored_file(base_file, base.value()->sha256); !whole)
+    return whole.error();
+  auto manifest = read_checkpoint_manifest(file);
+  if (!manifest) return manifest.error();
+
+  const SessionFiles files = SessionFiles::of(home_, session.id);
+  Staging staging(files.checkpoint_staging);
+  if (auto extracted =
+          extract_checkpoint_part(file, "workspace.tar", staging.dir / "workspace.tar");
+      !extracted)
+    return extracted.error();
+  std::vector<FileChange> changes;
+  for (const auto& change : manifest.value().value("changes", nlohmann::json::array())) {
+    const std::string status = change.value("status", "M");
+    changes.push_back({change.value("path", ""), status.empty() ? 'M' : status[0],
+                       change.value("blob", ""), change.value("size", std::uint64_t{0})});
+  }
+  if (auto restored = restore_working_copy(
+          base_file, c.base_tree, changes, staging.dir / "workspace.tar",
+          c.workspace_form == "archive", c.workspace_tree, files.workspace, files.checkpoint_index);
+      !restored)
+    return restored.error();
+
+  const fs::path transcript = transcript_dir(files.home, files.workspace);
+  for (const auto& entry : manifest.value()["parts"]) {
+    const std::string name = entry.value("name", "");
+    if (name.rfind(kTranscriptPrefix, 0) != 0) continue;
+    const fs::path relative = fs::path(name.substr(kTranscriptPrefix.size())).lexically_normal();
+    if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") continue;
+    if (auto extracted = extract_checkpoint_part(file, name, transcript / relative); !extracted)
+      return extracted.error();
+  }
+  return Done{};
+}
+
+void answer_checkpoint_request(Checkpointer& checkpointer, const std::string& session_id,
+                               const std::string& token) {
+  const SessionFiles files = SessionFiles::of(checkpointer.home(), session_id);
+  auto taken = checkpointer.take(session_id, CheckpointTrigger::manual);
+  if (!taken) {
+    write_checkpoint_answer(files, {token, "", false, taken.error().sentence()});
+    return;
+  }
+  write_checkpoint_answer(files, {token, taken->checkpoint.id, taken->unchanged, ""});
+}
+
+int checkpoint_helper(const fs::path& home, const std::string& session_id,
+                      const std::string& token) {
+  auto database = Database::open(home);
+  if (!database) {
+    write_checkpoint_answer(SessionFiles::of(home, session_id),
+                            {token, "", false, database.error().sentence()});
+    return 1;
+  }
+  Checkpointer checkpointer(home, database.value());
+  answer_checkpoint_request(checkpointer, session_id, token);
+  return 0;
+}
+
+}  // namespace parhelia::core

@@ -1,0 +1,58 @@
+// Taking and restoring checkpoints. A checkpoint holds what a new session needs to carry on
+// where a session stopped: its files (a patch against its base, or an archive when smaller),
+// Claude Code's transcript and session id, how far its log had come and what it had spent.
+// Taking one is safe beside the running agent; two of one session never run at once.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/checkpoint_file.h"
+#include "core/checkpoints.h"
+#include "core/database.h"
+#include "core/ledger.h"
+#include "core/session.h"
+#include "core/store.h"
+
+namespace parhelia::core {
+
+struct CheckpointTaken {
+  Checkpoint checkpoint;
+  bool unchanged = false;  // nothing changed since the previous one, which is returned
+  std::vector<std::string> pruned;
+};
+
+class Checkpointer {
+ public:
+  Checkpointer(std::filesystem::path home, std::shared_ptr<Database> database);
+
+  Result<CheckpointTaken> take(const std::string& session_id, CheckpointTrigger trigger,
+                               const WriteProgress& progress = {});
+  // Builds a new session's working copy and transcript from the checkpoint it starts from
+  // (session.restore_from), after proving the stored files whole.
+  Result<Done> restore(const Session& session);
+
+  CheckpointStore& store() { return checkpoints_; }
+  const std::filesystem::path& home() const { return home_; }
+
+ private:
+  Result<CheckpointBase> ensure_base(const std::string& tree, const std::filesystem::path& copy);
+
+  std::filesystem::path home_;
+  std::unique_ptr<Store> sessions_;
+  Ledger ledger_;
+  CheckpointStore checkpoints_;
+};
+
+// Takes a checkpoint asked for under `token` and writes the answer the asker waits for.
+void answer_checkpoint_request(Checkpointer& checkpointer, const std::string& session_id,
+                               const std::string& token);
+
+// `parhelia __checkpoint ID TOKEN`: a checkpoint of a session that has no supervisor any more.
+int checkpoint_helper(const std::filesystem::path& home, const std::string& session_id,
+                      const std::string& token);
+
+}  // namespace parhelia::core
