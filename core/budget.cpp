@@ -144,10 +144,6 @@ BudgetAlert read_alert(const sqlite::Statement& q) {
 constexpr const char* kAlertColumns =
     "id, scope, period, threshold_pct, spend_micros, limit_micros, session_id, at";
 
-Error invalid(const std::string& message, const std::string& hint) {
-  return Error{ErrorCode::invalid_input, message, hint};
-}
-
 }  // namespace
 
 std::string_view to_string(LimitScope scope) {

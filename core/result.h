@@ -21,6 +21,11 @@ struct Error {
   std::string sentence() const { return hint.empty() ? message : message + " " + hint; }
 };
 
+// Bad input from the caller: what is wrong, and what to pass instead.
+inline Error invalid(std::string message, std::string hint) {
+  return Error{ErrorCode::invalid_input, std::move(message), std::move(hint)};
+}
+
 template <class T>
 class [[nodiscard]] Result {
  public:

@@ -18,10 +18,6 @@ constexpr const char* kCarryOn =
     "from where you stopped and finish it.";
 constexpr std::chrono::minutes kLongestCheckpointWait{10};
 
-Error invalid(std::string message, std::string hint) {
-  return Error{ErrorCode::invalid_input, std::move(message), std::move(hint)};
-}
-
 Error not_a_checkpoint_id(const std::string& id) {
   return invalid("'" + id + "' is not a checkpoint id.",
                  "Checkpoint ids look like ck-0123abcd; list a session's with `parhelia "

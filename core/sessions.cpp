@@ -15,10 +15,6 @@ constexpr std::int64_t kMaxTimeout = 24 * 3600;
 // A session with no supervisor this long after its submit never started.
 constexpr std::int64_t kStartGraceMs = 60'000;
 
-Error invalid(std::string message, std::string hint) {
-  return Error{ErrorCode::invalid_input, std::move(message), std::move(hint)};
-}
-
 }  // namespace
 
 std::string running_executable() {
