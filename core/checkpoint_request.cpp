@@ -9,10 +9,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path answer_file(const SessionFiles& files) {
-  return files.dir / "checkpoint.answer";
-}
-
 // Written beside, then renamed: a reader sees the whole file or the previous one.
 void write_atomically(const fs::path& file, const std::string& text) {
   const fs::path temporary = file.string() + ".new";
@@ -44,16 +40,16 @@ std::optional<std::string> take_checkpoint_request(const SessionFiles& files) {
 }
 
 void write_checkpoint_answer(const SessionFiles& files, const CheckpointAnswer& answer) {
-  write_atomically(answer_file(files), nlohmann::json{{"token", answer.token},
-                                                      {"checkpoint_id", answer.checkpoint_id},
-                                                      {"unchanged", answer.unchanged},
-                                                      {"error", answer.error}}
-                                           .dump());
+  write_atomically(files.checkpoint_answer, nlohmann::json{{"token", answer.token},
+                                                           {"checkpoint_id", answer.checkpoint_id},
+                                                           {"unchanged", answer.unchanged},
+                                                           {"error", answer.error}}
+                                                .dump());
 }
 
 std::optional<CheckpointAnswer> read_checkpoint_answer(const SessionFiles& files,
                                                        const std::string& token) {
-  std::ifstream in(answer_file(files));
+  std::ifstream in(files.checkpoint_answer);
   if (!in) return std::nullopt;
   const auto json = nlohmann::json::parse(in, nullptr, false);
   if (!json.is_object() || json.value("token", "") != token) return std::nullopt;

@@ -17,7 +17,6 @@ namespace fs = std::filesystem;
 
 // More changed files than this are kept as an archive of every file.
 constexpr std::size_t kMostNamedFiles = 2000;
-constexpr std::string_view kTranscriptPrefix = "transcript/";
 
 // flock() on the session's lock file for as long as it lives.
 class SessionLock {
@@ -67,6 +66,16 @@ struct Staging {
 };
 
 }  // namespace
+
+std::vector<FileChange> manifest_changes(const nlohmann::json& manifest) {
+  std::vector<FileChange> changes;
+  for (const auto& change : manifest.value("changes", nlohmann::json::array())) {
+    const std::string status = change.value("status", "M");
+    changes.push_back({change.value("path", ""), status.empty() ? 'M' : status[0],
+                       change.value("blob", ""), change.value("size", std::uint64_t{0})});
+  }
+  return changes;
+}
 
 Checkpointer::Checkpointer(fs::path home, std::shared_ptr<Database> database)
     : home_(std::move(home)),
@@ -174,7 +183,7 @@ Result<CheckpointTaken> Checkpointer::take(const std::string& session_id, Checkp
                              {"created_at", c.created_at}};
   std::vector<CheckpointPart> parts = {{"workspace.tar", workspace_part}};
   for (const auto& [name, path] : transcript.files)
-    parts.push_back({std::string(kTranscriptPrefix) + name, path});
+    parts.push_back({std::string(kTranscriptPart) + name, path});
   auto stored = write_checkpoint_file(checkpoints_.dir(), manifest, parts, progress);
   if (!stored) return stored.error();
   c.sha256 = stored->hash;
@@ -214,14 +223,8 @@ Result<Done> Checkpointer::restore(const Session& session) {
           extract_checkpoint_part(file, "workspace.tar", staging.dir / "workspace.tar");
       !extracted)
     return extracted.error();
-  std::vector<FileChange> changes;
-  for (const auto& change : manifest.value().value("changes", nlohmann::json::array())) {
-    const std::string status = change.value("status", "M");
-    changes.push_back({change.value("path", ""), status.empty() ? 'M' : status[0],
-                       change.value("blob", ""), change.value("size", std::uint64_t{0})});
-  }
   if (auto restored = restore_working_copy(
-          base_file, c.base_tree, changes, staging.dir / "workspace.tar",
+          base_file, c.base_tree, manifest_changes(manifest.value()), staging.dir / "workspace.tar",
           c.workspace_form == "archive", c.workspace_tree, files.workspace, files.checkpoint_index);
       !restored)
     return restored.error();
@@ -229,8 +232,8 @@ Result<Done> Checkpointer::restore(const Session& session) {
   const fs::path transcript = transcript_dir(files.home, files.workspace);
   for (const auto& entry : manifest.value()["parts"]) {
     const std::string name = entry.value("name", "");
-    if (name.rfind(kTranscriptPrefix, 0) != 0) continue;
-    const fs::path relative = fs::path(name.substr(kTranscriptPrefix.size())).lexically_normal();
+    if (name.rfind(kTranscriptPart, 0) != 0) continue;
+    const fs::path relative = fs::path(name.substr(kTranscriptPart.size())).lexically_normal();
     if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") continue;
     if (auto extracted = extract_checkpoint_part(file, name, transcript / relative); !extracted)
       return extracted.error();

@@ -16,8 +16,15 @@
 #include "core/ledger.h"
 #include "core/session.h"
 #include "core/store.h"
+#include "core/workspace_snapshot.h"
 
 namespace parhelia::core {
+
+// Manifest parts named under this hold Claude Code's transcript files.
+inline constexpr std::string_view kTranscriptPart = "transcript/";
+
+// The files a checkpoint's manifest lists as changed since its base, as they were written.
+std::vector<FileChange> manifest_changes(const nlohmann::json& manifest);
 
 struct CheckpointTaken {
   Checkpoint checkpoint;

@@ -24,10 +24,9 @@ Error not_a_checkpoint_id(const std::string& id) {
                  "checkpoint list SESSION`.");
 }
 
-// A checkpoint's files as they differ from its base: path -> (blob, or "" when deleted).
+// A checkpoint's files as they differ from its base, by path, and its transcript's size.
 struct ChangedFiles {
-  std::map<std::string, std::pair<std::string, std::uint64_t>> files;
-  std::map<std::string, char> status;
+  std::map<std::string, FileChange> files;
   std::int64_t transcript_bytes = 0;
 };
 
@@ -35,14 +34,9 @@ Result<ChangedFiles> changed_files(const fs::path& file) {
   auto manifest = read_checkpoint_manifest(file);
   if (!manifest) return manifest.error();
   ChangedFiles changed;
-  for (const auto& c : manifest.value().value("changes", nlohmann::json::array())) {
-    const std::string path = c.value("path", "");
-    const std::string status = c.value("status", "M");
-    changed.files[path] = {c.value("blob", ""), c.value("size", std::uint64_t{0})};
-    changed.status[path] = status.empty() ? 'M' : status[0];
-  }
+  for (auto& change : manifest_changes(manifest.value())) changed.files[change.path] = change;
   for (const auto& part : manifest.value()["parts"]) {
-    if (part.value("name", "").rfind("transcript/", 0) == 0)
+    if (part.value("name", "").rfind(kTranscriptPart, 0) == 0)
       changed.transcript_bytes += part.value("size", std::int64_t{0});
   }
   return changed;
@@ -200,23 +194,28 @@ Result<CheckpointDiff> SessionService::diff_checkpoints(const std::string& from_
   for (const auto& [path, _] : a->files) paths[path] = true;
   for (const auto& [path, _] : b->files) paths[path] = true;
   for (const auto& [path, _] : paths) {
+    const auto in_a = a->files.find(path);
+    const auto in_b = b->files.find(path);
     // A path either checkpoint added is not in the base; one it changed or deleted is.
-    const bool in_base = !(a->status.count(path) && a->status[path] == 'A') &&
-                         !(b->status.count(path) && b->status[path] == 'A');
-    auto state = [&](const ChangedFiles& c) -> std::optional<std::string> {
-      if (auto it = c.files.find(path); it != c.files.end()) {
-        if (it->second.first.empty()) return std::nullopt;
-        return it->second.first;
+    const bool in_base = !(in_a != a->files.end() && in_a->second.status == 'A') &&
+                         !(in_b != b->files.end() && in_b->second.status == 'A');
+    // Its content in a checkpoint: a blob id, "base", or nothing when absent.
+    const auto state =
+        [&](const ChangedFiles& c,
+            std::map<std::string, FileChange>::const_iterator it) -> std::optional<std::string> {
+      if (it != c.files.end()) {
+        if (it->second.status == 'D') return std::nullopt;
+        return it->second.blob;
       }
       return in_base ? std::optional<std::string>("base") : std::nullopt;
     };
-    const auto before = state(a.value());
-    const auto after = state(b.value());
+    const auto before = state(a.value(), in_a);
+    const auto after = state(b.value(), in_b);
     if (before == after) continue;
     CheckpointDiff::File file{path, 'M', 0};
     if (!before) file.change = 'A';
     if (!after) file.change = 'D';
-    if (auto it = b->files.find(path); it != b->files.end()) file.size = it->second.second;
+    if (in_b != b->files.end()) file.size = in_b->second.size;
     diff.files.push_back(file);
   }
   return diff;

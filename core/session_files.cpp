@@ -14,6 +14,7 @@ SessionFiles SessionFiles::of(const std::filesystem::path& parhelia_home, const 
           dir / "tmux.sock",
           dir / "checkpoint.index",
           dir / "checkpoint.request",
+          dir / "checkpoint.answer",
           dir / "checkpoint-staging",
           dir / "checkpoint.lock"};
 }

@@ -17,6 +17,7 @@ struct SessionFiles {
   std::filesystem::path tmux_socket;  // the session's own tmux server
   std::filesystem::path checkpoint_index;    // git's index for checkpoints (a stat cache)
   std::filesystem::path checkpoint_request;  // present: take a checkpoint now (supervisor)
+  std::filesystem::path checkpoint_answer;   // what became of the last request
   std::filesystem::path checkpoint_staging;  // what a checkpoint is assembled from
   std::filesystem::path checkpoint_lock;     // one checkpoint of a session at a time
 
