@@ -16,8 +16,11 @@ void add_skills_command(CLI::App& app, int& exit_code);
 void add_submit_command(CLI::App& app, int& exit_code);
 void add_status_command(CLI::App& app, int& exit_code);
 void add_session_command(CLI::App& app, int& exit_code);
+// `session screen` and `session send`, added to the session command.
+void add_session_terminal_commands(CLI::App& session, int& exit_code);
 void add_budget_command(CLI::App& app, int& exit_code);
 void add_checkpoint_command(CLI::App& app, int& exit_code);
+void add_attach_command(CLI::App& app, int& exit_code);
 void add_supervise_command(CLI::App& app, int& exit_code);
 
 }  // namespace parhelia::cli

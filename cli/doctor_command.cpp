@@ -3,7 +3,9 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "core/environment.h"
 #include "core/health.h"
+#include "core/ssh_key.h"
 
 namespace parhelia::cli {
 namespace {
@@ -21,8 +23,23 @@ int run_doctor(bool as_json) {
                             {"path", check.path.value_or("")},
                             {"install_hint", check.install_hint}});
   }
+  // The key Parhelia signs in to containers with: its path and fingerprint, never its bytes.
+  const auto identity = core::existing_identity(core::parhelia_home());
+  nlohmann::json ssh_key = nullptr;
+  std::string ssh_line = "not made yet (made at the first remote session)";
+  if (!identity) {
+    ssh_line = identity.error().sentence();
+  } else if (identity.value()) {
+    const auto& id = *identity.value();
+    ssh_key = {{"private_key", id.private_key.string()},
+               {"type", id.public_key.type},
+               {"fingerprint", id.public_key.fingerprint()}};
+    ssh_line = id.private_key.string() + " (" + id.public_key.type + ", " +
+               id.public_key.fingerprint() + ")";
+  }
   if (as_json) {
     print_json({{"version", health.version},
+                {"ssh_key", ssh_key},
                 {"parhelia_home", health.home},
                 {"parhelia_home_exists", health.home_exists},
                 {"dependencies", dependencies},
@@ -49,7 +66,7 @@ int run_doctor(bool as_json) {
               << "\nModal credentials: "
               << (health.modal_credentials_found ? "found"
                                                  : "not found (needed for the Modal backend)")
-              << "\n";
+              << "\nSSH key: " << ssh_line << "\n";
     if (required_missing)
       std::cout << "\nSome required programs are missing: install them as shown above.\n";
   }

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   parhelia::cli::add_session_command(app, exit_code);
   parhelia::cli::add_budget_command(app, exit_code);
   parhelia::cli::add_checkpoint_command(app, exit_code);
+  parhelia::cli::add_attach_command(app, exit_code);
   parhelia::cli::add_mcp_command(app, exit_code);
   parhelia::cli::add_supervise_command(app, exit_code);
   parhelia::cli::add_doctor_command(app, exit_code);

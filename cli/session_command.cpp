@@ -1,4 +1,5 @@
-// `parhelia session list|show|logs|stop|results|apply|resume`.
+// `parhelia session list|show|logs|stop|results|apply|resume` (and screen|send, in
+// session_terminal_command.cpp).
 #include <fstream>
 #include <iostream>
 
@@ -150,7 +151,9 @@ int apply(const SessionOptions& o) {
 
 void add_session_command(CLI::App& app, int& exit_code) {
   auto* session =
-      app.add_subcommand("session", "List sessions, read logs, stop them, take their results");
+      app.add_subcommand("session",
+                         "List sessions, read logs and screens, type into them, stop them, take "
+                         "their results");
   session->require_subcommand(1);
   auto o = std::make_shared<SessionOptions>();
   const auto with_id = [&](CLI::App* command) {
@@ -207,6 +210,8 @@ void add_session_command(CLI::App& app, int& exit_code) {
   resume_command->add_option("--from", r->checkpoint_id, "This checkpoint instead of the latest");
   add_resume_options(*resume_command, *r);
   resume_command->callback([r, &exit_code] { exit_code = run_resume(*r); });
+
+  add_session_terminal_commands(*session, exit_code);
 }
 
 }  // namespace parhelia::cli

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/config_file.h"
+
 namespace parhelia::core {
 namespace {
 
@@ -30,11 +32,6 @@ Checkpoint read_checkpoint(const sqlite::Statement& row) {
   c.spent = row.integer(12);
   c.created_at = row.integer(13);
   return c;
-}
-
-Error config_error(const fs::path& file, const std::string& what) {
-  return Error{ErrorCode::invalid_input, file.string() + ": " + what,
-               "Fix or remove the \"checkpoints\" entry of that file."};
 }
 
 }  // namespace
@@ -82,15 +79,10 @@ bool is_checkpoint_id(std::string_view text) {
 
 Result<CheckpointSettings> CheckpointSettings::load(const fs::path& home) {
   CheckpointSettings settings;
-  const fs::path file = home / "config.json";
-  std::ifstream in(file);
-  if (!in) return settings;
-  const auto config = nlohmann::json::parse(in, nullptr, false);
-  if (config.is_discarded() || !config.is_object() || !config.contains("checkpoints"))
-    return settings;  // a broken file is reported by the rates, which read it too
-  const auto& entry = config["checkpoints"];
-  if (!entry.is_object()) return config_error(file, "\"checkpoints\" is not an object.");
-  for (const auto& [key, value] : entry.items()) {
+  auto section = config_section(home, "checkpoints");
+  if (!section) return section.error();
+  if (!section.value()) return settings;
+  for (const auto& [key, value] : section.value()->items()) {
     if (key == "keep" && value.is_number_integer() && value.get<int>() >= 1 &&
         value.get<int>() <= 1000) {
       settings.keep = value.get<int>();
@@ -98,9 +90,10 @@ Result<CheckpointSettings> CheckpointSettings::load(const fs::path& home) {
                value.get<double>() <= 24 * 60) {
       settings.every_s = static_cast<std::int64_t>(value.get<double>() * 60);
     } else {
-      return config_error(file, "checkpoints." + key +
-                                    " is not a setting (keep: 1 to 1000; every_minutes: 0 to "
-                                    "1440, 0 for none).");
+      return config_error(home, "checkpoints",
+                          "checkpoints." + key +
+                              " is not a setting (keep: 1 to 1000; every_minutes: 0 to "
+                              "1440, 0 for none).");
     }
   }
   return settings;

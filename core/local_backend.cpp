@@ -1,7 +1,9 @@
 #include "core/local_backend.h"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -131,9 +133,22 @@ Result<Done> LocalBackend::request_checkpoint(const Session& session, const std:
   return Done{};
 }
 
-std::vector<std::string> LocalBackend::attach_argv(const Session& session) const {
-  return {"tmux",   "-S", SessionFiles::of(home_, session.id).tmux_socket.string(),
-          "attach", "-t", session.id};
+TmuxTarget LocalBackend::terminal(const Session& session) const {
+  return {SessionFiles::of(home_, session.id).tmux_socket.string(), session.id};
+}
+
+bool LocalBackend::terminal_answers(const Session& session) const {
+  const auto socket_path = SessionFiles::of(home_, session.id).tmux_socket.string();
+  sockaddr_un address{};
+  if (socket_path.size() >= sizeof address.sun_path) return false;
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool answers =
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return answers;
 }
 
 }  // namespace parhelia::core

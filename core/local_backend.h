@@ -11,6 +11,7 @@
 #include "core/backend.h"
 #include "core/child_reaper.h"
 #include "core/session_files.h"
+#include "core/terminal.h"
 
 namespace parhelia::core {
 
@@ -29,8 +30,10 @@ class LocalBackend final : public Backend {
   // (`parhelia __checkpoint ID TOKEN`) does.
   Result<Done> request_checkpoint(const Session& session, const std::string& token) override;
 
-  // `tmux -S SOCKET attach -t ID`: how a person watches the session (Ctrl-b d detaches).
-  std::vector<std::string> attach_argv(const Session& session) const;
+  // The session's terminal: its tmux session on its own server.
+  TmuxTarget terminal(const Session& session) const;
+  // Whether that tmux server takes connections now (a connect to its socket; no child).
+  bool terminal_answers(const Session& session) const;
 
  private:
   std::filesystem::path home_;

@@ -64,7 +64,7 @@ Result<ChildProcess> ChildProcess::start(const ProcessSpec& spec) {
   posix_spawn_file_actions_init(&actions);
   if (spec.pipe_stdin) {
     posix_spawn_file_actions_adddup2(&actions, in.read, 0);
-  } else {
+  } else if (!spec.inherit_stdin) {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   }
   if (spec.pipe_stdout) posix_spawn_file_actions_adddup2(&actions, out.write, 1);

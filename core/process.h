@@ -17,7 +17,8 @@ struct ProcessSpec {
   std::vector<std::string> argv;
   std::optional<std::vector<std::string>> environment;  // "K=V" entries; inherit when absent
   std::string working_directory;                        // inherit when empty
-  bool pipe_stdin = false;                              // else /dev/null
+  bool pipe_stdin = false;                              // else /dev/null...
+  bool inherit_stdin = false;                           // ...or ours, with this set
   bool pipe_stdout = false;                             // else inherited
   bool pipe_stderr = false;                             // else inherited
   bool merge_stderr = false;  // stderr goes where stdout goes (with pipe_stdout: the same pipe)

@@ -155,6 +155,19 @@ const char* const kSteps[] = {
     CREATE INDEX checkpoints_by_session ON checkpoints (session_id, created_at DESC, id DESC);
     CREATE INDEX checkpoints_by_base ON checkpoints (base_tree);
     )sql",
+    // 4: where a remote session's terminal is, with the host key pinned at its start.
+    R"sql(
+    CREATE TABLE ssh_endpoints (
+      session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+      host TEXT NOT NULL,
+      port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+      user TEXT NOT NULL,
+      host_key TEXT NOT NULL,
+      tmux_socket TEXT NOT NULL,
+      tmux_session TEXT NOT NULL,
+      pinned_at INTEGER NOT NULL
+    );
+    )sql",
 };
 
 }  // namespace

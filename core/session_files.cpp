@@ -16,7 +16,8 @@ SessionFiles SessionFiles::of(const std::filesystem::path& parhelia_home, const 
           dir / "checkpoint.request",
           dir / "checkpoint.answer",
           dir / "checkpoint-staging",
-          dir / "checkpoint.lock"};
+          dir / "checkpoint.lock",
+          dir / "known_hosts"};
 }
 
 }  // namespace parhelia::core

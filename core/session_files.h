@@ -20,6 +20,7 @@ struct SessionFiles {
   std::filesystem::path checkpoint_answer;   // what became of the last request
   std::filesystem::path checkpoint_staging;  // what a checkpoint is assembled from
   std::filesystem::path checkpoint_lock;     // one checkpoint of a session at a time
+  std::filesystem::path known_hosts;         // the pinned host key of a remote session, for ssh
 
   static SessionFiles of(const std::filesystem::path& parhelia_home, const std::string& id);
 };

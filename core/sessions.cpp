@@ -29,7 +29,8 @@ SessionService::SessionService(std::filesystem::path home, std::unique_ptr<Store
       store_(std::move(store)),
       ledger_(store_->database()),
       budget_(store_->database()),
-      checkpoints_(store_->database(), home_) {
+      checkpoints_(store_->database(), home_),
+      endpoints_(store_->database()) {
   local_ = std::make_unique<LocalBackend>(
       home_, parhelia, [this](const std::string& id, const std::string& why) {
         SessionUpdate failed;
@@ -214,7 +215,8 @@ Result<Session> SessionService::submit(const SubmitRequest& request) {
 }
 
 void SessionService::reconcile_one(Session& s) {
-  if (is_terminal(s.state)) return;
+  // Only the local backend is built in; a session of another is left as recorded.
+  if (is_terminal(s.state) || s.backend != local_->name()) return;
   const BackendView view = local_->inspect(s);
   SessionState to = SessionState::failed;
   SessionUpdate update;

@@ -20,6 +20,7 @@
 #include "core/result.h"
 #include "core/session_files.h"
 #include "core/session_log.h"
+#include "core/ssh_endpoints.h"
 #include "core/store.h"
 
 namespace parhelia::core {
@@ -87,6 +88,23 @@ struct SubmitPlan {
   CostEstimate estimate;
 };
 
+// How to reach a session's terminal, and whether it answers now.
+struct AttachInfo {
+  Session session;
+  bool remote = false;  // behind SSH in its container; else tmux on this machine
+  TmuxTarget tmux;
+  std::optional<SshEndpoint> ssh;
+  std::filesystem::path identity;     // ssh: the path of Parhelia's private key, never its bytes
+  std::filesystem::path known_hosts;  // ssh: the pinned host key, as ssh reads it
+  std::vector<std::string> attach;    // the command that attaches
+  std::vector<std::string> watch;     // the same, read-only
+  std::vector<std::string> screen;    // prints the screen and returns; needs no terminal
+  bool reachable = false;
+  bool host_key_mismatch = false;
+  std::string reachability;  // what the check found, in a sentence
+  std::int64_t checked_in_ms = 0;
+};
+
 struct SessionResults {
   Session session;
   bool finished = false;
@@ -139,6 +157,16 @@ class SessionService {
   Result<Done> delete_checkpoint(const std::string& checkpoint_id);
   CheckpointStore& checkpoint_store() { return checkpoints_; }
 
+  // Terminals (session_terminal.cpp): each reaches the session's tmux, here or over SSH, and
+  // answers within 3 s.
+  Result<AttachInfo> attach_info(const std::string& id);
+  // The session's screen now, as text.
+  Result<std::string> screen(const std::string& id);
+  // Types into the session's terminal, as a person attached to it would.
+  Result<Done> send_keys(const std::string& id, const Keystrokes& keys);
+  // Where remote sessions' terminals are; their backend records them at start.
+  EndpointStore& endpoints() { return endpoints_; }
+
   // Checks every live session against its backend and records those that ended unseen.
   void reconcile();
 
@@ -154,6 +182,10 @@ class SessionService {
                  const std::string& parhelia);
   void reconcile_one(Session& session);
   Result<Session> existing(const std::string& id);
+  // A session whose terminal can be reached: live, and (remote) with its endpoint recorded.
+  Result<AttachInfo> terminal_of(const std::string& id);
+  Result<CapturedRun> run_in_terminal(const AttachInfo& where,
+                                      const std::vector<std::string>& tmux);
   // What pricing a request takes: the question, the rates and the budget settings, as now.
   struct Pricing {
     CostQuestion question;
@@ -171,6 +203,7 @@ class SessionService {
   Budget budget_;
   std::unique_ptr<LocalBackend> local_;
   CheckpointStore checkpoints_;
+  EndpointStore endpoints_;
 };
 
 }  // namespace parhelia::core

@@ -199,6 +199,9 @@ class Supervisor {
     spec.pipe_stdout = true;
     spec.merge_stderr = true;
     spec.new_session = true;  // its own process group, so a stop reaches everything it started
+    // What a person types into the session's pane (attached, or `session send`) reaches the
+    // work, as in any terminal. (Claude Code does not read a terminal stdin in -p mode.)
+    spec.inherit_stdin = ::isatty(STDIN_FILENO) == 1;
     return spec;
   }
 

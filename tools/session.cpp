@@ -1,4 +1,5 @@
-// tools/session.cpp: the session tool: list sessions, read a log, stop one, take its results.
+// tools/session.cpp: the session tool: list sessions, read a log, type into a running one,
+// stop one, take its results.
 #include <sstream>
 
 #include "core/sessions.h"
@@ -22,14 +23,18 @@ struct SessionArgs {
   std::optional<int> tail;
   std::optional<int> max_bytes;
   std::optional<int> grace_s;
+  std::optional<std::string> text;
+  std::optional<std::vector<std::string>> keys;
+  std::optional<bool> enter;
   static auto fields() {
     return std::tuple{
         field("action", &SessionArgs::action,
-              "list: sessions, newest first; logs: a piece of a session's log; stop: stop a "
-              "session; results: its "
-              "final answer, exit code, changed files and patch",
-              {{"enum", {"list", "logs", "stop", "results"}}}),
-        field("session_id", &SessionArgs::session_id, "The session (for logs, stop and results)",
+              "list: sessions, newest first; logs: a piece of a session's log; send: type into "
+              "a running session's terminal; stop: stop a session; results: its final answer, "
+              "exit code, changed files and patch",
+              {{"enum", {"list", "logs", "send", "stop", "results"}}}),
+        field("session_id", &SessionArgs::session_id,
+              "The session (for logs, send, stop and results)",
               {{"pattern", "^task-[0-9a-f]{8}$"}}),
         field("state", &SessionArgs::state, "list: only sessions in this state",
               {{"enum",
@@ -47,7 +52,13 @@ struct SessionArgs {
               {{"minimum", 1}, {"maximum", 32768}}),
         field("grace_s", &SessionArgs::grace_s,
               "stop: seconds between SIGTERM and SIGKILL (default 10)",
-              {{"minimum", 0}, {"maximum", 3600}})};
+              {{"minimum", 0}, {"maximum", 3600}}),
+        field("text", &SessionArgs::text, "send: text to type, as it is", {{"maxLength", 4096}}),
+        field("keys", &SessionArgs::keys,
+              "send: keys to press after the text, by tmux's names (C-c, Escape, Up, Tab, y ...)",
+              {{"maxItems", 32}}),
+        field("enter", &SessionArgs::enter,
+              "send: press Enter after the text and keys (default: when there is text)")};
   }
 };
 
@@ -90,6 +101,7 @@ struct SessionResult {
   std::optional<LogView> log;
   std::optional<SessionView> session;
   std::optional<ResultsView> results;
+  std::optional<bool> sent;
   static auto fields() {
     return std::tuple{
         field("action", &SessionResult::action, "The action done"),
@@ -97,7 +109,8 @@ struct SessionResult {
         field("next_cursor", &SessionResult::next_cursor, "list: pass as cursor for the next page"),
         field("log", &SessionResult::log, "logs: the piece read"),
         field("session", &SessionResult::session, "stop, results: the session"),
-        field("results", &SessionResult::results, "results: the patch")};
+        field("results", &SessionResult::results, "results: the patch"),
+        field("sent", &SessionResult::sent, "send: the keys reached the terminal")};
   }
 };
 
@@ -125,6 +138,8 @@ std::string to_text(const SessionResult& r) {
     if (r.results->patch) text << "\n\n" << *r.results->patch;
     if (r.results->patch_uri)
       text << "\npatch (" << r.results->patch_bytes << " bytes): " << *r.results->patch_uri;
+  } else if (r.sent) {
+    text << "Sent; status with screen=true shows what the session did with it.";
   } else if (r.session) {
     text << "Stopping " << r.session->session_id << " (now " << r.session->state
          << "); the status tool shows when it has ended.";
@@ -203,6 +218,13 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
                          session && core::is_terminal(session->state)};
     return result;
   }
+  if (a.action == "send") {
+    const core::Keystrokes keys{a.text.value_or(""), a.keys.value_or(std::vector<std::string>{}),
+                                a.enter.value_or(a.text.has_value())};
+    if (auto sent = service.send_keys(id, keys); !sent) return tool_error(sent.error());
+    result.sent = true;
+    return result;
+  }
   if (a.action == "stop") {
     auto session = service.stop(id, a.grace_s.value_or(10));
     if (!session) return tool_error(session.error());
@@ -236,7 +258,8 @@ void register_session_tool(server::McpServer& server, core::SessionService& serv
            "logs: a bounded piece of a session's log, the last lines by default or from an offset "
            "to follow it "
            "(pass next_offset back). action stop: stops a running session (SIGTERM, then SIGKILL "
-           "after grace_s). "
+           "after grace_s). action send: types text and keys into a running session's terminal "
+           "(answer a prompt it waits at; C-c to interrupt), as a person attached to it would. "
            "action results: final answer, exit code, changed files and the patch (inline when "
            "small, else a "
            "resource link). Apply a patch with `parhelia session apply ID` in a terminal.",

@@ -14,11 +14,15 @@ namespace {
 
 struct StatusArgs {
   std::optional<std::string> session_id;
+  std::optional<bool> screen;
   static auto fields() {
     return std::tuple{
         field("session_id", &StatusArgs::session_id,
               "A session (task-xxxxxxxx) to report on; omit for the health of the installation",
-              {{"pattern", "^task-[0-9a-f]{8}$"}})};
+              {{"pattern", "^task-[0-9a-f]{8}$"}}),
+        field("screen", &StatusArgs::screen,
+              "With session_id: also read what the running session's terminal shows now (a "
+              "prompt it waits at, an error on screen); takes up to 3 s")};
   }
 };
 
@@ -102,13 +106,19 @@ struct StatusResult {
   std::optional<SessionCostView> cost;
   std::optional<std::vector<SessionEventView>> events;
   std::optional<SystemStatus> system;
+  std::optional<std::string> screen;
+  std::optional<std::string> screen_error;
   static auto fields() {
-    return std::tuple{field("session", &StatusResult::session, "The session asked about"),
-                      field("cost", &StatusResult::cost,
-                            "What it has cost so far, by resource, and what was reserved"),
-                      field("events", &StatusResult::events, "Its history, oldest first (last 20)"),
-                      field("system", &StatusResult::system,
-                            "The installation's health (when no session was named)")};
+    return std::tuple{
+        field("session", &StatusResult::session, "The session asked about"),
+        field("cost", &StatusResult::cost,
+              "What it has cost so far, by resource, and what was reserved"),
+        field("events", &StatusResult::events, "Its history, oldest first (last 20)"),
+        field("system", &StatusResult::system,
+              "The installation's health (when no session was named)"),
+        field("screen", &StatusResult::screen,
+              "What its terminal shows now (when asked with screen)"),
+        field("screen_error", &StatusResult::screen_error, "Why the screen could not be read")};
   }
 };
 
@@ -140,6 +150,8 @@ std::string to_text(const StatusResult& r) {
       text << "\n";
     }
     text << "log: " << s.log_uri;
+    if (r.screen) text << "\nscreen:\n" << *r.screen;
+    if (r.screen_error) text << "\nscreen: " << *r.screen_error;
     return text.str();
   }
   const SystemStatus& s = *r.system;
@@ -219,7 +231,8 @@ void register_status_tool(server::McpServer& server, core::SessionService& servi
        .title = "Parhelia status",
        .description = "With session_id: that session's state, times, exit code, last activity, "
                       "error, final answer and "
-                      "history; poll it after submit until the state is succeeded, failed, "
+                      "history (screen=true adds what its terminal shows now); poll it after "
+                      "submit until the state is succeeded, failed, "
                       "cancelled, timed_out, over_budget or lost. "
                       "Without: the health of this installation: sessions by state, whether the "
                       "local backend is usable, "
@@ -254,6 +267,13 @@ void register_status_tool(server::McpServer& server, core::SessionService& servi
             views.push_back({core::iso_time(e.at), what});
           }
           result.events = std::move(views);
+        }
+        if (a.screen.value_or(false)) {
+          auto screen = service.screen(*a.session_id);
+          if (screen)
+            result.screen = std::move(screen).value();
+          else
+            result.screen_error = screen.error().sentence();
         }
         return result;
       });

@@ -28,6 +28,7 @@ std::unique_ptr<SessionWatcher> register_toolset(server::McpServer& server,
   register_session_tool(server, service);
   register_budget_tool(server, service);
   register_checkpoint_tool(server, service);
+  register_attach_info_tool(server, service);
   if (options.debug_tools) register_debug_wait_tool(server);
   register_skill_resources(server);
   register_session_resources(server, service);

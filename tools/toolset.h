@@ -40,6 +40,7 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
 void register_session_tool(server::McpServer& server, core::SessionService& service);
 void register_budget_tool(server::McpServer& server, core::SessionService& service);
 void register_checkpoint_tool(server::McpServer& server, core::SessionService& service);
+void register_attach_info_tool(server::McpServer& server, core::SessionService& service);
 void register_debug_wait_tool(server::McpServer& server);
 void register_skill_resources(server::McpServer& server);
 void register_session_resources(server::McpServer& server, core::SessionService& service);

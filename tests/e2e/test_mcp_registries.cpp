@@ -41,7 +41,9 @@ TEST_CASE("tools/list describes each tool with schemas and annotations", "[e2e][
   const json tools = list_all(client, "tools/list", "tools");
   std::vector<std::string> names;
   for (const auto& tool : tools) names.push_back(tool["name"]);
-  CHECK(names == std::vector<std::string>{"submit", "status", "session", "budget", "checkpoint"});
+  CHECK(names == std::vector<std::string>{"submit", "status", "session", "budget", "checkpoint",
+                                          "attach_info"});
+  CHECK((*find_named(tools, "name", "attach_info"))["annotations"]["readOnlyHint"] == true);
   CHECK((*find_named(tools, "name", "budget"))["annotations"]["destructiveHint"] == false);
   CHECK((*find_named(tools, "name", "submit"))["annotations"]["readOnlyHint"] == false);
   CHECK((*find_named(tools, "name", "session"))["annotations"]["destructiveHint"] == true);
@@ -135,8 +137,8 @@ TEST_CASE("every list method pages with cursors", "[e2e][pagination]") {
 
   McpClient one_per_page({.environment = {"PARHELIA_MCP_PAGE_SIZE=1"}});
   one_per_page.initialize();
-  CHECK(list_all(one_per_page, "tools/list", "tools", &pages).size() == 6);  // with debug_wait
-  CHECK(pages == 6);
+  CHECK(list_all(one_per_page, "tools/list", "tools", &pages).size() == 7);  // with debug_wait
+  CHECK(pages == 7);
   CHECK(list_all(one_per_page, "prompts/list", "prompts", &pages).size() == 4);
   CHECK(pages == 4);
   CHECK(list_all(one_per_page, "resources/templates/list", "resourceTemplates", &pages).size() ==
