@@ -150,7 +150,10 @@ TEST_CASE("a session outlives the server that started it and a new server reconc
   second.initialize();
   const json running =
       second.call_tool("status", {{"session_id", id}})["structuredContent"]["session"];
-  CHECK((running["state"] == "running" || running["state"] == "provisioning"));
+  // Still live under the new server (on a loaded machine its supervisor may not have
+  // claimed it yet).
+  CHECK((running["state"] == "running" || running["state"] == "provisioning" ||
+         running["state"] == "queued"));
   const json done = second.wait_for_end(id);
   CHECK(done["state"] == "succeeded");
 }
