@@ -307,6 +307,9 @@ Result<CapturedRun> run_over_ssh(const SshEndpoint& endpoint, const SshIdentity&
                        std::to_string(timeout.count()) + " ms.",
                    ""};
   }
+  // What came between the last reads and the end.
+  drain(channel, 0, run.out);
+  drain(channel, SSH_EXTENDED_DATA_STDERR, run.err);
   connection->again([&] { return libssh2_channel_close(channel); });
   connection->again([&] { return libssh2_channel_wait_closed(channel); });
   run.exit_status = libssh2_channel_get_exit_status(channel);
