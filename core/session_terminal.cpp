@@ -55,9 +55,7 @@ Result<AttachInfo> SessionService::terminal_of(const std::string& id) {
 Result<CapturedRun> SessionService::run_in_terminal(const AttachInfo& where,
                                                     const std::vector<std::string>& tmux) {
   if (where.remote) {
-    auto identity = installation_identity(home_);
-    if (!identity) return identity.error();
-    return run_over_ssh(*where.ssh, identity.value(), shell_words(tmux), kTerminalTimeout);
+    return run_over_ssh(*where.ssh, where.identity, shell_words(tmux), kTerminalTimeout);
   }
   ProcessSpec spec;
   spec.argv = tmux;

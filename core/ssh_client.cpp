@@ -253,7 +253,8 @@ SshReachability check_ssh(const SshEndpoint& endpoint, std::chrono::milliseconds
   return facts;
 }
 
-Result<CapturedRun> run_over_ssh(const SshEndpoint& endpoint, const SshIdentity& identity,
+Result<CapturedRun> run_over_ssh(const SshEndpoint& endpoint,
+                                 const std::filesystem::path& private_key,
                                  const std::string& command, std::chrono::milliseconds timeout) {
   SshReachability facts;
   auto connection = open_checked(endpoint, Clock::now() + timeout, facts);
@@ -265,7 +266,7 @@ Result<CapturedRun> run_over_ssh(const SshEndpoint& endpoint, const SshIdentity&
                      : "Check that the session is still running (status), then try again."};
   }
   LIBSSH2_SESSION* session = connection->session();
-  const std::string key = identity.private_key.string();
+  const std::string key = private_key.string();
   const int signed_in = connection->again([&] {
     return libssh2_userauth_publickey_fromfile_ex(session, endpoint.user.c_str(),
                                                   static_cast<unsigned>(endpoint.user.size()),

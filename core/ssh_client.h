@@ -6,12 +6,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "core/process.h"
 #include "core/result.h"
 #include "core/ssh_endpoint.h"
-#include "core/ssh_key.h"
 
 namespace parhelia::core {
 
@@ -26,10 +26,12 @@ struct SshReachability {
 // Connects, completes the SSH handshake and compares the host key; signs in to nothing.
 SshReachability check_ssh(const SshEndpoint& endpoint, std::chrono::milliseconds timeout);
 
-// Runs `command` (one line for the remote shell) after signing in with `identity`; its
-// output is capped at 1 MiB a stream. An unreachable endpoint, a mismatched host key, a
-// refused key or the deadline are errors that say which.
-Result<CapturedRun> run_over_ssh(const SshEndpoint& endpoint, const SshIdentity& identity,
+// Runs `command` (one line for the remote shell) after signing in with the key at
+// `private_key` (its public half derived from it); output is capped at 1 MiB a stream. An
+// unreachable endpoint, a mismatched host key, a refused key or the deadline are errors that
+// say which.
+Result<CapturedRun> run_over_ssh(const SshEndpoint& endpoint,
+                                 const std::filesystem::path& private_key,
                                  const std::string& command, std::chrono::milliseconds timeout);
 
 }  // namespace parhelia::core
