@@ -34,7 +34,7 @@ struct BudgetArgs {
   std::optional<double> confirm_above_usd;
   std::optional<double> token_allowance_per_hour_usd;
   static auto fields() {
-    const server::schema::json dollars = {{"minimum", 0}, {"maximum", 1000000}};
+    const server::schema::json dollars = dollar_range();
     return std::tuple{
         field("action", &BudgetArgs::action,
               "show: spend today/this month/in all, limits and their room, reservations, top "
@@ -50,11 +50,10 @@ struct BudgetArgs {
         field("backend", &BudgetArgs::backend, "estimate: local (default) or modal",
               {{"enum", {"local", "modal"}}}),
         field("timeout_s", &BudgetArgs::timeout_s, "estimate: time limit (default 3600)",
-              {{"minimum", 1}, {"maximum", 86400}}),
-        field("cpu", &BudgetArgs::cpu, "estimate: cores (default 2)",
-              {{"minimum", 0.125}, {"maximum", 64}}),
+              timeout_range()),
+        field("cpu", &BudgetArgs::cpu, "estimate: cores (default 2)", cpu_range()),
         field("memory_gib", &BudgetArgs::memory_gib, "estimate: memory in GiB (default 4)",
-              {{"minimum", 0.125}, {"maximum", 1024}}),
+              memory_range()),
         field("max_cost_usd", &BudgetArgs::max_cost_usd, "estimate: the session's own cap",
               dollars),
         field("session_id", &BudgetArgs::session_id, "history: only this session's rows",

@@ -44,14 +44,11 @@ struct CheckpointArgs {
               "for command sessions, which re-run their command"),
         field("gpu", &CheckpointArgs::gpu, "restore: another GPU (default: the session's)"),
         field("timeout_s", &CheckpointArgs::timeout_s,
-              "restore: another time limit in seconds (default: the session's)",
-              {{"minimum", 1}, {"maximum", 86400}}),
-        field("cpu", &CheckpointArgs::cpu, "restore: cores (default: the session's)",
-              {{"minimum", 0.125}, {"maximum", 64}}),
-        field("memory_gib", &CheckpointArgs::memory_gib, "restore: memory in GiB",
-              {{"minimum", 0.125}, {"maximum", 1024}}),
+              "restore: another time limit in seconds (default: the session's)", timeout_range()),
+        field("cpu", &CheckpointArgs::cpu, "restore: cores (default: the session's)", cpu_range()),
+        field("memory_gib", &CheckpointArgs::memory_gib, "restore: memory in GiB", memory_range()),
         field("max_cost_usd", &CheckpointArgs::max_cost_usd,
-              "restore: the new session's own cap in dollars", {{"minimum", 0}}),
+              "restore: the new session's own cap in dollars", dollar_range()),
         field("confirm", &CheckpointArgs::confirm,
               "restore: the user has agreed to the estimated cost (needed above the "
               "confirmation amount when the client cannot ask)")};

@@ -38,7 +38,7 @@ struct SubmitArgs {
               "The project directory to copy into the session (default: the client's root, else "
               "the server's cwd)"),
         field("timeout_s", &SubmitArgs::timeout_s, "Time limit in seconds (default 3600)",
-              {{"minimum", 1}, {"maximum", 86400}}),
+              timeout_range()),
         field("name", &SubmitArgs::name, "A short name to tell sessions apart",
               {{"maxLength", 64}}),
         field("sync", &SubmitArgs::sync,
@@ -48,13 +48,11 @@ struct SubmitArgs {
               "Validate and show what would run, starting nothing"),
         field("no_sandbox", &SubmitArgs::no_sandbox,
               "Run without the bubblewrap sandbox (only where it cannot run)"),
-        field("cpu", &SubmitArgs::cpu, "Cores to price and ask for (default 2)",
-              {{"minimum", 0.125}, {"maximum", 64}}),
-        field("memory_gib", &SubmitArgs::memory_gib, "Memory in GiB (default 4)",
-              {{"minimum", 0.125}, {"maximum", 1024}}),
+        field("cpu", &SubmitArgs::cpu, "Cores to price and ask for (default 2)", cpu_range()),
+        field("memory_gib", &SubmitArgs::memory_gib, "Memory in GiB (default 4)", memory_range()),
         field("max_cost_usd", &SubmitArgs::max_cost_usd,
               "The session's own budget cap in dollars; the watchdog stops it there",
-              {{"minimum", 0}, {"maximum", 1000000}}),
+              dollar_range()),
         field("confirm", &SubmitArgs::confirm,
               "The user agreed to the estimated cost (needed above the confirmation amount, "
               "default $5, when the client cannot ask the user itself)")};

@@ -25,6 +25,22 @@ std::string percent_decode(const std::string& text) {
 
 }  // namespace
 
+server::schema::json timeout_range() {
+  return {{"minimum", 1}, {"maximum", 86400}};
+}
+
+server::schema::json cpu_range() {
+  return {{"minimum", 0.125}, {"maximum", 64}};
+}
+
+server::schema::json memory_range() {
+  return {{"minimum", 0.125}, {"maximum", 1024}};
+}
+
+server::schema::json dollar_range() {
+  return {{"minimum", 0}, {"maximum", 1000000}};
+}
+
 server::ToolError tool_error(const core::Error& error) {
   return {error.sentence()};
 }
