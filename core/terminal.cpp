@@ -5,9 +5,6 @@
 namespace parhelia::core {
 namespace {
 
-constexpr std::size_t kMaxTextBytes = 4096;
-constexpr std::size_t kMaxKeys = 32;
-
 bool is_key_name(const std::string& key) {
   return !key.empty() && key.size() <= 16 && std::all_of(key.begin(), key.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
@@ -24,13 +21,14 @@ std::vector<std::string> tmux(const TmuxTarget& target) {
 std::optional<Error> check_keystrokes(const Keystrokes& keys) {
   if (keys.text.empty() && keys.keys.empty() && !keys.enter)
     return invalid("There is nothing to send.", "Give the text to type, or keys such as C-c.");
-  if (keys.text.size() > kMaxTextBytes)
+  if (keys.text.size() > kMaxKeystrokeText)
     return invalid("The text to send is " + std::to_string(keys.text.size()) + " bytes long.",
-                   "Send at most 4096 bytes at a time.");
+                   "Send at most " + std::to_string(kMaxKeystrokeText) + " bytes at a time.");
   if (keys.text.find('\0') != std::string::npos)
     return invalid("The text to send holds a NUL byte.", "Send text without NUL bytes.");
   if (keys.keys.size() > kMaxKeys)
-    return invalid("Too many keys to send at once.", "Send at most 32 keys at a time.");
+    return invalid("Too many keys to send at once.",
+                   "Send at most " + std::to_string(kMaxKeys) + " keys at a time.");
   for (const auto& key : keys.keys) {
     if (!is_key_name(key))
       return invalid("'" + key + "' is not a key name.",

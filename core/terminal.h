@@ -3,6 +3,7 @@
 // into it. Every command is an argument vector; nothing is pasted into a shell line.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ struct Keystrokes {
   std::vector<std::string> keys;
   bool enter = true;
 };
+
+// The most one send may carry (the session tool's schema states the same).
+inline constexpr std::size_t kMaxKeystrokeText = 4096;  // bytes
+inline constexpr std::size_t kMaxKeys = 32;
 
 // A blank or oversized text, or a key name tmux would not know, with what to send instead.
 std::optional<Error> check_keystrokes(const Keystrokes& keys);

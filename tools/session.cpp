@@ -53,10 +53,11 @@ struct SessionArgs {
         field("grace_s", &SessionArgs::grace_s,
               "stop: seconds between SIGTERM and SIGKILL (default 10)",
               {{"minimum", 0}, {"maximum", 3600}}),
-        field("text", &SessionArgs::text, "send: text to type, as it is", {{"maxLength", 4096}}),
+        field("text", &SessionArgs::text, "send: text to type, as it is",
+              {{"maxLength", core::kMaxKeystrokeText}}),
         field("keys", &SessionArgs::keys,
               "send: keys to press after the text, by tmux's names (C-c, Escape, Up, Tab, y ...)",
-              {{"maxItems", 32}}),
+              {{"maxItems", core::kMaxKeys}}),
         field("enter", &SessionArgs::enter,
               "send: press Enter after the text and keys (default: when there is text)")};
   }
