@@ -4,18 +4,12 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/file_replace.h"
+
 namespace parhelia::core {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Written beside, then renamed: a reader sees the whole file or the previous one.
-void write_atomically(const fs::path& file, const std::string& text) {
-  const fs::path temporary = file.string() + ".new";
-  std::ofstream(temporary, std::ios::trunc) << text;
-  std::error_code ec;
-  fs::rename(temporary, file, ec);
-}
 
 }  // namespace
 
@@ -27,7 +21,7 @@ std::string new_request_token() {
 }
 
 void write_checkpoint_request(const SessionFiles& files, const std::string& token) {
-  write_atomically(files.checkpoint_request, token);
+  warn_on_error(replace_file(files.checkpoint_request, token), "writing a checkpoint request");
 }
 
 std::optional<std::string> take_checkpoint_request(const SessionFiles& files) {
@@ -40,11 +34,12 @@ std::optional<std::string> take_checkpoint_request(const SessionFiles& files) {
 }
 
 void write_checkpoint_answer(const SessionFiles& files, const CheckpointAnswer& answer) {
-  write_atomically(files.checkpoint_answer, nlohmann::json{{"token", answer.token},
-                                                           {"checkpoint_id", answer.checkpoint_id},
-                                                           {"unchanged", answer.unchanged},
-                                                           {"error", answer.error}}
-                                                .dump());
+  const std::string text = nlohmann::json{
+      {"token", answer.token},
+      {"checkpoint_id", answer.checkpoint_id},
+      {"unchanged", answer.unchanged},
+      {"error", answer.error}}.dump();
+  warn_on_error(replace_file(files.checkpoint_answer, text), "writing a checkpoint answer");
 }
 
 std::optional<CheckpointAnswer> read_checkpoint_answer(const SessionFiles& files,

@@ -1,10 +1,10 @@
 #include "core/ssh_endpoint.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+
+#include "core/file_replace.h"
 
 namespace parhelia::core {
 
@@ -25,16 +25,7 @@ Result<Done> write_known_hosts(const SshEndpoint& endpoint, const std::filesyste
   }
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);
-  const auto temporary = std::filesystem::path(file.string() + ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << wanted;
-    if (!out.flush()) return Error{ErrorCode::io_failure, "cannot write " + temporary.string(), ""};
-  }
-  ::chmod(temporary.c_str(), 0600);
-  std::filesystem::rename(temporary, file, ec);
-  if (ec) return Error{ErrorCode::io_failure, "cannot write " + file.string(), ec.message()};
-  return Done{};
+  return replace_file(file, wanted, 0600);
 }
 
 namespace {
