@@ -24,13 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 // A session of a remote backend, as its backend records it once the container answers.
 std::string record_remote_session(const fs::path& home, const core::SshEndpoint& endpoint) {
   auto service = core::SessionService::open(home, PARHELIA_BINARY);

@@ -47,11 +47,6 @@ json wait_for_checkpoints(const Cli& cli, const std::string& id,
   return list;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 json wait_for_end(const Cli& cli, const std::string& id) {
   cli.run({"session", "logs", id, "-f"});  // returns when the session has ended
   return run_json(cli, {"session", "show", id});

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "core/process.h"
@@ -28,6 +30,11 @@ ParheliaHome::~ParheliaHome() {
     spec.argv = {"tmux", "-S", socket.string(), "kill-server"};
     (void)core::run_captured(spec, std::chrono::seconds(5));
   }
+}
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace parhelia::testing

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 namespace parhelia::testing {
 
@@ -23,5 +24,8 @@ class ParheliaHome : public TempDir {
  public:
   ~ParheliaHome();
 };
+
+// A file's bytes ("" when it cannot be read).
+std::string read_file(const std::filesystem::path& file);
 
 }  // namespace parhelia::testing

@@ -170,6 +170,9 @@ std::optional<SshServer> SshServer::start(const core::SshPublicKey& authorized_k
       if (server.sshd_->wait_for(std::chrono::milliseconds(50))) break;  // it gave up
     }
     if (accepts(server.port_)) return server;
+    // Ended first, so the read below finds what it said and then the end of the pipe.
+    server.sshd_->send_signal(SIGKILL);
+    server.sshd_->wait_for(std::chrono::seconds(2));
     std::string said(4096, '\0');
     const auto n = ::read(server.sshd_->stdout_fd(), said.data(), said.size());
     why = "sshd did not start: " + said.substr(0, n > 0 ? static_cast<std::size_t>(n) : 0);

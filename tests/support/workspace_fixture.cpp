@@ -25,8 +25,7 @@ GitWorkspace::GitWorkspace() {
 }
 
 std::string GitWorkspace::read(const std::string& relative) const {
-  std::ifstream in(path() / relative);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return read_file(path() / relative);
 }
 
 void GitWorkspace::write(const std::string& relative, const std::string& text) const {
