@@ -61,8 +61,9 @@ int main(int argc, char** argv) {
   session.workspace = origin.path().string();
   session.created_at = core::now_ms();
   if (auto inserted = store->insert(session); !inserted) return fail(inserted.error());
-  const auto copy = core::SessionFiles::of(home.path(), session.id).workspace;
-  if (auto prepared = core::prepare_working_copy(origin.path(), copy); !prepared)
+  const auto working_copy = core::SessionFiles::of(home.path(), session.id).working_copy();
+  const auto& copy = working_copy.work_tree;
+  if (auto prepared = core::prepare_working_copy(origin.path(), working_copy); !prepared)
     return fail(prepared.error());
   core::Checkpointer checkpointer(home.path(), database.value());
 

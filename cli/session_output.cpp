@@ -39,7 +39,10 @@ void print_session(core::SessionService& service, const core::Session& session, 
             << "  " << view.kind << (view.kind == "task" ? "       " : "    ") << view.task << "\n"
             << "  workspace  " << view.workspace << "\n"
             << "  backend    " << view.backend << (view.gpu ? " (GPU " + *view.gpu + ")" : "")
-            << (view.sandboxed ? ", sandboxed" : ", not sandboxed") << "\n"
+            << (view.sandboxed ? (view.network ? ", sandboxed" : ", sandboxed without network")
+                               : ", not sandboxed")
+            << "\n"
+            << "  limits     " << view.limits << "\n"
             << "  created    " << view.created_at << "\n";
   if (view.started_at) std::cout << "  started    " << *view.started_at << "\n";
   if (view.finished_at) std::cout << "  finished   " << *view.finished_at << "\n";

@@ -22,6 +22,7 @@ struct SubmitOptions {
   bool sync = false;
   bool dry_run = false;
   bool no_sandbox = false;
+  std::string network;
   bool json = false;
   bool yes = false;
   std::string checkpoint_every;
@@ -40,6 +41,7 @@ int run_submit(const SubmitOptions& o) {
   request.name = o.name;
   request.workspace = o.workspace;
   request.no_sandbox = o.no_sandbox;
+  if (!o.network.empty()) request.network = o.network == "open";
   if (!o.checkpoint_every.empty()) {
     const auto every = o.checkpoint_every == "0" ? std::optional<std::int64_t>(0)
                                                  : parse_duration(o.checkpoint_every);
@@ -109,6 +111,10 @@ void add_submit_command(CLI::App& app, int& exit_code) {
                     "Wait for the end, showing the log; exit 0 only if it succeeded");
   command->add_flag("--dry-run", o->dry_run, "Validate and show what would run, starting nothing");
   command->add_flag("--no-sandbox", o->no_sandbox, "Run without bubblewrap (where it cannot run)");
+  command
+      ->add_option("--network", o->network,
+                   "open (the default; Claude Code needs its API) or none: no network at all")
+      ->check(CLI::IsMember({"open", "none"}));
   command->add_option("--checkpoint-every", o->checkpoint_every,
                       "Take a checkpoint this often while it runs (default 10m; 0 for none)");
   command->add_flag("--json", o->json, "Print JSON");

@@ -1,12 +1,12 @@
 #include "core/agent_command.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "core/environment.h"
 #include "core/gpu_request.h"
 #include "core/host_probe.h"
+#include "core/sandbox.h"
+#include "core/session_environment.h"
 
 namespace parhelia::core {
 
@@ -42,7 +42,8 @@ std::vector<std::string> work_argv(const Session& session, const std::string& ag
   return argv;
 }
 
-Result<WorkCommand> work_command(const Session& session, const SessionFiles& files) {
+Result<WorkCommand> work_command(const Session& session, const SessionFiles& files,
+                                 const std::filesystem::path& parhelia_home) {
   WorkCommand command;
   std::string agent;
   if (session.kind == SessionKind::task) {
@@ -54,39 +55,34 @@ Result<WorkCommand> work_command(const Session& session, const SessionFiles& fil
   if (!gpu) return gpu.error();
   auto devices = local_cuda_devices(gpu.value(), host_capabilities());
   if (!devices) return devices.error();
+  auto settings = SandboxSettings::load(parhelia_home);
+  if (!settings) return settings.error();
   command.cuda_visible_devices = devices.value();
-  command.argv = work_argv(session, agent);
-  if (session.sandboxed) command.argv = sandboxed_argv(command.argv, files);
-  return command;
-}
-
-std::vector<std::string> work_environment(const SessionFiles& files,
-                                          const std::string& cuda_devices,
-                                          const std::string& session_id) {
-  std::vector<std::string> entries = {"HOME=" + files.home.string(),
-                                      "PARHELIA_SESSION_ID=" + session_id, "TERM=xterm-256color"};
-  // Claude Code refuses --dangerously-skip-permissions as root unless told it is sandboxed.
-  if (::geteuid() == 0) entries.push_back("IS_SANDBOX=1");
-  if (!cuda_devices.empty()) entries.push_back("CUDA_VISIBLE_DEVICES=" + cuda_devices);
-  return entries;
-}
-
-std::vector<std::string> sandboxed_argv(const std::vector<std::string>& argv,
-                                        const SessionFiles& files) {
-  // Order matters: the tmpfs on /tmp comes before the binds below it, the session directory
-  // and the program, which may themselves lie under /tmp and would otherwise be hidden.
-  std::vector<std::string> wrapped = {"bwrap", "--ro-bind", "/",     "/",       "--dev",
-                                      "/dev",  "--proc",    "/proc", "--tmpfs", "/tmp"};
-  const std::filesystem::path program = argv.empty() ? "" : argv.front();
-  if (program.is_absolute() && program.string().rfind("/tmp/", 0) == 0) {
-    wrapped.insert(wrapped.end(),
-                   {"--ro-bind", program.parent_path().string(), program.parent_path().string()});
+  command.environment =
+      work_environment(session, files, command.cuda_visible_devices, settings->environment);
+  if (!session.sandboxed) {
+    command.argv = work_argv(session, agent);
+    return command;
   }
-  wrapped.insert(wrapped.end(),
-                 {"--bind", files.dir.string(), files.dir.string(), "--chdir",
-                  files.workspace.string(), "--unshare-pid", "--die-with-parent", "--"});
-  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
-  return wrapped;
+  SandboxSpec spec;
+  spec.files = &files;
+  spec.parhelia_home = parhelia_home;
+  const std::string program = session.kind == SessionKind::task ? agent : "/bin/sh";
+  spec.programs = installation_of(program);
+  // The agent runs from its real file, which the sandbox shows (a link to it may not be).
+  std::error_code ec;
+  if (session.kind == SessionKind::task) {
+    const auto real = std::filesystem::canonical(agent, ec);
+    if (!ec) agent = real.string();
+  }
+  spec.gpu = !command.cuda_visible_devices.empty();
+  spec.network = session.network;
+  spec.limits = sandbox_limits(session);
+  spec.read_only_paths = settings->read_only_paths;
+  auto wrapped = sandboxed_argv(work_argv(session, agent), spec);
+  if (!wrapped) return wrapped.error();
+  command.argv = std::move(wrapped).value();
+  return command;
 }
 
 }  // namespace parhelia::core

@@ -1,7 +1,8 @@
-// What a session runs: Claude Code headless for a task, or the user's shell command, inside a
-// bubblewrap sandbox where only the session's own directory (and a private /tmp) is writable.
+// What a session runs: Claude Code headless for a task, or the user's shell command, inside its
+// sandbox (sandbox.h), with the environment it is allowed (session_environment.h).
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,19 +26,10 @@ std::vector<std::string> work_argv(const Session& session, const std::string& ag
 // decided, for the dry run and the supervisor alike.
 struct WorkCommand {
   std::vector<std::string> argv;
+  std::vector<std::string> environment;  // the work's whole environment, "K=V"
   std::string cuda_visible_devices;
 };
-Result<WorkCommand> work_command(const Session& session, const SessionFiles& files);
-
-// Environment entries the work gets on top of what the session was started with.
-std::vector<std::string> work_environment(const SessionFiles& files,
-                                          const std::string& cuda_devices,
-                                          const std::string& session_id);
-
-// Wraps argv in bubblewrap: the system read-only, the session directory writable at the same
-// path (so Claude Code's transcripts name the same working directory on resume), a private
-// /tmp, its own PID namespace, and the sandbox dies with its supervisor.
-std::vector<std::string> sandboxed_argv(const std::vector<std::string>& argv,
-                                        const SessionFiles& files);
+Result<WorkCommand> work_command(const Session& session, const SessionFiles& files,
+                                 const std::filesystem::path& parhelia_home);
 
 }  // namespace parhelia::core

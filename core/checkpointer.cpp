@@ -83,7 +83,7 @@ Checkpointer::Checkpointer(fs::path home, std::shared_ptr<Database> database)
       ledger_(database),
       checkpoints_(database, home_) {}
 
-Result<CheckpointBase> Checkpointer::ensure_base(const std::string& tree, const fs::path& copy) {
+Result<CheckpointBase> Checkpointer::ensure_base(const std::string& tree, const WorkingCopy& copy) {
   auto known = checkpoints_.base(tree);
   if (!known) return known.error();
   std::error_code ec;
@@ -109,7 +109,7 @@ Result<CheckpointTaken> Checkpointer::take(const std::string& session_id, Checkp
                                            const WriteProgress& progress) {
   const SessionFiles files = SessionFiles::of(home_, session_id);
   std::error_code ec;
-  if (!fs::exists(files.workspace / ".git", ec)) {
+  if (!fs::exists(files.git_dir, ec)) {
     return Error{ErrorCode::conflict,
                  "Session " + session_id +
                      " has no working copy to checkpoint (it never started, "
@@ -123,7 +123,7 @@ Result<CheckpointTaken> Checkpointer::take(const std::string& session_id, Checkp
   auto session = sessions_->get(session_id);
   if (!session) return session.error();
 
-  auto snapshot = snapshot_workspace(files.workspace, files.checkpoint_index);
+  auto snapshot = snapshot_workspace(files.working_copy(), files.checkpoint_index);
   if (!snapshot) return snapshot.error();
   Staging staging(files.checkpoint_staging);
   const fs::path transcript_copy = staging.dir / "transcript";
@@ -139,14 +139,14 @@ Result<CheckpointTaken> Checkpointer::take(const std::string& session_id, Checkp
     return CheckpointTaken{*latest.value(), true, {}};
   }
 
-  auto base = ensure_base(snapshot->base_tree, files.workspace);
+  auto base = ensure_base(snapshot->base_tree, files.working_copy());
   if (!base) return base.error();
   // The changed files alone, unless they are so many that naming them would not fit on a
   // command line: then every file.
   const bool whole_tree = snapshot->changes.size() > kMostNamedFiles;
   const std::string form = whole_tree ? "archive" : "files";
   const fs::path workspace_part = staging.dir / "workspace.tar";
-  if (auto archived = write_tree_archive(files.workspace, snapshot->tree, snapshot->changes,
+  if (auto archived = write_tree_archive(files.working_copy(), snapshot->tree, snapshot->changes,
                                          whole_tree, workspace_part);
       !archived)
     return archived.error();
@@ -223,9 +223,10 @@ Result<Done> Checkpointer::restore(const Session& session) {
           extract_checkpoint_part(file, "workspace.tar", staging.dir / "workspace.tar");
       !extracted)
     return extracted.error();
-  if (auto restored = restore_working_copy(
-          base_file, c.base_tree, manifest_changes(manifest.value()), staging.dir / "workspace.tar",
-          c.workspace_form == "archive", c.workspace_tree, files.workspace, files.checkpoint_index);
+  if (auto restored =
+          restore_working_copy(base_file, c.base_tree, manifest_changes(manifest.value()),
+                               staging.dir / "workspace.tar", c.workspace_form == "archive",
+                               c.workspace_tree, files.working_copy(), files.checkpoint_index);
       !restored)
     return restored.error();
 

@@ -46,7 +46,7 @@ class Checkpointer {
   const std::filesystem::path& home() const { return home_; }
 
  private:
-  Result<CheckpointBase> ensure_base(const std::string& tree, const std::filesystem::path& copy);
+  Result<CheckpointBase> ensure_base(const std::string& tree, const WorkingCopy& copy);
 
   std::filesystem::path home_;
   std::unique_ptr<Store> sessions_;

@@ -1,5 +1,7 @@
 #include "core/host_probe.h"
 
+#include <unistd.h>
+
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -24,10 +26,36 @@ void probe_sandbox(HostCapabilities& caps) {
         "bubblewrap (bwrap) is not installed; install it with `apt-get install bubblewrap`";
     return;
   }
+  for (const char* tool : {"prlimit", "setpriv"}) {
+    if (!find_executable(tool)) {
+      caps.sandbox_problem = std::string(tool) +
+                             " (util-linux) is not installed; install it with `apt-get install "
+                             "util-linux`";
+      return;
+    }
+  }
+  // The features the sandbox uses (sandbox.h): a user namespace of its own, and as root the
+  // hand-over to an unprivileged user who starts it.
   ProcessSpec spec;
-  spec.argv = {
-      "bwrap",         "--ro-bind",         "/",  "/",   "--dev", "/dev", "--proc", "/proc",
-      "--unshare-pid", "--die-with-parent", "--", "true"};
+  // As root, the outer one lays out the mounts and the inner one, started by nobody, takes the
+  // layout whole; as a user, one does both.
+  const std::vector<std::string> user_namespace = {
+      "bwrap", "--unshare-user",   "--disable-userns", "--uid", "0", "--gid",
+      "0",     "--die-with-parent"};
+  const std::vector<std::string> layout = {"--ro-bind", "/",      "/",     "--dev",
+                                           "/dev",      "--proc", "/proc", "--unshare-pid"};
+  spec.argv = {"bwrap", "--die-with-parent"};
+  if (::geteuid() == 0) {
+    spec.argv.insert(spec.argv.end(), layout.begin(), layout.end());
+    spec.argv.insert(spec.argv.end(), {"--", "setpriv", "--reuid", "65534", "--regid", "65534",
+                                       "--clear-groups", "--"});
+    spec.argv.insert(spec.argv.end(), user_namespace.begin(), user_namespace.end());
+    spec.argv.insert(spec.argv.end(), {"--dev-bind", "/", "/", "--", "true"});
+  } else {
+    spec.argv = user_namespace;
+    spec.argv.insert(spec.argv.end(), layout.begin(), layout.end());
+    spec.argv.insert(spec.argv.end(), {"--", "true"});
+  }
   auto run = run_captured(spec, 10s);
   if (run && run->exit_status == 0) {
     caps.sandbox_works = true;

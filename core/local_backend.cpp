@@ -11,6 +11,8 @@
 
 #include "core/checkpoint_request.h"
 #include "core/environment.h"
+#include "core/sandbox.h"
+#include "core/session_environment.h"
 
 namespace parhelia::core {
 namespace {
@@ -48,7 +50,13 @@ Result<Done> LocalBackend::launch(const Session& session) {
                "-x",          "200",       "-y",
                "50",          "--",        parhelia_,
                "__supervise", session.id};
-  spec.environment = environment_with({"PARHELIA_HOME=" + home_.string()});
+  auto settings = SandboxSettings::load(home_);
+  if (!settings) return settings.error();
+  auto environment = supervisor_environment(session, settings->environment);
+  std::erase_if(environment,
+                [](const std::string& e) { return e.rfind("PARHELIA_HOME=", 0) == 0; });
+  environment.push_back("PARHELIA_HOME=" + home_.string());
+  spec.environment = std::move(environment);
   spec.pipe_stdout = true;  // tmux's complaints must not reach an MCP client's stdout
   spec.merge_stderr = true;
   auto child = ChildProcess::start(spec);
@@ -106,7 +114,7 @@ Result<Done> LocalBackend::stop(const Session& session, int grace_s) {
 Result<Done> LocalBackend::request_checkpoint(const Session& session, const std::string& token) {
   const auto files = SessionFiles::of(home_, session.id);
   std::error_code ec;
-  if (!std::filesystem::exists(files.workspace / ".git", ec)) {
+  if (!std::filesystem::exists(files.git_dir, ec)) {
     return Error{ErrorCode::conflict,
                  "Session " + session.id +
                      " has no files to checkpoint (it has not started, or "

@@ -1,8 +1,10 @@
 // The local backend: each session runs on this machine in a detached tmux session on its own
 // tmux server (socket in the session directory), so it outlives the MCP server and the CLI
 // that started it. tmux runs `parhelia __supervise ID`, which does the work (supervisor.h).
-// A per-session server also means the session starts with the submitter's environment
-// (ANTHROPIC_API_KEY included) without the key ever being written anywhere.
+// A per-session server also means the session starts with what it may have of the submitter's
+// environment (session_environment.h: the agent's key for a task, never the rest) without the
+// key ever being written anywhere. The socket sits beside the session's files, out of its
+// sandbox's sight.
 #pragma once
 
 #include <filesystem>

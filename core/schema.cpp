@@ -168,6 +168,10 @@ const char* const kSteps[] = {
       pinned_at INTEGER NOT NULL
     );
     )sql",
+    // 5: whether a session's sandbox keeps the network (Claude Code needs its API).
+    R"sql(
+    ALTER TABLE sessions ADD COLUMN network INTEGER NOT NULL DEFAULT 1;
+    )sql",
 };
 
 }  // namespace

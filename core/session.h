@@ -58,6 +58,7 @@ struct Session {
   std::optional<std::int64_t> max_cost_micros;  // its own cap; the watchdog stops it there
   std::int64_t estimate_micros = 0;             // the worst case reserved at submit
   bool sandboxed = true;
+  bool network = true;  // a sandboxed session may reach the network (none: its own, empty one)
   SessionState state = SessionState::queued;
   std::int64_t created_at = 0;
   std::optional<std::int64_t> started_at;

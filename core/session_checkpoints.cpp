@@ -113,6 +113,7 @@ Result<SubmitRequest> SessionService::resume_request(const ResumeRequest& r) {
   q.name = p.name;
   q.timeout_s = r.timeout_s.value_or(p.timeout_s);
   q.no_sandbox = !p.sandboxed;
+  q.network = p.network;
   if (p.cpu_milli > 0) q.cpu_milli = p.cpu_milli;
   if (p.memory_milli_gib > 0) q.memory_milli_gib = p.memory_milli_gib;
   if (r.cpu_milli) q.cpu_milli = *r.cpu_milli;

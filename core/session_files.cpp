@@ -17,7 +17,8 @@ SessionFiles SessionFiles::of(const std::filesystem::path& parhelia_home, const 
           dir / "checkpoint.answer",
           dir / "checkpoint-staging",
           dir / "checkpoint.lock",
-          dir / "known_hosts"};
+          dir / "known_hosts",
+          dir / "git"};
 }
 
 }  // namespace parhelia::core

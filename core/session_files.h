@@ -1,8 +1,13 @@
-// Where a session's files live on this machine: $PARHELIA_HOME/sessions/<id>/.
+// Where a session's files live on this machine: $PARHELIA_HOME/sessions/<id>/. Only `workspace`
+// and `home` are the session's: the sandbox sees those two and nothing else of the directory,
+// so everything Parhelia keeps for itself beside them (the log, the control files, the tmux
+// socket, its own repository of the working copy) is out of the session's reach.
 #pragma once
 
 #include <filesystem>
 #include <string>
+
+#include "core/git.h"
 
 namespace parhelia::core {
 
@@ -21,6 +26,9 @@ struct SessionFiles {
   std::filesystem::path checkpoint_staging;  // what a checkpoint is assembled from
   std::filesystem::path checkpoint_lock;     // one checkpoint of a session at a time
   std::filesystem::path known_hosts;         // the pinned host key of a remote session, for ssh
+  std::filesystem::path git_dir;             // Parhelia's own repository of the working copy
+
+  WorkingCopy working_copy() const { return {workspace, git_dir}; }
 
   static SessionFiles of(const std::filesystem::path& parhelia_home, const std::string& id);
 };

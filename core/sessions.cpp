@@ -6,6 +6,7 @@
 #include "core/agent_command.h"
 #include "core/environment.h"
 #include "core/host_probe.h"
+#include "core/sandbox.h"
 #include "core/workspace.h"
 
 namespace parhelia::core {
@@ -147,6 +148,13 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   s.max_cost_micros = estimate->cap;
   s.estimate_micros = estimate->reserve;
   s.sandboxed = !request.no_sandbox;
+  auto sandbox_settings = SandboxSettings::load(home_);
+  if (!sandbox_settings) return sandbox_settings.error();
+  s.network = request.network.value_or(sandbox_settings->network);
+  if (!s.network && !s.sandboxed) {
+    return invalid("A session without the network needs its sandbox.",
+                   "Drop --no-sandbox, or let it keep the network.");
+  }
   s.parent_id = request.parent_id;
   s.restore_from = request.restore_from;
   s.resume_agent_session = request.resume_agent_session;
@@ -166,7 +174,14 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   if (!workspace) return workspace.error();
   s.workspace = workspace->string();
 
-  auto command = work_command(s, files(s.id));
+  const HostCapabilities& host = host_capabilities();
+  if (s.sandboxed && !host.sandbox_works) {
+    return Error{ErrorCode::unavailable,
+                 "The session cannot be sandboxed: " + host.sandbox_problem + ".",
+                 "Fix that, or pass no_sandbox (--no-sandbox) to run it unsandboxed with your own "
+                 "permissions."};
+  }
+  auto command = work_command(s, files(s.id), home_);
   if (!command) return command.error();
   if (s.kind == SessionKind::task && !env_value("ANTHROPIC_API_KEY")) {
     return Error{ErrorCode::unavailable,
@@ -174,13 +189,6 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
                  "Set it in the environment Parhelia runs in (for Claude Code: claude mcp add "
                  "parhelia --env "
                  "ANTHROPIC_API_KEY=... -- parhelia mcp), or run a plain command instead."};
-  }
-  const HostCapabilities& host = host_capabilities();
-  if (s.sandboxed && !host.sandbox_works) {
-    return Error{ErrorCode::unavailable,
-                 "The session cannot be sandboxed: " + host.sandbox_problem + ".",
-                 "Fix that, or pass no_sandbox (--no-sandbox) to run it unsandboxed with your own "
-                 "permissions."};
   }
   plan.argv = std::move(command->argv);
   plan.cuda_visible_devices = std::move(command->cuda_visible_devices);

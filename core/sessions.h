@@ -37,6 +37,7 @@ struct SubmitRequest {
   std::string name;
   std::int64_t timeout_s = 3600;
   bool no_sandbox = false;
+  std::optional<bool> network;  // the sandbox keeps the network; default: config, else yes
   std::int64_t cpu_milli = 2000;                   // 2 cores
   std::int64_t memory_milli_gib = 4000;            // 4 GiB
   std::optional<Micros> max_cost;                  // the session's own cap

@@ -11,7 +11,7 @@ constexpr const char* kSessionColumns =
     "finished_at, exit_code, supervisor_pid, supervisor_start, claude_session_id, last_activity, "
     "last_activity_at, result_text, result_json, error, changed_files, updated_at, cpu_milli, "
     "memory_milli_gib, max_cost_micros, estimate_micros, parent_id, restore_from, "
-    "resume_agent_session, checkpoint_every_s";
+    "resume_agent_session, checkpoint_every_s, network";
 
 Session read_session(const sqlite::Statement& row) {
   Session s;
@@ -50,6 +50,7 @@ Session read_session(const sqlite::Statement& row) {
   s.restore_from = row.text(29);
   s.resume_agent_session = row.text(30);
   s.checkpoint_every_s = row.integer(31);
+  s.network = row.integer(32) != 0;
   return s;
 }
 
@@ -84,8 +85,8 @@ Result<Done> Store::insert(const Session& s) {
            "INSERT INTO sessions (id, name, kind, task, backend, gpu, workspace, timeout_s, "
            "sandboxed, state, "
            "created_at, updated_at, cpu_milli, memory_milli_gib, max_cost_micros, estimate_micros, "
-           "parent_id, restore_from, resume_agent_session, checkpoint_every_s) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+           "parent_id, restore_from, resume_agent_session, checkpoint_every_s, network) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, s.id)
         .bind(2, s.name)
         .bind(3, std::string(s.kind == SessionKind::task ? "task" : "command"))
@@ -106,6 +107,7 @@ Result<Done> Store::insert(const Session& s) {
         .bind(18, s.restore_from)
         .bind(19, s.resume_agent_session)
         .bind(20, s.checkpoint_every_s)
+        .bind(21, std::int64_t{s.network})
         .run();
     add_event(s.id, "transition", "", std::string(to_string(s.state)), "submitted");
     transaction.commit();

@@ -17,6 +17,7 @@
 #include "core/estimate.h"
 #include "core/meter.h"
 #include "core/process.h"
+#include "core/sandbox.h"
 #include "core/store.h"
 #include "core/workspace.h"
 
@@ -125,7 +126,8 @@ struct WorkEnd {
 class Supervisor {
  public:
   Supervisor(const std::filesystem::path& home, Store& store, Session session, RateTable rates)
-      : store_(store),
+      : home_(home),
+        store_(store),
         ledger_(store.database()),
         budget_(store.database()),
         checkpointer_(home, store.database()),
@@ -184,17 +186,19 @@ class Supervisor {
       std::ofstream(files_.log, std::ios::app)
           << "parhelia: restored checkpoint " << session_.restore_from << " of "
           << session_.parent_id << "\n";
-    } else if (!std::filesystem::exists(files_.workspace / ".git", ec)) {
-      if (auto copied = prepare_working_copy(origin.value(), files_.workspace); !copied)
+    } else if (!std::filesystem::exists(files_.git_dir, ec)) {
+      if (auto copied = prepare_working_copy(origin.value(), files_.working_copy()); !copied)
         return copied.error();
     }
 
-    auto command = work_command(session_, files_);
+    auto command = work_command(session_, files_, home_);
     if (!command) return command.error();
+    if (session_.sandboxed) {
+      if (auto handed = hand_files_to_sandbox(files_); !handed) return handed.error();
+    }
     ProcessSpec spec;
     spec.argv = command->argv;
-    spec.environment =
-        environment_with(work_environment(files_, command->cuda_visible_devices, session_.id));
+    spec.environment = command->environment;
     spec.working_directory = files_.workspace.string();
     spec.pipe_stdout = true;
     spec.merge_stderr = true;
@@ -332,7 +336,7 @@ class Supervisor {
     SessionUpdate outcome;
     outcome.finished_at = now_ms();
     outcome.exit_code = exit_code;
-    if (auto changes = collect_changes(files_.workspace, files_.patch)) {
+    if (auto changes = collect_changes(files_.working_copy(), files_.patch)) {
       outcome.changed_files = changes->files;
     } else {
       warn_on_error(
@@ -370,6 +374,7 @@ class Supervisor {
     return 0;
   }
 
+  std::filesystem::path home_;
   Store& store_;
   Ledger ledger_;
   Budget budget_;

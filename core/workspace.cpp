@@ -44,7 +44,8 @@ Result<fs::path> resolve_workspace(const std::string& requested) {
   return path;
 }
 
-Result<Done> prepare_working_copy(const fs::path& origin, const fs::path& copy) {
+Result<Done> prepare_working_copy(const fs::path& origin, const WorkingCopy& working_copy) {
+  const fs::path& copy = working_copy.work_tree;
   std::error_code ec;
   fs::create_directories(copy, ec);
   if (ec)
@@ -66,10 +67,12 @@ Result<Done> prepare_working_copy(const fs::path& origin, const fs::path& copy) 
       return Error{ErrorCode::io_failure, "cannot read " + origin.string() + ": " + ec.message(),
                    ""};
   }
-  return commit_base(copy);
+  return commit_base(working_copy);
 }
 
-Result<Done> commit_base(const fs::path& copy) {
+Result<Done> commit_base(const WorkingCopy& copy) {
+  std::error_code ec;
+  fs::remove_all(copy.git_dir, ec);
   for (auto step : {std::vector<std::string>{"init", "-q", "-b", "parhelia-base"},
                     std::vector<std::string>{"add", "-A"},
                     std::vector<std::string>{"commit", "-q", "--allow-empty", "--no-verify", "-m",
@@ -77,10 +80,33 @@ Result<Done> commit_base(const fs::path& copy) {
                     std::vector<std::string>{"tag", "parhelia-base"}}) {
     if (auto done = git(copy, step); !done) return done.error();
   }
+  return give_agent_a_repository(copy);
+}
+
+Result<Done> give_agent_a_repository(const WorkingCopy& copy) {
+  // The same base commit, as a plain repository of the session's own: what the agent does with
+  // it (commits, hooks, config, replacing it with a link) stays in it.
+  const fs::path agent_git = copy.work_tree / ".git";
+  std::error_code ec;
+  fs::remove_all(agent_git, ec);
+  fs::create_directories(agent_git, ec);
+  for (const char* part : {"HEAD", "refs", "objects", "index", "packed-refs"}) {
+    const fs::path from = copy.git_dir / part;
+    if (!fs::exists(fs::symlink_status(from, ec))) continue;
+    fs::copy(from, agent_git / part, fs::copy_options::recursive, ec);
+    if (ec) {
+      return Error{
+          ErrorCode::io_failure,
+          "cannot make the session's repository in " + agent_git.string() + ": " + ec.message(),
+          ""};
+    }
+  }
+  std::ofstream(agent_git / "config", std::ios::trunc)
+      << "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n";
   return Done{};
 }
 
-Result<Changes> collect_changes(const fs::path& copy, const fs::path& patch_file) {
+Result<Changes> collect_changes(const WorkingCopy& copy, const fs::path& patch_file) {
   if (auto added = git(copy, {"add", "-A"}); !added) return added.error();
   auto diff = git(copy, {"diff", "--cached", "--binary", "parhelia-base"});
   if (!diff) return diff.error();

@@ -28,6 +28,7 @@ Result<Done> unpack(const fs::path& archive, const fs::path& into) {
 
 // Reads `git diff-tree -r --raw -z`: ":old_mode new_mode old_id new_id STATUS\0path\0"...
 std::vector<FileChange> parse_raw_diff(const std::string& out, const fs::path& copy) {
+  // Sizes are read without following links: a file is what the session made it.
   std::vector<FileChange> changes;
   std::size_t at = 0;
   while (at < out.size()) {
@@ -48,7 +49,8 @@ std::vector<FileChange> parse_raw_diff(const std::string& out, const fs::path& c
     if (change.status != 'D') {
       change.blob = header.substr(new_id_start, status_start - 1 - new_id_start);
       std::error_code ec;
-      const auto size = fs::file_size(copy / change.path, ec);
+      const auto status = fs::symlink_status(copy / change.path, ec);
+      const auto size = fs::is_regular_file(status) ? fs::file_size(copy / change.path, ec) : 0;
       change.size = ec ? 0 : size;
     }
     changes.push_back(std::move(change));
@@ -58,11 +60,11 @@ std::vector<FileChange> parse_raw_diff(const std::string& out, const fs::path& c
 
 }  // namespace
 
-Result<WorkspaceSnapshot> snapshot_workspace(const fs::path& copy, const fs::path& index_file) {
+Result<WorkspaceSnapshot> snapshot_workspace(const WorkingCopy& copy, const fs::path& index_file) {
   std::error_code ec;
   // The base's own index knows every file's stat data: starting from it, only files changed
   // since are read again.
-  if (!fs::exists(index_file, ec)) fs::copy_file(copy / ".git" / "index", index_file, ec);
+  if (!fs::exists(index_file, ec)) fs::copy_file(copy.git_dir / "index", index_file, ec);
   const GitOptions own_index{index_file};
   if (auto added = git(copy, {"add", "-A"}, own_index); !added) return added.error();
   auto tree = git(copy, {"write-tree"}, own_index);
@@ -75,11 +77,11 @@ Result<WorkspaceSnapshot> snapshot_workspace(const fs::path& copy, const fs::pat
   auto diff = git(
       copy, {"diff-tree", "-r", "--raw", "-z", "--no-renames", snapshot.base_tree, snapshot.tree});
   if (!diff) return diff.error();
-  snapshot.changes = parse_raw_diff(diff->out, copy);
+  snapshot.changes = parse_raw_diff(diff->out, copy.work_tree);
   return snapshot;
 }
 
-Result<Done> write_tree_archive(const fs::path& copy, const std::string& tree,
+Result<Done> write_tree_archive(const WorkingCopy& copy, const std::string& tree,
                                 const std::vector<FileChange>& changes, bool all,
                                 const fs::path& destination) {
   std::vector<std::string> args = {"archive", "--format=tar", "-o", destination.string(), tree};
@@ -100,16 +102,17 @@ Result<Done> write_tree_archive(const fs::path& copy, const std::string& tree,
 Result<Done> restore_working_copy(const fs::path& base_archive, const std::string& base_tree,
                                   const std::vector<FileChange>& changes,
                                   const fs::path& files_archive, bool whole_tree,
-                                  const std::string& tree, const fs::path& copy,
+                                  const std::string& tree, const WorkingCopy& working_copy,
                                   const fs::path& index_file) {
+  const fs::path& copy = working_copy.work_tree;
   std::error_code ec;
   fs::remove_all(copy, ec);
   fs::create_directories(copy, ec);
   if (ec)
     return Error{ErrorCode::io_failure, "Cannot create " + copy.string() + ": " + ec.message(), ""};
   if (auto unpacked = unpack(base_archive, copy); !unpacked) return unpacked.error();
-  if (auto committed = commit_base(copy); !committed) return committed.error();
-  auto rebuilt = git(copy, {"rev-parse", "parhelia-base^{tree}"});
+  if (auto committed = commit_base(working_copy); !committed) return committed.error();
+  auto rebuilt = git(working_copy, {"rev-parse", "parhelia-base^{tree}"});
   if (!rebuilt) return rebuilt.error();
   if (first_line(rebuilt->out) != base_tree) {
     return Error{ErrorCode::io_failure,
@@ -131,7 +134,7 @@ Result<Done> restore_working_copy(const fs::path& base_archive, const std::strin
     if (auto unpacked = unpack(files_archive, copy); !unpacked) return unpacked.error();
   }
   fs::remove(index_file, ec);
-  auto now = snapshot_workspace(copy, index_file);
+  auto now = snapshot_workspace(working_copy, index_file);
   if (!now) return now.error();
   if (now->tree != tree) {
     return Error{ErrorCode::io_failure,

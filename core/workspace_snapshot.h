@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/git.h"
 #include "core/result.h"
 
 namespace parhelia::core {
@@ -28,12 +29,12 @@ struct WorkspaceSnapshot {
   std::vector<FileChange> changes;
 };
 
-Result<WorkspaceSnapshot> snapshot_workspace(const std::filesystem::path& copy,
+Result<WorkspaceSnapshot> snapshot_workspace(const WorkingCopy& copy,
                                              const std::filesystem::path& index_file);
 
 // A tar of the files of `tree` that `changes` added or modified (the whole tree when `all`),
 // written to `destination`.
-Result<Done> write_tree_archive(const std::filesystem::path& copy, const std::string& tree,
+Result<Done> write_tree_archive(const WorkingCopy& copy, const std::string& tree,
                                 const std::vector<FileChange>& changes, bool all,
                                 const std::filesystem::path& destination);
 
@@ -46,7 +47,7 @@ Result<Done> restore_working_copy(const std::filesystem::path& base_archive,
                                   const std::string& base_tree,
                                   const std::vector<FileChange>& changes,
                                   const std::filesystem::path& files_archive, bool whole_tree,
-                                  const std::string& tree, const std::filesystem::path& copy,
+                                  const std::string& tree, const WorkingCopy& copy,
                                   const std::filesystem::path& index_file);
 
 }  // namespace parhelia::core

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/sandbox.h"
+
 namespace parhelia::tools {
 namespace {
 
@@ -38,6 +40,9 @@ SessionView view_of(const core::Session& s) {
   v.workspace = s.workspace;
   v.timeout_s = s.timeout_s;
   v.sandboxed = s.sandboxed;
+  v.network = s.network;
+  v.limits = s.sandboxed ? core::sandbox_limits(s).summary()
+                         : "none enforced: not sandboxed (cpu and memory are priced only)";
   v.created_at = core::iso_time(s.created_at);
   if (s.started_at) {
     v.started_at = core::iso_time(*s.started_at);

@@ -26,6 +26,8 @@ struct SessionView {
   std::string workspace;
   std::int64_t timeout_s = 0;
   bool sandboxed = true;
+  bool network = true;
+  std::string limits;  // what is enforced, and what is only priced
   std::string created_at;
   std::optional<std::string> started_at;
   std::optional<std::string> finished_at;
@@ -63,6 +65,9 @@ struct SessionView {
         field("workspace", &SessionView::workspace, "The directory the session's files came from"),
         field("timeout_s", &SessionView::timeout_s, "Its time limit in seconds"),
         field("sandboxed", &SessionView::sandboxed, "Whether it runs in a bubblewrap sandbox"),
+        field("network", &SessionView::network, "Whether its sandbox may reach the network"),
+        field("limits", &SessionView::limits,
+              "What its sandbox enforces (processes, memory) and what is only priced (cpu)"),
         field("created_at", &SessionView::created_at, "When it was submitted (UTC)"),
         field("started_at", &SessionView::started_at, "When its work started"),
         field("finished_at", &SessionView::finished_at, "When it ended"),

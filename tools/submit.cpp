@@ -19,6 +19,7 @@ struct SubmitArgs {
   std::optional<bool> sync;
   std::optional<bool> dry_run;
   std::optional<bool> no_sandbox;
+  std::optional<std::string> network;
   std::optional<double> cpu;
   std::optional<double> memory_gib;
   std::optional<double> max_cost_usd;
@@ -48,6 +49,9 @@ struct SubmitArgs {
               "Validate and show what would run, starting nothing"),
         field("no_sandbox", &SubmitArgs::no_sandbox,
               "Run without the bubblewrap sandbox (only where it cannot run)"),
+        field("network", &SubmitArgs::network,
+              "open (default; Claude Code needs its API) or none: the sandbox gets no network",
+              {{"enum", {"open", "none"}}}),
         field("cpu", &SubmitArgs::cpu, "Cores to price and ask for (default 2)", cpu_range()),
         field("memory_gib", &SubmitArgs::memory_gib, "Memory in GiB (default 4)", memory_range()),
         field("max_cost_usd", &SubmitArgs::max_cost_usd,
@@ -168,6 +172,7 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
         request.timeout_s = a.timeout_s.value_or(request.timeout_s);
         request.name = a.name.value_or("");
         request.no_sandbox = a.no_sandbox.value_or(false);
+        if (a.network) request.network = *a.network == "open";
         ask_for(request, a.cpu, a.memory_gib, a.max_cost_usd);
 
         SubmitResult result;

@@ -42,7 +42,7 @@ Session started_session(Store& store, const fs::path& home, const fs::path& orig
   s.workspace = origin.string();
   s.created_at = now_ms();
   REQUIRE(store.insert(s));
-  REQUIRE(prepare_working_copy(origin, SessionFiles::of(home, s.id).workspace));
+  REQUIRE(prepare_working_copy(origin, SessionFiles::of(home, s.id).working_copy()));
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include "core/agent_command.h"
 #include "core/agent_stream.h"
 #include "core/gpu_request.h"
+#include "core/sandbox.h"
 #include "core/session.h"
 #include "core/session_log.h"
 #include "core/store.h"
@@ -189,22 +190,53 @@ TEST_CASE("the store takes concurrent writers from several connections", "[unit]
   CHECK(store.value()->count_by_state()->at(SessionState::queued) == 100);
 }
 
-TEST_CASE("the sandbox keeps the program it runs visible, even under the private /tmp",
-          "[unit][sandbox]") {
+TEST_CASE(
+    "the sandbox shows the program's installation and the session's two folders, not the rest",
+    "[unit][sandbox]") {
   const auto files = SessionFiles::of("/tmp/home", "task-01234567");
-  const auto wrapped = sandboxed_argv({"/tmp/tools/claude", "-p", "x"}, files);
+  SandboxSpec spec;
+  spec.files = &files;
+  spec.parhelia_home = "/tmp/home";
+  spec.programs = {"/tmp/tools"};
+  spec.limits.processes = 64;
+  auto built = sandboxed_argv({"/tmp/tools/claude", "-p", "x"}, spec);
+  REQUIRE(built);
+  const auto& wrapped = built.value();
   const auto at = [&](const std::string& arg) {
     return std::find(wrapped.begin(), wrapped.end(), arg) - wrapped.begin();
   };
   REQUIRE(at("/tmp/tools") < static_cast<long>(wrapped.size()));
   CHECK(wrapped[at("/tmp/tools") - 1] == "--ro-bind");
-  CHECK(at("--tmpfs") < at("/tmp/tools"));  // bound after the tmpfs hides /tmp
-  CHECK(at("--tmpfs") < at("/tmp/home/sessions/task-01234567"));
+  CHECK(at("/tmp") < at("/tmp/tools"));  // bound after the tmpfs hides /tmp
+  // Parhelia's state is hidden; the workspace and home are bound, the session folder is not.
+  CHECK(wrapped[at("/tmp/home") - 1] == "--tmpfs");
+  CHECK(wrapped[at(files.workspace.string()) - 1] == "--bind");
+  CHECK(wrapped[at(files.home.string()) - 1] == "--bind");
+  for (std::size_t i = 0; i + 1 < wrapped.size(); ++i) {
+    if (wrapped[i] == "--bind") CHECK(wrapped[i + 1] != files.dir.string());
+  }
+  // Never the whole machine, and no capabilities kept.
+  CHECK(std::find(wrapped.begin(), wrapped.end(), "--cap-drop") != wrapped.end());
+  for (std::size_t i = 0; i + 1 < wrapped.size(); ++i) {
+    if (wrapped[i] == "--ro-bind" && wrapped[i + 1] == "/") FAIL("the whole file system is shown");
+  }
   CHECK(std::vector<std::string>(wrapped.end() - 3, wrapped.end()) ==
         std::vector<std::string>{"/tmp/tools/claude", "-p", "x"});
-  const auto system_program = sandboxed_argv({"/bin/sh", "-c", "true"}, files);
-  CHECK(std::count(system_program.begin(), system_program.end(), "--ro-bind") ==
-        1);  // only / itself
+  CHECK(std::find(wrapped.begin(), wrapped.end(), "--nproc=64") != wrapped.end());
+}
+
+TEST_CASE("a program's installation is its npm package folder, or its folder", "[unit][sandbox]") {
+  TempDir dir;
+  const auto package = dir.path() / "node_modules" / "@scope" / "tool";
+  std::filesystem::create_directories(package);
+  std::filesystem::create_directories(dir.path() / "node_modules" / ".bin");
+  { std::ofstream(package / "cli.js") << "#!/bin/sh\n"; }
+  std::filesystem::create_symlink("../@scope/tool/cli.js",
+                                  dir.path() / "node_modules" / ".bin" / "tool");
+  const auto dirs = installation_of(dir.path() / "node_modules" / ".bin" / "tool");
+  REQUIRE(dirs.size() == 1);  // /bin/sh is shown anyway
+  CHECK(dirs[0] == std::filesystem::canonical(dir.path()) / "node_modules");
+  CHECK(installation_of("/bin/sh").empty());
 }
 
 TEST_CASE("shorten cuts between UTF-8 characters and marks the cut", "[unit][sessions]") {

@@ -1,0 +1,99 @@
+#include "core/session_environment.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "core/environment.h"
+
+namespace parhelia::core {
+namespace {
+
+bool is_basic(std::string_view name) {
+  static constexpr std::array<std::string_view, 20> names = {"PATH",
+                                                             "LANG",
+                                                             "LANGUAGE",
+                                                             "TZ",
+                                                             "USER",
+                                                             "LOGNAME",
+                                                             "http_proxy",
+                                                             "HTTP_PROXY",
+                                                             "https_proxy",
+                                                             "HTTPS_PROXY",
+                                                             "no_proxy",
+                                                             "NO_PROXY",
+                                                             "all_proxy",
+                                                             "ALL_PROXY",
+                                                             "SSL_CERT_FILE",
+                                                             "SSL_CERT_DIR",
+                                                             "NODE_EXTRA_CA_CERTS",
+                                                             "COLORTERM",
+                                                             "TERM",
+                                                             "NO_COLOR"};
+  return std::find(names.begin(), names.end(), name) != names.end() || name.starts_with("LC_");
+}
+
+// Claude Code's credential (an API key, or a subscription's OAuth token) and its own settings.
+bool is_agent_setting(std::string_view name) {
+  static constexpr std::array<std::string_view, 6> names = {
+      "CLAUDE_CODE_OAUTH_TOKEN", "DISABLE_AUTOUPDATER", "DISABLE_TELEMETRY",
+      "DISABLE_ERROR_REPORTING", "MAX_THINKING_TOKENS", "BASH_DEFAULT_TIMEOUT_MS"};
+  return name.starts_with("ANTHROPIC_") || name.starts_with("CLAUDE_CODE_") ||
+         std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool is_for_supervisor(std::string_view name) {
+  return name.starts_with("PARHELIA_") || name.starts_with("XDG_") || name == "HOME";
+}
+
+bool never_given(std::string_view name) {
+  return name.starts_with("MODAL_");
+}
+
+std::vector<std::string> allowed(const Session& session, const std::vector<std::string>& listed,
+                                 bool for_supervisor) {
+  std::vector<std::string> entries;
+  for (const auto& entry : environment_with({})) {
+    const std::string_view name = std::string_view(entry).substr(0, entry.find('='));
+    if (never_given(name)) continue;
+    const bool keep = is_basic(name) ||
+                      (session.kind == SessionKind::task && is_agent_setting(name)) ||
+                      std::find(listed.begin(), listed.end(), name) != listed.end() ||
+                      (for_supervisor && is_for_supervisor(name));
+    if (keep) entries.push_back(entry);
+  }
+  return entries;
+}
+
+}  // namespace
+
+std::vector<std::string> supervisor_environment(const Session& session,
+                                                const std::vector<std::string>& listed) {
+  return allowed(session, listed, true);
+}
+
+std::vector<std::string> work_environment(const Session& session, const SessionFiles& files,
+                                          const std::string& cuda_devices,
+                                          const std::vector<std::string>& listed) {
+  auto entries = allowed(session, listed, false);
+  const auto set = [&](const std::string& key, const std::string& value) {
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [&](const std::string& e) { return e.starts_with(key + "="); }),
+                  entries.end());
+    entries.push_back(key + "=" + value);
+  };
+  set("HOME", files.home.string());
+  set("PARHELIA_SESSION_ID", session.id);
+  set("TERM", env_value("TERM").value_or("xterm-256color"));
+  if (!env_value("PATH")) set("PATH", "/usr/local/bin:/usr/bin:/bin");
+  // Claude Code refuses --dangerously-skip-permissions as root unless told it is sandboxed:
+  // sandboxed, the work is root only inside its own user namespace; unsandboxed as root, the
+  // user chose that.
+  if (session.sandboxed || ::geteuid() == 0) set("IS_SANDBOX", "1");
+  if (!cuda_devices.empty()) set("CUDA_VISIBLE_DEVICES", cuda_devices);
+  return entries;
+}
+
+}  // namespace parhelia::core
