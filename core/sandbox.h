@@ -4,10 +4,9 @@
 // user lists in config.json; nothing else of the user's (their HOME, PARHELIA_HOME with the
 // store, the keys and the other sessions, the session's own control files and tmux socket).
 // What it may do: nothing as root. It runs in a user namespace of its own with no
-// capabilities, so `root` inside is an unprivileged user outside: the user themselves when
-// Parhelia runs as a user, and `nobody` (65534) when Parhelia runs as root (then a first
-// bubblewrap, as root, lays out the mounts and hands over to `nobody`, who starts the user
-// namespace). The network stays open unless the session asks for none (Claude Code needs its
+// capabilities: as the user themselves when Parhelia runs as a user, and as root inside but
+// `nobody` (65534) outside when Parhelia runs as root (then a first bubblewrap, as root, lays
+// out the mounts and hands over to `nobody`, who starts the user namespace). The network stays open unless the session asks for none (Claude Code needs its
 // API). Memory and the number of processes are held by resource limits set inside the
 // sandbox, per session.
 #pragma once
