@@ -3,6 +3,9 @@
 // (sandbox.h, session_environment.h, git.h): a session sees and writes only its workspace, its
 // home and a private /tmp, holds no capability, gets no secret it does not use, and nothing it
 // writes makes Parhelia's own processes run code or write through a link.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -327,4 +330,36 @@ TEST_CASE("hostile: what a session asks for in memory and processes is what it g
   // status says what is enforced.
   const auto shown = cli.run({"session", "show", processes.id});
   CHECK(contains(shown.out, "processes: at most 64"));
+}
+
+TEST_CASE("hostile: a session submitted with --network none reaches nothing, not even loopback",
+          "[e2e][hostile][sandbox]") {
+  GitWorkspace workspace;
+  Cli cli;
+  // A listener of the test's on 127.0.0.1: a sandbox with the network reaches it, one without
+  // has a loopback of its own where nothing listens.
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 16) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const std::string connect =
+      "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", " +
+      std::to_string(ntohs(address.sin_port)) +
+      "), timeout=2); print(\"CONNECTED\")' 2>&1; "
+      "grep -c : /proc/net/dev";
+  const auto open = run_session(cli, workspace, connect);
+  INFO(open.log);
+  CHECK(contains(open.log, "CONNECTED"));
+  const auto closed = run_session(cli, workspace, connect, {"--network", "none"});
+  INFO(closed.log);
+  CHECK(closed.state == "succeeded");
+  CHECK_FALSE(contains(closed.log, "CONNECTED"));
+  CHECK(contains(closed.log, "ConnectionRefusedError"));
+  CHECK(json::parse(cli.run({"session", "show", closed.id, "--json"}).out)["network"] == false);
+  ::close(listener);
 }
