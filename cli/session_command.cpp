@@ -136,10 +136,7 @@ int apply(const SessionOptions& o) {
   auto service = open_sessions();
   if (!service) return kExitFailed;
   auto applied = service->apply(o.id);
-  if (!applied) {
-    print_error(applied.error().sentence());
-    return kExitFailed;
-  }
+  if (!applied) return report(applied.error());
   auto session = service->get(o.id);
   if (o.json) {
     print_json({{"session_id", o.id},
