@@ -8,6 +8,7 @@
 #include "cli/resource_options.h"
 #include "cli/resume.h"
 #include "cli/session_output.h"
+#include "cli/terminal_text.h"
 #include "tools/checkpoint_view.h"
 #include "tools/cost_view.h"
 
@@ -61,10 +62,12 @@ int diff(const CheckpointOptions& o) {
   if (!service) return kExitFailed;
   auto diff = service->diff_checkpoints(o.checkpoint_id, o.to_checkpoint_id);
   if (!diff) return report(diff.error());
-  const auto view = tools::view_of(diff.value());
+  auto view = tools::view_of(diff.value());
   if (o.json) {
     print_json(server::schema::encode(view));
   } else {
+    // A file name is the session's to choose: one name must not forge a line of the list.
+    for (auto& file : view.files) file.path = terminal_line(file.path);
     std::cout << tools::to_text(view) << "\n";
   }
   return kExitOk;

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "cli/terminal_text.h"
+
 namespace parhelia::cli {
 
 void print_json(const nlohmann::json& value) {
@@ -9,7 +11,7 @@ void print_json(const nlohmann::json& value) {
 }
 
 void print_error(const std::string& sentence) {
-  std::cerr << "parhelia: " << sentence << "\n";
+  std::cerr << "parhelia: " << terminal_line(sentence) << "\n";
 }
 
 }  // namespace parhelia::cli

@@ -7,7 +7,7 @@
 namespace parhelia::cli {
 
 void print_json(const nlohmann::json& value);
-// A failure for a person: "parhelia: <sentence>" on stderr.
+// A failure for a person: "parhelia: <sentence>" on stderr, as one line (terminal_line).
 void print_error(const std::string& sentence);
 
 }  // namespace parhelia::cli

@@ -7,6 +7,7 @@
 #include "cli/output.h"
 #include "cli/resume.h"
 #include "cli/session_output.h"
+#include "cli/terminal_text.h"
 #include "tools/session_view.h"
 
 namespace parhelia::cli {
@@ -78,6 +79,9 @@ int logs(const SessionOptions& o) {
                 {"size", chunk->size}});
     return kExitOk;
   }
+  // The log is the work's own terminal output, shown as the work wrote it (colours and
+  // all), as `tmux attach` would; what Parhelia says about a session goes through
+  // terminal_text.
   std::cout << chunk->text << std::flush;
   if (!o.follow) return kExitOk;
   auto session = follow_log(*service, o.id, chunk->next_offset);
@@ -123,7 +127,8 @@ int results(const SessionOptions& o) {
   }
   print_session(*service, results->session, false);
   if (!results->finished) std::cout << "It is still running; the patch comes when it ends.\n";
-  if (!patch.empty()) std::cout << "\n" << patch;
+  // --patch gives the patch byte for byte (for `git apply`); shown to a person, it is text.
+  if (!patch.empty()) std::cout << "\n" << terminal_block(patch, "");
   return kExitOk;
 }
 
@@ -131,10 +136,7 @@ int apply(const SessionOptions& o) {
   auto service = open_sessions();
   if (!service) return kExitFailed;
   auto applied = service->apply(o.id);
-  if (!applied) {
-    print_error(applied.error().sentence());
-    return kExitFailed;
-  }
+  if (!applied) return report(applied.error());
   auto session = service->get(o.id);
   if (o.json) {
     print_json({{"session_id", o.id},
@@ -142,7 +144,7 @@ int apply(const SessionOptions& o) {
                 {"workspace", session ? session->workspace : ""}});
   } else {
     std::cout << "Applied " << o.id << "'s changes to "
-              << (session ? session->workspace : "the workspace") << ".\n";
+              << (session ? terminal_line(session->workspace) : "the workspace") << ".\n";
   }
   return kExitOk;
 }

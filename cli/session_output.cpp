@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/terminal_text.h"
 #include "core/environment.h"
 #include "tools/cost_view.h"
 #include "tools/session_view.h"
@@ -28,12 +29,36 @@ int report(const core::Error& error) {
   return error.code == core::ErrorCode::invalid_input ? kExitUsage : kExitFailed;
 }
 
+namespace {
+
+constexpr std::string_view kFieldIndent = "             ";
+
+// The view with what the session or its submitter chose escaped for the terminal.
+tools::SessionView for_terminal(tools::SessionView v) {
+  const auto line = [](std::optional<std::string>& text) {
+    if (text) text = terminal_line(*text);
+  };
+  v.name = terminal_line(v.name);
+  v.task = terminal_line(v.task);
+  v.workspace = terminal_line(v.workspace);
+  line(v.gpu);
+  line(v.last_activity);
+  line(v.error);
+  line(v.claude_session_id);
+  line(v.resume_hint);
+  if (v.final_answer) v.final_answer = terminal_block(*v.final_answer, kFieldIndent);
+  for (auto& file : v.changed_files) file = terminal_line(file);
+  return v;
+}
+
+}  // namespace
+
 void print_session(core::SessionService& service, const core::Session& session, bool as_json) {
-  const tools::SessionView view = tools::detailed_view(service, session);
   if (as_json) {
-    print_json(server::schema::encode(view));
+    print_json(server::schema::encode(tools::detailed_view(service, session)));
     return;
   }
+  const tools::SessionView view = for_terminal(tools::detailed_view(service, session));
   std::cout << view.session_id << (view.name.empty() ? "" : "  [" + view.name + "]") << "\n"
             << "  state      " << view.state << "\n"
             << "  " << view.kind << (view.kind == "task" ? "       " : "    ") << view.task << "\n"
@@ -62,7 +87,7 @@ void print_session(core::SessionService& service, const core::Session& session, 
   if (!view.changed_files.empty()) {
     std::cout << "  changed    " << view.changed_files.size()
               << (view.changed_files.size() == 1 ? " file\n" : " files\n");
-    for (const auto& file : view.changed_files) std::cout << "             " << file << "\n";
+    for (const auto& file : view.changed_files) std::cout << kFieldIndent << file << "\n";
   }
   if (view.parent_id)
     std::cout << "  resumes    " << *view.parent_id << " from " << view.restored_from.value_or("?")
@@ -77,7 +102,7 @@ void print_session(core::SessionService& service, const core::Session& session, 
 }
 
 void print_session_line(const core::Session& session) {
-  std::cout << tools::one_line(tools::view_of(session)) << "\n";
+  std::cout << tools::one_line(for_terminal(tools::view_of(session))) << "\n";
 }
 
 core::Result<core::Session> follow_log(core::SessionService& service, const std::string& id,

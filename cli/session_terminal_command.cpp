@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/session_output.h"
+#include "cli/terminal_text.h"
 
 namespace parhelia::cli {
 namespace {
@@ -25,7 +26,7 @@ int screen(const TerminalOptions& o) {
   if (o.json)
     print_json({{"session_id", o.id}, {"screen", screen.value()}});
   else
-    std::cout << screen.value();
+    std::cout << terminal_block(screen.value(), "");
   return kExitOk;
 }
 

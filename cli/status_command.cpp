@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/session_output.h"
+#include "cli/terminal_text.h"
 #include "core/health.h"
 
 namespace parhelia::cli {
@@ -23,7 +24,7 @@ int run_status(const std::string& id, bool as_json) {
                   << (e.kind == "transition"
                           ? (e.from_state.empty() ? "" : e.from_state + " -> ") + e.to_state
                           : "note")
-                  << (e.detail.empty() ? "" : ": " + e.detail) << "\n";
+                  << (e.detail.empty() ? "" : ": " + terminal_line(e.detail)) << "\n";
       }
     }
     return kExitOk;
@@ -49,7 +50,7 @@ int run_status(const std::string& id, bool as_json) {
                 {"live_sessions", live_ids}});
     return kExitOk;
   }
-  std::cout << "Parhelia state in " << service->home().string() << "\nSessions:";
+  std::cout << "Parhelia state in " << terminal_line(service->home().string()) << "\nSessions:";
   if (counts.empty()) std::cout << " none yet";
   for (const auto& [state, count] : counts)
     std::cout << "  " << core::to_string(state) << " " << count;

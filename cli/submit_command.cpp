@@ -7,6 +7,7 @@
 #include "cli/output.h"
 #include "cli/resource_options.h"
 #include "cli/session_output.h"
+#include "cli/terminal_text.h"
 #include "core/host_probe.h"
 #include "tools/cost_view.h"
 
@@ -63,9 +64,9 @@ int run_submit(const SubmitOptions& o) {
                   {"cuda_visible_devices", plan->cuda_visible_devices},
                   {"estimate", server::schema::encode(tools::estimate_view(plan->estimate))}});
     } else {
-      std::cout << "Dry run, nothing started. It would run in a copy of " << plan->session.workspace
-                << ":\n ";
-      for (const auto& arg : plan->argv) std::cout << " " << arg;
+      std::cout << "Dry run, nothing started. It would run in a copy of "
+                << terminal_line(plan->session.workspace) << ":\n ";
+      for (const auto& arg : plan->argv) std::cout << " " << terminal_line(arg);
       std::cout << "\n" << tools::estimate_sentence(plan->estimate) << "\n";
     }
     return kExitOk;

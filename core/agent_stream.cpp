@@ -3,11 +3,20 @@
 #include <nlohmann/json.hpp>
 
 #include "core/session.h"
+#include "core/untrusted_json.h"
 
 namespace parhelia::core {
 namespace {
 
 using json = nlohmann::json;
+
+// What the agent prints is the session's to choose: a line longer or deeper than any Claude
+// Code writes is not read (its bytes are still in the log).
+constexpr JsonLimits kLineLimits{.max_bytes = kMaxAgentLineBytes, .max_depth = 64};
+// Far above any real count, far below where the meter's arithmetic could overflow.
+constexpr std::int64_t kMostTokens = std::int64_t{1} << 40;
+// Models named in one result line; Claude Code names a handful.
+constexpr std::size_t kMostModels = 32;
 
 // An activity is one line: whitespace breaks become spaces before the text is shortened.
 std::string one_line_of(std::string text, std::size_t limit = 160) {
@@ -17,55 +26,62 @@ std::string one_line_of(std::string text, std::size_t limit = 160) {
   return shorten(text, limit);
 }
 
+// Claude Code's session ids are UUIDs. The id becomes an argument (--resume) and the name of
+// the transcript file, so only a plain token is taken.
+bool is_agent_session_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (const char c : id) {
+    const bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       c == '-' || c == '_';
+    if (!plain) return false;
+  }
+  return true;
+}
+
 std::string describe_tool_use(const json& block) {
-  const std::string name = block.value("name", "a tool");
-  const json input = block.value("input", json::object());
+  const std::string name = one_line_of(string_field(block, "name").value_or("a tool"), 60);
+  const json& input = object_field(block, "input");
   for (const char* key : {"command", "file_path", "pattern", "url", "description", "prompt"}) {
-    if (input.contains(key) && input[key].is_string())
-      return "uses " + name + ": " + one_line_of(input[key], 120);
+    if (auto value = string_field(input, key))
+      return "uses " + name + ": " + one_line_of(*value, 120);
   }
   return "uses " + name;
 }
 
-std::optional<std::string> assistant_activity(const json& message) {
-  if (message.contains("error") && message["error"].is_string()) {
-    return "error: " + message["error"].get<std::string>();
-  }
-  const json content = message.value("message", json::object()).value("content", json::array());
+std::optional<std::string> assistant_activity(const json& line) {
+  if (auto error = string_field(line, "error")) return "error: " + one_line_of(*error, 120);
   std::optional<std::string> activity;
-  for (const auto& block : content) {
-    const std::string type = block.value("type", "");
+  for (const auto& block : array_field(object_field(line, "message"), "content")) {
+    const std::string type = string_field(block, "type").value_or("");
     if (type == "tool_use") activity = describe_tool_use(block);
-    if (type == "text" && !activity) activity = "says: " + one_line_of(block.value("text", ""));
+    if (type == "text" && !activity)
+      activity = "says: " + one_line_of(string_field(block, "text").value_or(""));
   }
   return activity;
 }
 
 std::int64_t count(const json& object, const char* key) {
-  const auto found = object.find(key);
-  return found != object.end() && found->is_number_integer() ? found->get<std::int64_t>() : 0;
+  return count_field(object, key, kMostTokens).value_or(0);
 }
 
 std::optional<MessageUsage> message_usage(const json& line) {
-  const json message = line.value("message", json::object());
-  if (!message.is_object() || !message.contains("usage") || !message["usage"].is_object())
-    return std::nullopt;
-  const json& usage = message["usage"];
+  const json& message = object_field(line, "message");
+  const json* usage = message.contains("usage") ? &message["usage"] : nullptr;
+  if (!usage || !usage->is_object()) return std::nullopt;
   MessageUsage result;
-  result.message_id = message.value("id", "");
-  result.model = message.value("model", "");
-  result.tokens = {count(usage, "input_tokens"), count(usage, "output_tokens"),
-                   count(usage, "cache_read_input_tokens"),
-                   count(usage, "cache_creation_input_tokens")};
+  result.message_id = shorten(string_field(message, "id").value_or(""), 128);
+  result.model = shorten(string_field(message, "model").value_or(""), 128);
+  result.tokens = {count(*usage, "input_tokens"), count(*usage, "output_tokens"),
+                   count(*usage, "cache_read_input_tokens"),
+                   count(*usage, "cache_creation_input_tokens")};
   return result;
 }
 
 std::map<std::string, TokenCounts> model_totals(const json& line) {
   std::map<std::string, TokenCounts> totals;
-  const json models = line.value("modelUsage", json::object());
-  if (!models.is_object()) return totals;
-  for (const auto& [model, usage] : models.items()) {
-    if (!usage.is_object()) continue;
+  for (const auto& [model, usage] : object_field(line, "modelUsage").items()) {
+    if (!usage.is_object() || model.size() > 128) continue;
+    if (totals.size() == kMostModels) break;
     totals[model] = {count(usage, "inputTokens"), count(usage, "outputTokens"),
                      count(usage, "cacheReadInputTokens"),
                      count(usage, "cacheCreationInputTokens")};
@@ -73,32 +89,41 @@ std::map<std::string, TokenCounts> model_totals(const json& line) {
   return totals;
 }
 
+std::string attempt_of(const json& line, const char* key) {
+  return std::to_string(count_field(line, key, 1'000'000).value_or(0));
+}
+
 }  // namespace
 
 std::optional<AgentUpdate> read_agent_line(std::string_view line) {
-  const json message = json::parse(line, nullptr, false);
-  if (!message.is_object() || !message.contains("type")) return std::nullopt;
-  const std::string type = message.value("type", "");
-  const std::string subtype = message.value("subtype", "");
+  const auto parsed = parse_untrusted_json(line, kLineLimits);
+  if (!parsed || !parsed->is_object()) return std::nullopt;
+  const json& message = *parsed;
+  const auto type = string_field(message, "type");
+  if (!type) return std::nullopt;
+  const std::string subtype = string_field(message, "subtype").value_or("");
   AgentUpdate update;
-  if (type == "system" && subtype == "init") {
-    update.claude_session_id = message.value("session_id", "");
-    update.activity = "started (model " + message.value("model", std::string("?")) + ")";
-  } else if (type == "system" && subtype == "api_retry") {
-    update.activity = "waiting for the API (attempt " +
-                      std::to_string(message.value("attempt", 0)) + "/" +
-                      std::to_string(message.value("max_retries", 0)) + ")";
-  } else if (type == "assistant") {
+  if (*type == "system" && subtype == "init") {
+    if (auto id = string_field(message, "session_id"); id && is_agent_session_id(*id))
+      update.claude_session_id = *id;
+    update.activity =
+        "started (model " + one_line_of(string_field(message, "model").value_or("?"), 60) + ")";
+  } else if (*type == "system" && subtype == "api_retry") {
+    update.activity = "waiting for the API (attempt " + attempt_of(message, "attempt") + "/" +
+                      attempt_of(message, "max_retries") + ")";
+  } else if (*type == "assistant") {
     update.activity = assistant_activity(message);
     update.usage = message_usage(message);
-  } else if (type == "user") {
+  } else if (*type == "user") {
     update.activity = "got a tool result";
-  } else if (type == "result") {
+  } else if (*type == "result") {
     AgentResult result;
-    result.subtype = subtype;
-    // Claude Code can say "success" and still fail (not logged in): is_error decides.
-    result.is_error = message.value("is_error", subtype != "success");
-    result.text = message.value("result", "");
+    result.subtype = shorten(subtype, 64);
+    // Claude Code can say "success" and still fail (not logged in): is_error decides, when it
+    // is a boolean; otherwise the subtype does.
+    result.is_error = bool_field(message, "is_error").value_or(subtype != "success");
+    result.text = string_field(message, "result").value_or("");
+    // The parser took only well-formed UTF-8, so the dump cannot meet a byte it rejects.
     result.json = message.dump();
     update.activity = (result.is_error ? "failed: " : "finished: ") + one_line_of(result.text);
     update.result = std::move(result);

@@ -1,6 +1,7 @@
 // Reads Claude Code's headless output (`claude -p … --output-format stream-json --verbose`) as
 // it arrives: one JSON object per line. Lines that are not JSON (a plain command's output)
-// carry nothing to read.
+// carry nothing to read. Every line is the session's to write: a line of any bytes yields an
+// update or nothing, never an exception; fields of the wrong type are ignored.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +43,9 @@ struct AgentUpdate {
   // From the result line's modelUsage: cumulative per model, subagents included.
   std::map<std::string, TokenCounts> model_totals;
 };
+
+// Longer lines are not read (Claude Code's longest, a result with a long answer, is far less).
+inline constexpr std::size_t kMaxAgentLineBytes = 8 << 20;
 
 std::optional<AgentUpdate> read_agent_line(std::string_view line);
 

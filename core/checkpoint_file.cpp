@@ -6,9 +6,12 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <random>
 
 #include "core/sha256.h"
+#include "core/untrusted_json.h"
+#include "core/utf8.h"
 
 namespace parhelia::core {
 namespace {
@@ -16,6 +19,85 @@ namespace {
 namespace fs = std::filesystem;
 constexpr std::string_view kMagic = "PARHELIA-CHECKPOINT 1\n";
 constexpr std::size_t kMaxManifest = 64 << 20;
+
+using json = nlohmann::json;
+
+// JSON holds text, but what a manifest names (files of the workspace, of the transcript) are
+// bytes: `caf\xe9.txt` is a valid name and no UTF-8. Such a string is kept twice: readable,
+// with U+FFFD for the bytes that are not text, and exact, as hex in the field "<key>_hex" (an
+// array element becomes {"text", "hex"}). Reading puts the exact bytes back, so what the
+// manifest names comes back byte for byte. Keys ending in "_hex" are this encoding's alone.
+constexpr std::string_view kHexSuffix = "_hex";
+
+json text_and_hex(const std::string& bytes) {
+  return {{"text", utf8_lossy(bytes)}, {"hex", hex_of(bytes)}};
+}
+
+// Rewrites every string that is not UTF-8; a key that is not is refused.
+Result<Done> encode_bytes(json& value) {
+  if (value.is_array()) {
+    for (auto& element : value) {
+      if (element.is_string() && !is_utf8(element.get_ref<const std::string&>())) {
+        element = text_and_hex(element.get<std::string>());
+      } else if (auto done = encode_bytes(element); !done) {
+        return done;
+      }
+    }
+  } else if (value.is_object()) {
+    json hex_fields = json::object();
+    for (auto& [key, member] : value.items()) {
+      if (!is_utf8(key)) {
+        return Error{ErrorCode::internal, "A checkpoint manifest key is not UTF-8.", ""};
+      }
+      if (member.is_string() && !is_utf8(member.get_ref<const std::string&>())) {
+        hex_fields[key + std::string(kHexSuffix)] = hex_of(member.get<std::string>());
+        member = utf8_lossy(member.get<std::string>());
+      } else if (auto done = encode_bytes(member); !done) {
+        return done;
+      }
+    }
+    for (auto& [key, hex] : hex_fields.items()) value[key] = hex;
+  }
+  return Done{};
+}
+
+bool is_text_and_hex(const json& value) {
+  return value.is_object() && value.size() == 2 && string_field(value, "text") &&
+         string_field(value, "hex");
+}
+
+// The inverse of encode_bytes; false where a hex field is not hex.
+bool decode_bytes(json& value) {
+  if (value.is_array()) {
+    for (auto& element : value) {
+      if (is_text_and_hex(element)) {
+        std::string bytes;
+        if (!bytes_of_hex(element["hex"].get_ref<const std::string&>(), bytes)) return false;
+        element = bytes;
+      } else if (!decode_bytes(element)) {
+        return false;
+      }
+    }
+  } else if (value.is_object()) {
+    std::vector<std::string> hex_keys;
+    for (auto& [key, member] : value.items()) {
+      const bool hex_field = key.size() > kHexSuffix.size() && key.ends_with(kHexSuffix);
+      if (hex_field) {
+        hex_keys.push_back(key);
+      } else if (!decode_bytes(member)) {
+        return false;
+      }
+    }
+    for (const auto& key : hex_keys) {
+      const auto hex = string_field(value, key);
+      std::string bytes;
+      if (!hex || !bytes_of_hex(*hex, bytes)) return false;
+      value[key.substr(0, key.size() - kHexSuffix.size())] = bytes;
+      value.erase(key);
+    }
+  }
+  return true;
+}
 
 Error io_error(const std::string& what, const fs::path& path, const std::string& why) {
   return Error{ErrorCode::io_failure, "Cannot " + what + " " + path.string() + ": " + why + ".",
@@ -50,15 +132,21 @@ Result<nlohmann::json> read_header(std::ifstream& in, const fs::path& file,
   std::string text(length, '\0');
   in.read(text.data(), static_cast<std::streamsize>(length));
   auto manifest = nlohmann::json::parse(text, nullptr, false);
-  if (!in || manifest.is_discarded() || !manifest.contains("parts")) {
+  const auto damaged = [&] {
     return Error{ErrorCode::invalid_input, "The manifest of " + file.string() + " is damaged.",
                  "Delete the checkpoint with `parhelia checkpoint delete`."};
+  };
+  if (!in || !manifest.is_object() || !manifest.contains("parts") ||
+      !manifest["parts"].is_array() || !decode_bytes(manifest)) {
+    return damaged();
   }
   body_start = static_cast<std::uint64_t>(in.tellg());
   std::uint64_t offset = body_start;
   for (auto& part : manifest["parts"]) {
+    const auto size = count_field(part, "size", std::numeric_limits<std::int64_t>::max());
+    if (!size || !string_field(part, "name")) return damaged();
     part["offset"] = offset;
-    offset += part.value("size", std::uint64_t{0});
+    offset += static_cast<std::uint64_t>(*size);
   }
   return manifest;
 }
@@ -121,6 +209,8 @@ Result<StoredFile> write_checkpoint_file(const fs::path& store_dir, nlohmann::js
     manifest["parts"].push_back({{"name", part.name}, {"size", size}});
     total += size;
   }
+  if (auto encoded = encode_bytes(manifest); !encoded) return encoded.error();
+  // Every string is UTF-8 now: the dump cannot throw.
   const std::string text = manifest.dump();
   const fs::path temporary = temporary_name(store_dir, ".partial");
   Sha256 digest;
@@ -178,7 +268,7 @@ Result<Done> extract_checkpoint_part(const fs::path& file, const std::string& na
   auto manifest = read_header(in, file, body_start);
   if (!manifest) return manifest.error();
   for (const auto& part : manifest.value()["parts"]) {
-    if (part.value("name", "") != name) continue;
+    if (part["name"].get_ref<const std::string&>() != name) continue;
     std::error_code ec;
     fs::create_directories(destination.parent_path(), ec);
     std::ofstream out(destination, std::ios::binary | std::ios::trunc);

@@ -2,7 +2,9 @@
 // manifest (JSON, listing its parts), then the parts' bytes one after another. Its name is the
 // SHA-256 of all of it. It is written under a temporary name, synced, read back and hashed,
 // and only then renamed into place, so a crash at any instant leaves either the whole file
-// under its hash or nothing a reader would take for a checkpoint.
+// under its hash or nothing a reader would take for a checkpoint. The manifest's strings may
+// be any bytes (file names need not be UTF-8): they are written so that JSON can hold them and
+// read back exactly as they were given.
 #pragma once
 
 #include <cstdint>

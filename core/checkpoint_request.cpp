@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/file_replace.h"
+#include "core/untrusted_json.h"
 
 namespace parhelia::core {
 namespace {
@@ -38,7 +39,7 @@ void write_checkpoint_answer(const SessionFiles& files, const CheckpointAnswer& 
       {"token", answer.token},
       {"checkpoint_id", answer.checkpoint_id},
       {"unchanged", answer.unchanged},
-      {"error", answer.error}}.dump();
+      {"error", answer.error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   warn_on_error(replace_file(files.checkpoint_answer, text), "writing a checkpoint answer");
 }
 
@@ -47,9 +48,11 @@ std::optional<CheckpointAnswer> read_checkpoint_answer(const SessionFiles& files
   std::ifstream in(files.checkpoint_answer);
   if (!in) return std::nullopt;
   const auto json = nlohmann::json::parse(in, nullptr, false);
-  if (!json.is_object() || json.value("token", "") != token) return std::nullopt;
-  return CheckpointAnswer{token, json.value("checkpoint_id", ""), json.value("unchanged", false),
-                          json.value("error", "")};
+  // The answer lies where the session can write: a field of the wrong type reads as absent.
+  if (string_field(json, "token") != token) return std::nullopt;
+  return CheckpointAnswer{token, string_field(json, "checkpoint_id").value_or(""),
+                          bool_field(json, "unchanged").value_or(false),
+                          string_field(json, "error").value_or("")};
 }
 
 }  // namespace parhelia::core

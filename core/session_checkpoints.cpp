@@ -18,7 +18,10 @@ constexpr const char* kCarryOn =
     "from where you stopped and finish it.";
 constexpr std::chrono::minutes kLongestCheckpointWait{10};
 
-Error not_a_checkpoint_id(const std::string& id) {
+// The form of a checkpoint id, checked for every id of a request before any is looked up, so
+// that a malformed one is always invalid input, never "not found" because another was.
+std::optional<Error> checkpoint_id_problem(const std::string& id) {
+  if (is_checkpoint_id(id)) return std::nullopt;
   return invalid("'" + id + "' is not a checkpoint id.",
                  "Checkpoint ids look like ck-0123abcd; list a session's with `parhelia "
                  "checkpoint list SESSION`.");
@@ -46,9 +49,16 @@ Result<ChangedFiles> changed_files(const fs::path& file) {
 
 Result<SubmitRequest> SessionService::resume_request(const ResumeRequest& r) {
   Checkpoint from;
+  // Both ids' forms before either is looked up: a malformed id is invalid input, whatever
+  // the other.
   if (r.checkpoint_id) {
-    if (!is_checkpoint_id(*r.checkpoint_id)) return not_a_checkpoint_id(*r.checkpoint_id);
-    auto found = checkpoints_.get(*r.checkpoint_id);
+    if (auto wrong = checkpoint_id_problem(*r.checkpoint_id)) return *wrong;
+  }
+  if (!r.session_id.empty()) {
+    if (auto parent = existing(r.session_id); !parent) return parent.error();
+  }
+  if (r.checkpoint_id) {
+    auto found = checkpoint(*r.checkpoint_id);
     if (!found) return found.error();
     from = found.value();
     if (!r.session_id.empty() && from.session_id != r.session_id) {
@@ -60,7 +70,6 @@ Result<SubmitRequest> SessionService::resume_request(const ResumeRequest& r) {
   } else {
     if (r.session_id.empty())
       return invalid("Name the session to resume, or a checkpoint.", "Pass session_id.");
-    if (auto parent = existing(r.session_id); !parent) return parent.error();
     auto latest = checkpoints_.latest(r.session_id);
     if (!latest) return latest.error();
     if (!latest.value()) {
@@ -170,12 +179,15 @@ Result<std::vector<Checkpoint>> SessionService::checkpoints(const std::string& i
 }
 
 Result<Checkpoint> SessionService::checkpoint(const std::string& checkpoint_id) {
-  if (!is_checkpoint_id(checkpoint_id)) return not_a_checkpoint_id(checkpoint_id);
+  if (auto wrong = checkpoint_id_problem(checkpoint_id)) return *wrong;
   return checkpoints_.get(checkpoint_id);
 }
 
 Result<CheckpointDiff> SessionService::diff_checkpoints(const std::string& from_id,
                                                         const std::string& to_id) {
+  for (const std::string* id : {&from_id, &to_id}) {
+    if (auto wrong = checkpoint_id_problem(*id)) return *wrong;
+  }
   auto from = checkpoint(from_id);
   if (!from) return from.error();
   auto to = checkpoint(to_id);
@@ -223,7 +235,7 @@ Result<CheckpointDiff> SessionService::diff_checkpoints(const std::string& from_
 }
 
 Result<Done> SessionService::delete_checkpoint(const std::string& checkpoint_id) {
-  if (!is_checkpoint_id(checkpoint_id)) return not_a_checkpoint_id(checkpoint_id);
+  if (auto found = checkpoint(checkpoint_id); !found) return found.error();
   return checkpoints_.remove(checkpoint_id);
 }
 

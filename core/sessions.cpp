@@ -1,11 +1,13 @@
 #include "core/sessions.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
 #include "core/agent_command.h"
 #include "core/environment.h"
 #include "core/host_probe.h"
+#include "core/process_argument.h"
 #include "core/sandbox.h"
 #include "core/workspace.h"
 
@@ -125,6 +127,9 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
                             : "Nothing to run: the task and the command are both empty.",
                    "Pass a task (a prompt for Claude Code) or a command (a shell command line).");
   }
+  const std::string& work = has_task ? *request.task : *request.command;
+  if (auto wrong = argument_problem(has_task ? "The task" : "The command", work)) return *wrong;
+  if (auto wrong = path_problem("The workspace path", request.workspace)) return *wrong;
   if (request.backend != "local") {
     return invalid("The " + request.backend + " backend is not available in this build.",
                    "Use the local backend (the default), which runs the session on this machine.");
@@ -133,6 +138,11 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   if (!estimate) return estimate.error();
   if (request.name.size() > 64)
     return invalid("The name is longer than 64 characters.", "Use a shorter name.");
+  if (std::any_of(request.name.begin(), request.name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; })) {
+    return invalid("The name holds a control character (a newline, tab, escape or NUL).",
+                   "Use a name of letters, digits, spaces and punctuation.");
+  }
 
   SubmitPlan plan;
   Session& s = plan.session;

@@ -153,6 +153,8 @@ class SessionService {
   Result<CheckpointCreated> create_checkpoint(const std::string& id,
                                               const std::function<bool()>& on_wait);
   Result<std::vector<Checkpoint>> checkpoints(const std::string& id);
+  // Every checkpoint id from outside is checked here: one that is not ck-xxxxxxxx is invalid
+  // input (exit 2 in the CLI), a well-formed one that is not recorded is not found.
   Result<Checkpoint> checkpoint(const std::string& checkpoint_id);
   Result<CheckpointDiff> diff_checkpoints(const std::string& from, const std::string& to);
   Result<Done> delete_checkpoint(const std::string& checkpoint_id);
@@ -182,6 +184,7 @@ class SessionService {
   SessionService(std::filesystem::path home, std::unique_ptr<Store> store,
                  const std::string& parhelia);
   void reconcile_one(Session& session);
+  // Every session id from outside is checked here, as checkpoint() checks checkpoint ids.
   Result<Session> existing(const std::string& id);
   // A session whose terminal can be reached: live, and (remote) with its endpoint recorded.
   Result<AttachInfo> terminal_of(const std::string& id);

@@ -133,7 +133,11 @@ Result<Session> Store::get(const std::string& id) {
 
 void Store::apply_update(const std::string& id, const SessionUpdate& u) {
   std::string changed_files;
-  if (u.changed_files) changed_files = nlohmann::json(*u.changed_files).dump();
+  // A listing for people (the patch holds the exact names): a name that is not UTF-8 must
+  // not stop the outcome from being recorded.
+  if (u.changed_files)
+    changed_files = nlohmann::json(*u.changed_files)
+                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   db_->prepare(
          "UPDATE sessions SET started_at = coalesce(?, started_at), finished_at = coalesce(?, "
          "finished_at), "
