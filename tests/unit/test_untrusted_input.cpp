@@ -198,7 +198,7 @@ TEST_CASE("a workspace file whose name is not UTF-8 survives checkpoint and rest
   s.created_at = now_ms();
   REQUIRE(store->insert(s));
   const SessionFiles files = SessionFiles::of(home.path(), s.id);
-  REQUIRE(prepare_working_copy(origin.path(), files.workspace));
+  REQUIRE(prepare_working_copy(origin.path(), files.working_copy()));
   const std::string name = "caf\xe9.txt";
   std::ofstream(files.workspace / name, std::ios::binary) << "latin-1 name\n";
 
