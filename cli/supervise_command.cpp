@@ -1,5 +1,6 @@
 // `parhelia __supervise ID`: what tmux runs for a local session (see core/supervisor.h), and
-// `parhelia __checkpoint ID TOKEN`: a checkpoint of a session whose supervisor has ended.
+// `parhelia __checkpoint ID [TOKEN] [--trigger T]`: a checkpoint in a process of its own (see
+// core/checkpoint_job.h), or of a session whose supervisor has ended.
 // Hidden from --help: people never run them themselves.
 #include "cli/commands.h"
 #include "cli/logging.h"
@@ -17,14 +18,18 @@ void add_supervise_command(CLI::App& app, int& exit_code) {
   command->add_option("session_id", *id)->required();
   command->callback([id, &exit_code] { exit_code = core::supervise(core::parhelia_home(), *id); });
 
-  auto* helper = app.add_subcommand("__checkpoint", "Checkpoint an ended session (internal)");
+  auto* helper = app.add_subcommand("__checkpoint", "Checkpoint a session (internal)");
   helper->group("");
   auto helper_id = std::make_shared<std::string>();
   auto token = std::make_shared<std::string>();
+  auto trigger = std::make_shared<std::string>("manual");
   helper->add_option("session_id", *helper_id)->required();
-  helper->add_option("token", *token)->required();
-  helper->callback([helper_id, token, &exit_code] {
-    exit_code = core::checkpoint_helper(core::parhelia_home(), *helper_id, *token);
+  helper->add_option("token", *token, "The request to answer (none: nobody waits for it)");
+  helper->add_option("--trigger", *trigger, "Why it is taken");
+  helper->callback([helper_id, token, trigger, &exit_code] {
+    exit_code = core::checkpoint_helper(
+        core::parhelia_home(), *helper_id, *token,
+        core::parse_checkpoint_trigger(*trigger).value_or(core::CheckpointTrigger::manual));
   });
 }
 

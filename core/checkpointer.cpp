@@ -2,10 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "core/agent_transcript.h"
 #include "core/checkpoint_request.h"
+#include "core/git.h"
 #include "core/session_files.h"
 #include "core/sha256.h"
 #include "core/workspace_snapshot.h"
@@ -65,6 +69,73 @@ struct Staging {
   fs::path dir;
 };
 
+// The workspace files over the per-file cap, found without following a link or reading a
+// byte: git is then told to leave them out, so it never reads them either.
+std::vector<LeftOut> oversized_files(const WorkingCopy& working_copy, const fs::path& index_file,
+                                     std::uint64_t cap, std::vector<std::string>& paths) {
+  const fs::path& copy = working_copy.work_tree;
+  std::vector<LeftOut> left_out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(
+           copy, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it.depth() == 0 && it->path().filename() == ".git") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size <= cap) continue;
+    const std::string path = it->path().lexically_relative(copy).string();
+    left_out.push_back({path, size_words(size) + ", over the " + size_words(cap) +
+                                  " a checkpoint keeps of a file"});
+  }
+  // An ignored file is never in a checkpoint anyway (large data and build outputs usually
+  // are): not worth a word, and git refuses to be told of it. Ignored means untracked in the
+  // checkpoints' own index, where there is one yet.
+  if (!left_out.empty()) {
+    std::vector<std::string> args = {"ls-files",           "-z", "--others", "--ignored",
+                                     "--exclude-standard", "--"};
+    for (const auto& item : left_out) args.push_back(item.path);
+    std::error_code exists;
+    GitOptions options{fs::exists(index_file, exists) ? index_file : fs::path(),
+                       std::chrono::minutes(2), true};
+    std::string ignored;
+    if (auto listed = git(working_copy, args, options))
+      ignored = std::string(1, '\0') + listed->out;
+    std::erase_if(left_out, [&](const LeftOut& item) {
+      return ignored.find('\0' + item.path + '\0') != std::string::npos;
+    });
+  }
+  for (const auto& item : left_out) paths.push_back(item.path);
+  return left_out;
+}
+
+// Should the changed files together pass `cap`, the largest are left out until the rest fit.
+std::vector<LeftOut> over_total(const std::vector<FileChange>& changes, std::uint64_t cap,
+                                std::vector<std::string>& paths) {
+  std::vector<const FileChange*> kept;
+  std::uint64_t total = 0;
+  for (const auto& change : changes) {
+    if (change.status == 'D') continue;
+    kept.push_back(&change);
+    total += change.size;
+  }
+  std::vector<LeftOut> left_out;
+  if (total <= cap) return left_out;
+  std::sort(kept.begin(), kept.end(),
+            [](const FileChange* a, const FileChange* b) { return a->size > b->size; });
+  for (const FileChange* change : kept) {
+    if (total <= cap) break;
+    total -= change->size;
+    paths.push_back(change->path);
+    left_out.push_back({change->path, size_words(change->size) + ", past the " + size_words(cap) +
+                                          " a checkpoint keeps of changed files"});
+  }
+  return left_out;
+}
+
 }  // namespace
 
 std::vector<FileChange> manifest_changes(const nlohmann::json& manifest) {
@@ -77,9 +148,11 @@ std::vector<FileChange> manifest_changes(const nlohmann::json& manifest) {
   return changes;
 }
 
-Checkpointer::Checkpointer(fs::path home, std::shared_ptr<Database> database)
+Checkpointer::Checkpointer(fs::path home, std::shared_ptr<Database> database,
+                           CheckpointLimits limits)
     : home_(std::move(home)),
       sessions_(Store::over(database).value()),
+      limits_(limits),
       ledger_(database),
       checkpoints_(database, home_) {}
 
@@ -123,20 +196,29 @@ Result<CheckpointTaken> Checkpointer::take(const std::string& session_id, Checkp
   auto session = sessions_->get(session_id);
   if (!session) return session.error();
 
-  auto snapshot = snapshot_workspace(files.working_copy(), files.checkpoint_index);
+  std::vector<std::string> leave_out;
+  std::vector<LeftOut> left_out = oversized_files(files.working_copy(), files.checkpoint_index,
+                                                  limits_.workspace_file_bytes, leave_out);
+  auto snapshot = snapshot_workspace(files.working_copy(), files.checkpoint_index, leave_out);
   if (!snapshot) return snapshot.error();
+  if (auto more = over_total(snapshot->changes, limits_.workspace_total_bytes, leave_out);
+      !more.empty()) {
+    left_out.insert(left_out.end(), more.begin(), more.end());
+    snapshot = snapshot_workspace(files.working_copy(), files.checkpoint_index, leave_out);
+    if (!snapshot) return snapshot.error();
+  }
   Staging staging(files.checkpoint_staging);
-  const fs::path transcript_copy = staging.dir / "transcript";
-  if (auto copied = copy_transcript(transcript_dir(files.home, files.workspace), transcript_copy);
-      !copied)
-    return copied.error();
-  const TranscriptFiles transcript = read_transcript_dir(transcript_copy);
+  auto copied =
+      copy_transcript(files.home, files.workspace, staging.dir / "transcript", limits_.transcript);
+  if (!copied) return copied.error();
+  const TranscriptFiles& transcript = copied.value();
+  left_out.insert(left_out.end(), transcript.left_out.begin(), transcript.left_out.end());
 
   auto latest = checkpoints_.latest(session_id);
   if (!latest) return latest.error();
   if (latest.value() && latest.value()->workspace_tree == snapshot->tree &&
       latest.value()->transcript_sha256 == transcript.sha256) {
-    return CheckpointTaken{*latest.value(), true, {}};
+    return CheckpointTaken{*latest.value(), true, {}, left_out};
   }
 
   auto base = ensure_base(snapshot->base_tree, files.working_copy());
@@ -192,7 +274,7 @@ Result<CheckpointTaken> Checkpointer::take(const std::string& session_id, Checkp
     fs::remove(stored->path, ec);
     return inserted.error();
   }
-  CheckpointTaken taken{c, false, {}};
+  CheckpointTaken taken{c, false, {}, left_out};
   if (auto pruned = checkpoints_.prune(session_id, settings->keep)) taken.pruned = pruned.value();
   remove_stale_temporaries(checkpoints_.dir());
   return taken;
@@ -242,10 +324,31 @@ Result<Done> Checkpointer::restore(const Session& session) {
   return Done{};
 }
 
+// A failed checkpoint is noted and the work goes on: losing a checkpoint must not lose the
+// session.
+Result<CheckpointTaken> Checkpointer::take_and_note(const std::string& session_id,
+                                                    CheckpointTrigger trigger) {
+  auto taken = take(session_id, trigger);
+  const std::string kind(to_string(trigger));
+  if (!taken) {
+    warn_on_error(
+        sessions_->note(session_id, kind + " checkpoint failed: " + taken.error().sentence()),
+        "noting a failed checkpoint");
+    return taken;
+  }
+  if (taken->unchanged) return taken;
+  const Checkpoint& c = taken->checkpoint;
+  std::string note = "checkpoint " + c.id + " (" + kind + ", " + std::to_string(c.changed_files) +
+                     " files changed, " + std::to_string(c.size_bytes) + " bytes)";
+  if (!taken->left_out.empty()) note += "; " + left_out_sentence(taken->left_out);
+  warn_on_error(sessions_->note(session_id, note), "noting a checkpoint");
+  return taken;
+}
+
 void answer_checkpoint_request(Checkpointer& checkpointer, const std::string& session_id,
                                const std::string& token) {
   const SessionFiles files = SessionFiles::of(checkpointer.home(), session_id);
-  auto taken = checkpointer.take(session_id, CheckpointTrigger::manual);
+  auto taken = checkpointer.take_and_note(session_id, CheckpointTrigger::manual);
   if (!taken) {
     write_checkpoint_answer(files, {token, "", false, taken.error().sentence()});
     return;
@@ -253,17 +356,22 @@ void answer_checkpoint_request(Checkpointer& checkpointer, const std::string& se
   write_checkpoint_answer(files, {token, taken->checkpoint.id, taken->unchanged, ""});
 }
 
-int checkpoint_helper(const fs::path& home, const std::string& session_id,
-                      const std::string& token) {
+int checkpoint_helper(const fs::path& home, const std::string& session_id, const std::string& token,
+                      CheckpointTrigger trigger) {
   auto database = Database::open(home);
   if (!database) {
-    write_checkpoint_answer(SessionFiles::of(home, session_id),
-                            {token, "", false, database.error().sentence()});
+    if (!token.empty()) {
+      write_checkpoint_answer(SessionFiles::of(home, session_id),
+                              {token, "", false, database.error().sentence()});
+    }
     return 1;
   }
   Checkpointer checkpointer(home, database.value());
-  answer_checkpoint_request(checkpointer, session_id, token);
-  return 0;
+  if (!token.empty()) {
+    answer_checkpoint_request(checkpointer, session_id, token);
+    return 0;
+  }
+  return checkpointer.take_and_note(session_id, trigger) ? 0 : 1;
 }
 
 }  // namespace parhelia::core

@@ -10,10 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "core/agent_transcript.h"
 #include "core/checkpoint_file.h"
 #include "core/checkpoints.h"
 #include "core/database.h"
 #include "core/ledger.h"
+#include "core/left_out.h"
 #include "core/session.h"
 #include "core/store.h"
 #include "core/workspace_snapshot.h"
@@ -30,14 +32,28 @@ struct CheckpointTaken {
   Checkpoint checkpoint;
   bool unchanged = false;  // nothing changed since the previous one, which is returned
   std::vector<std::string> pruned;
+  std::vector<LeftOut> left_out;  // what the session wrote that this checkpoint does not hold
+};
+
+// How much of what a session wrote one checkpoint copies. A workspace file over
+// `workspace_file_bytes` is left out of the checkpoint (not out of the session), and so are the
+// largest changed files once all of them together pass `workspace_total_bytes`.
+struct CheckpointLimits {
+  TranscriptLimits transcript;
+  std::uint64_t workspace_file_bytes = std::uint64_t{512} << 20;
+  std::uint64_t workspace_total_bytes = std::uint64_t{2} << 30;
 };
 
 class Checkpointer {
  public:
-  Checkpointer(std::filesystem::path home, std::shared_ptr<Database> database);
+  Checkpointer(std::filesystem::path home, std::shared_ptr<Database> database,
+               CheckpointLimits limits = {});
 
   Result<CheckpointTaken> take(const std::string& session_id, CheckpointTrigger trigger,
                                const WriteProgress& progress = {});
+  // The same, and the session's events told what became of it: the checkpoint made, what it
+  // left out, or why it failed.
+  Result<CheckpointTaken> take_and_note(const std::string& session_id, CheckpointTrigger trigger);
   // Builds a new session's working copy and transcript from the checkpoint it starts from
   // (session.restore_from), after proving the stored files whole.
   Result<Done> restore(const Session& session);
@@ -50,6 +66,7 @@ class Checkpointer {
 
   std::filesystem::path home_;
   std::unique_ptr<Store> sessions_;
+  CheckpointLimits limits_;
   Ledger ledger_;
   CheckpointStore checkpoints_;
 };
@@ -58,8 +75,11 @@ class Checkpointer {
 void answer_checkpoint_request(Checkpointer& checkpointer, const std::string& session_id,
                                const std::string& token);
 
-// `parhelia __checkpoint ID TOKEN`: a checkpoint of a session that has no supervisor any more.
+// `parhelia __checkpoint ID [TOKEN] [--trigger NAME]`: a checkpoint in a process of its own,
+// for a session that has no supervisor any more (asked for under TOKEN, answered), or for a
+// supervisor that must never wait on one (see core/checkpoint_job.h; no TOKEN, no answer).
 int checkpoint_helper(const std::filesystem::path& home, const std::string& session_id,
-                      const std::string& token);
+                      const std::string& token,
+                      CheckpointTrigger trigger = CheckpointTrigger::manual);
 
 }  // namespace parhelia::core

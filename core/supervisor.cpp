@@ -11,12 +11,14 @@
 
 #include "core/agent_command.h"
 #include "core/agent_stream.h"
+#include "core/checkpoint_job.h"
 #include "core/checkpoint_request.h"
 #include "core/checkpointer.h"
 #include "core/environment.h"
 #include "core/estimate.h"
 #include "core/meter.h"
 #include "core/process.h"
+#include "core/process_tree.h"
 #include "core/sandbox.h"
 #include "core/store.h"
 #include "core/workspace.h"
@@ -31,6 +33,18 @@ volatile sig_atomic_t stop_signal = 0;
 void on_stop_signal(int signal_number) {
   stop_signal = signal_number;
 }
+
+// How long the checkpoint before a stop may take before the stop goes on without it: a
+// twentieth of the session's timeout, between 3 and 30 s. A stop is a limit being enforced; a
+// session that makes its checkpoints slow must not stretch it.
+std::chrono::seconds pre_stop_checkpoint_time(std::int64_t timeout_s) {
+  return std::chrono::seconds(std::clamp<std::int64_t>(timeout_s / 20, 3, 30));
+}
+// A checkpoint still running when the work has ended, or the last one of a conversation, has
+// this long before the session's outcome is recorded without it.
+constexpr auto kLastCheckpointTime = 5min;
+// What a session left running (setsid, a double fork) gets this long after SIGTERM.
+constexpr auto kLeftoverGrace = 2s;
 
 int read_grace(const SessionFiles& files) {
   int grace = 10;
@@ -221,23 +235,37 @@ class Supervisor {
     return 0;
   }
 
-  // A failed checkpoint is noted and the work goes on: losing a checkpoint must not lose the
-  // session.
-  void checkpoint(CheckpointTrigger trigger) {
-    auto taken = checkpointer_.take(session_.id, trigger);
-    if (!taken) {
-      warn_on_error(store_.note(session_.id, std::string(to_string(trigger)) +
-                                                 " checkpoint failed: " + taken.error().sentence()),
-                    "noting a failed checkpoint");
-      return;
+  // Starts a checkpoint off the loop (it notes its own outcome in the events); one that cannot
+  // start is noted, and the work goes on: losing a checkpoint must not lose the session.
+  void start_checkpoint(CheckpointJob& job, CheckpointTrigger trigger,
+                        const std::string& token = "") {
+    if (auto started = job.start(trigger, token); !started) {
+      warn_on_error(
+          store_.note(session_.id, std::string(to_string(trigger)) +
+                                       " checkpoint failed: " + started.error().sentence()),
+          "noting a failed checkpoint");
     }
-    if (taken->unchanged) return;
-    const Checkpoint& c = taken->checkpoint;
-    warn_on_error(
-        store_.note(session_.id, "checkpoint " + c.id + " (" + std::string(to_string(trigger)) +
-                                     ", " + std::to_string(c.changed_files) + " files changed, " +
-                                     std::to_string(c.size_bytes) + " bytes)"),
-        "noting a checkpoint");
+  }
+
+  // Gives a running checkpoint until `deadline`, then ends it and says so.
+  void finish_checkpoint(CheckpointJob& job, Clock::time_point deadline, const std::string& why) {
+    if (job.wait_until(deadline)) return;
+    job.abandon("The checkpoint was ended: " + why);
+    warn_on_error(store_.note(session_.id, "checkpoint abandoned: " + why),
+                  "noting an abandoned checkpoint");
+  }
+
+  // What the work left behind it (a process it detached with setsid or a double fork, which
+  // the supervisor inherits as their subreaper) ends with it, and is reaped.
+  void end_leftovers(CheckpointJob& job) {
+    std::vector<pid_t> keep;
+    if (auto pid = job.pid()) keep.push_back(*pid);
+    const auto ended = end_descendants(kLeftoverGrace, kLeftoverGrace + 5s, keep);
+    if (ended > 0) {
+      warn_on_error(store_.note(session_.id, "ended " + std::to_string(ended) +
+                                                 " processes the work left running"),
+                    "noting leftover processes");
+    }
   }
 
   // A budget alert goes to the session's events (the MCP server tells its client) and its pane.
@@ -262,8 +290,13 @@ class Supervisor {
     const auto every = std::chrono::seconds(session_.checkpoint_every_s);
     auto next_checkpoint =
         session_.checkpoint_every_s > 0 ? started + every : Clock::time_point::max();
+    CheckpointJob job(home_, session_.id);
+    std::optional<CheckpointTrigger> stopping;          // why, once the work is to stop
+    std::optional<Clock::time_point> checkpoint_until;  // the pre-stop checkpoint's time
+    bool pre_stop_started = false;
     std::optional<Clock::time_point> kill_at;
     std::optional<Clock::time_point> exited_at;
+    auto next_reap = started + 1s;
     char buffer[65536];
     int fd = child.stdout_fd();
     while (fd >= 0) {
@@ -275,31 +308,61 @@ class Supervisor {
         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) fd = -1;
       }
       const auto now = Clock::now();
-      if (!kill_at) {
+      // Checkpoints run beside the loop, one at a time: while one runs, the next periodic one
+      // and a request wait for it, and nothing else does.
+      if (!stopping) {
         if (auto reason = meter.tick(now)) end.over_budget = reason;
       }
-      if (!kill_at && now >= next_checkpoint) {
-        checkpoint(CheckpointTrigger::periodic);
-        next_checkpoint = Clock::now() + every;
+      if (!stopping && now >= next_checkpoint && !job.running()) {
+        start_checkpoint(job, CheckpointTrigger::periodic);
+        next_checkpoint = now + every;
       }
-      if (!kill_at) {
+      if (!stopping && !job.running()) {
         if (auto token = take_checkpoint_request(files_))
-          answer_checkpoint_request(checkpointer_, session_.id, *token);
+          start_checkpoint(job, CheckpointTrigger::manual, *token);
       }
-      if (!kill_at && (stop_signal != 0 || now >= deadline || end.over_budget)) {
+      if (!stopping && (stop_signal != 0 || now >= deadline || end.over_budget)) {
         end.stop_by = stop_signal;
         end.timed_out = stop_signal == 0 && !end.over_budget;
-        // What the work has done so far is kept before it is asked to stop.
-        checkpoint(end.stop_by != 0 ? CheckpointTrigger::stop
+        stopping = end.stop_by != 0 ? CheckpointTrigger::stop
                    : end.timed_out  ? CheckpointTrigger::timeout
-                                    : CheckpointTrigger::budget);
-        const int grace = stop_signal != 0 ? read_grace(files_) : 10;
-        ::kill(-child.pid(), SIGTERM);
-        kill_at = now + std::chrono::seconds(grace);
+                                    : CheckpointTrigger::budget;
+        checkpoint_until = now + pre_stop_checkpoint_time(session_.timeout_s);
         const std::string why = end.stop_by != 0 ? "stop requested; stopping"
                                 : end.timed_out  ? "timeout reached; stopping"
                                                  : "budget watchdog: " + *end.over_budget;
         warn_on_error(store_.note(session_.id, why), "noting a stop");
+      }
+      // What the work has done so far is kept before it is asked to stop, for a bounded time:
+      // after a checkpoint already running, one of the files as they are now.
+      if (stopping && !kill_at) {
+        if (!pre_stop_started && !job.running()) {
+          start_checkpoint(job, *stopping);
+          pre_stop_started = true;
+        }
+        const bool checkpointed = pre_stop_started && !job.running();
+        if (checkpointed || now >= *checkpoint_until) {
+          if (!checkpointed) {
+            const auto allowed = pre_stop_checkpoint_time(session_.timeout_s).count();
+            job.abandon("the session was stopping and the checkpoint took longer than " +
+                        std::to_string(allowed) + " s.");
+            warn_on_error(
+                store_.note(session_.id, "the checkpoint before the stop took longer than " +
+                                             std::to_string(allowed) +
+                                             " s and was abandoned; the work is stopped without "
+                                             "it (earlier checkpoints stand)"),
+                "noting an abandoned checkpoint");
+          }
+          const int grace = stop_signal != 0 ? read_grace(files_) : 10;
+          ::kill(-child.pid(), SIGTERM);
+          kill_at = now + std::chrono::seconds(grace);
+        }
+      }
+      if (now >= next_reap) {  // orphans the work left, once they exit
+        std::vector<pid_t> keep = {child.pid()};
+        if (auto pid = job.pid()) keep.push_back(*pid);
+        reap_exited_children(keep);
+        next_reap = now + 1s;
       }
       if (kill_at && now >= *kill_at) {
         ::kill(-child.pid(), SIGKILL);
@@ -321,9 +384,27 @@ class Supervisor {
       status = child.wait_for(5s);
     }
     meter.finish(Clock::now());
+    end_leftovers(job);
     end.exit_code = status.value_or(-1);
     end.result = sink.result();
     std::ofstream(files_.exit_code, std::ios::trunc) << end.exit_code << "\n";
+    // One still running had, when the work was stopping, only the time left before the stop.
+    finish_checkpoint(job, stopping ? *checkpoint_until : Clock::now() + kLastCheckpointTime,
+                      "the work had ended and it took longer than it may.");
+    // A request that came while the work was stopping is answered from its last files.
+    if (auto token = take_checkpoint_request(files_)) {
+      start_checkpoint(job, CheckpointTrigger::manual, *token);
+      finish_checkpoint(job, Clock::now() + kLastCheckpointTime,
+                        "it took longer than " + std::to_string(kLastCheckpointTime.count()) +
+                            " minutes after the work had ended.");
+    }
+    // A conversation can always be taken up again from where it ended.
+    if (session_.kind == SessionKind::task) {
+      start_checkpoint(job, CheckpointTrigger::end);
+      finish_checkpoint(job, Clock::now() + kLastCheckpointTime,
+                        "the last checkpoint took longer than " +
+                            std::to_string(kLastCheckpointTime.count()) + " minutes.");
+    }
     return record_outcome(end);
   }
 
@@ -331,8 +412,6 @@ class Supervisor {
     const int exit_code = end.exit_code;
     const int stop_by = end.stop_by;
     const auto& result = end.result;
-    // A conversation can always be taken up again from where it ended.
-    if (session_.kind == SessionKind::task) checkpoint(CheckpointTrigger::end);
     SessionUpdate outcome;
     outcome.finished_at = now_ms();
     outcome.exit_code = exit_code;
@@ -392,6 +471,9 @@ int supervise(const std::filesystem::path& home, const std::string& session_id) 
   sigemptyset(&action.sa_mask);
   for (int signal_number : {SIGTERM, SIGINT, SIGHUP}) sigaction(signal_number, &action, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // Whatever the work detaches (setsid, a double fork) is reparented here, not to init, so
+  // that the session's end can end it.
+  if (!become_subreaper()) std::cerr << "parhelia: cannot become a subreaper\n";
 
   auto store = Store::open(home);
   if (!store) {

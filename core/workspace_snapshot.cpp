@@ -60,13 +60,24 @@ std::vector<FileChange> parse_raw_diff(const std::string& out, const fs::path& c
 
 }  // namespace
 
-Result<WorkspaceSnapshot> snapshot_workspace(const WorkingCopy& copy, const fs::path& index_file) {
+Result<WorkspaceSnapshot> snapshot_workspace(const WorkingCopy& copy, const fs::path& index_file,
+                                             const std::vector<std::string>& left_out) {
   std::error_code ec;
   // The base's own index knows every file's stat data: starting from it, only files changed
   // since are read again.
   if (!fs::exists(index_file, ec)) fs::copy_file(copy.git_dir / "index", index_file, ec);
   const GitOptions own_index{index_file};
-  if (auto added = git(copy, {"add", "-A"}, own_index); !added) return added.error();
+  std::vector<std::string> add = {"add", "-A"};
+  std::vector<std::string> drop = {"rm", "--cached", "-r", "-q", "--ignore-unmatch", "--"};
+  if (!left_out.empty()) add.insert(add.end(), {"--", "."});
+  for (const auto& path : left_out) {
+    add.push_back(":(exclude,literal)" + path);
+    drop.push_back(":(literal)" + path);
+  }
+  if (auto added = git(copy, add, own_index); !added) return added.error();
+  if (!left_out.empty()) {
+    if (auto dropped = git(copy, drop, own_index); !dropped) return dropped.error();
+  }
   auto tree = git(copy, {"write-tree"}, own_index);
   if (!tree) return tree.error();
   auto base = git(copy, {"rev-parse", "parhelia-base^{tree}"});

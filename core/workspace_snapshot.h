@@ -29,8 +29,10 @@ struct WorkspaceSnapshot {
   std::vector<FileChange> changes;
 };
 
+// Files named in `left_out` are not read, and are not in the tree (see CheckpointLimits).
 Result<WorkspaceSnapshot> snapshot_workspace(const WorkingCopy& copy,
-                                             const std::filesystem::path& index_file);
+                                             const std::filesystem::path& index_file,
+                                             const std::vector<std::string>& left_out = {});
 
 // A tar of the files of `tree` that `changes` added or modified (the whole tree when `all`),
 // written to `destination`.
