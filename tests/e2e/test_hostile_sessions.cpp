@@ -77,14 +77,19 @@ TEST_CASE("hostile: the work holds no capability and cannot remount or write the
           "[e2e][hostile][sandbox]") {
   GitWorkspace workspace;
   Cli cli;
+  const std::string marker = "parhelia-hostile-" + std::to_string(::getpid());
   const auto ran = run_session(cli, workspace,
                                "grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status; "
                                "mount -o remount,bind,rw / 2>/dev/null && echo REMOUNTED; "
                                "mount -o remount,bind,rw /usr 2>/dev/null && echo REMOUNTED; "
-                               "touch /usr/hostile 2>/dev/null && echo WROTE-USR; "
-                               "touch /etc/hostile 2>/dev/null && echo WROTE-ETC; "
-                               "unshare -Ur true 2>/dev/null && echo NESTED-USERNS; "
-                               "echo made > made.txt; cat /proc/self/uid_map");
+                               "touch /usr/" +
+                                   marker +
+                                   " 2>/dev/null && echo WROTE-USR; "
+                                   "touch /etc/" +
+                                   marker +
+                                   " 2>/dev/null && echo WROTE-ETC; "
+                                   "unshare -Ur true 2>/dev/null && echo NESTED-USERNS; "
+                                   "echo made > made.txt; cat /proc/self/uid_map");
   INFO(ran.log);
   CHECK(ran.state == "succeeded");
   CHECK(contains(ran.log, "CapEff:\t0000000000000000"));
@@ -92,8 +97,8 @@ TEST_CASE("hostile: the work holds no capability and cannot remount or write the
   CHECK_FALSE(contains(ran.log, "REMOUNTED"));
   CHECK_FALSE(contains(ran.log, "WROTE-"));
   CHECK_FALSE(contains(ran.log, "NESTED-USERNS"));
-  CHECK_FALSE(fs::exists("/usr/hostile"));
-  CHECK_FALSE(fs::exists("/etc/hostile"));
+  CHECK_FALSE(fs::exists("/usr/" + marker));
+  CHECK_FALSE(fs::exists("/etc/" + marker));
   if (::geteuid() == 0) {
     // Root inside is nobody outside: what it made belongs to nobody.
     struct stat made {};
