@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -68,11 +69,22 @@ class OutputSink {
     log_.flush();
     std::cout.write(data, static_cast<std::streamsize>(size));
     std::cout.flush();
-    pending_line_.append(data, size);
-    for (auto newline = pending_line_.find('\n'); newline != std::string::npos;
-         newline = pending_line_.find('\n')) {
-      read_line(pending_line_.substr(0, newline));
-      pending_line_.erase(0, newline + 1);
+    // Lines are read as they complete; a line longer than any the reader takes is not kept
+    // whole (the work may print forever without a newline): it is dropped up to its end.
+    for (std::size_t at = 0; at < size;) {
+      const char* newline = static_cast<const char*>(std::memchr(data + at, '\n', size - at));
+      const std::size_t end = newline ? static_cast<std::size_t>(newline - data) : size;
+      if (!overlong_) pending_line_.append(data + at, end - at);
+      if (pending_line_.size() > kMaxAgentLineBytes) {
+        pending_line_.clear();
+        overlong_ = true;
+      }
+      if (newline) {
+        if (!overlong_) read_line(pending_line_);
+        pending_line_.clear();
+        overlong_ = false;
+      }
+      at = end + 1;
     }
     flush_if_due(false);
   }
@@ -87,7 +99,7 @@ class OutputSink {
  private:
   void read_line(const std::string& line) {
     if (session_.kind != SessionKind::task) {
-      if (!line.empty()) update_.last_activity = line.substr(0, 160);
+      if (!line.empty()) update_.last_activity = shorten(line, 160);
       return;
     }
     auto agent = read_agent_line(line);
@@ -121,6 +133,7 @@ class OutputSink {
   const Session& session_;
   std::ofstream log_;
   std::string pending_line_;
+  bool overlong_ = false;  // the line now arriving is past kMaxAgentLineBytes
   SessionUpdate update_;
   bool urgent_ = false;
   Clock::time_point last_flush_ = Clock::now();
