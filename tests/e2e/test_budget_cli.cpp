@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli_runner.h"
+#include "tests/support/expect.h"
 #include "tests/support/workspace_fixture.h"
 
 using namespace parhelia::testing;
@@ -13,10 +14,6 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::string read_all(int fd) {
   std::string text;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -21,10 +22,6 @@ void price_local_cpu(const McpClient& client, double dollars_per_core_second) {
 json with(json object, const json& more) {
   object.merge_patch(more);
   return object;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 std::string text_of(const json& result) {

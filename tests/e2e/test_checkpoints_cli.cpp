@@ -7,6 +7,7 @@
 
 #include "core/agent_transcript.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -16,18 +17,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-json run_json(const Cli& cli, std::vector<std::string> args, const std::string& cwd = "") {
-  args.push_back("--json");
-  const auto run = cli.run(args, cwd);
-  INFO(run.out << run.err);
-  REQUIRE(run.exit_status == 0);
-  return json::parse(run.out);
-}
 
 json checkpoints_of(const Cli& cli, const std::string& id) {
   return run_json(cli, {"checkpoint", "list", id});

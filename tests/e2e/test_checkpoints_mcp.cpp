@@ -2,6 +2,7 @@
 // follow-up), delete, and the status of a session that can be resumed.
 #include <catch2/catch.hpp>
 
+#include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -14,10 +15,6 @@ json checkpoint(McpClient& client, json arguments) {
   INFO(result.dump());
   REQUIRE(result["isError"] == false);
   return result["structuredContent"];
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/support/cli_runner.h"
+#include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -19,10 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 bool has_line_starting(const std::string& text, const std::string& start) {
   std::size_t at = 0;
   while (at <= text.size()) {
@@ -32,14 +29,6 @@ bool has_line_starting(const std::string& text, const std::string& start) {
     at = newline + 1;
   }
   return false;
-}
-
-json run_json(const Cli& cli, std::vector<std::string> args, const std::string& cwd = "") {
-  args.push_back("--json");
-  const auto run = cli.run(args, cwd);
-  INFO(run.out << run.err);
-  REQUIRE(run.exit_status == 0);
-  return json::parse(run.out);
 }
 
 void wait_for(const std::function<bool()>& ready, const char* what) {

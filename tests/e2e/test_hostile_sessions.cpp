@@ -16,6 +16,7 @@
 
 #include "core/process.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -65,10 +66,6 @@ std::string read_all_files_under(const fs::path& dir) {
     if (it->is_regular_file(ec) && !it->is_symlink(ec)) all += read_file(it->path());
   }
   return all;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/environment.h"
+#include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -26,10 +27,6 @@ std::string error_text(McpClient& client, const std::string& tool, json argument
   INFO(result.dump());
   CHECK(result["isError"] == true);
   return result["content"][0]["text"].get<std::string>();
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "core/store.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/expect.h"
 #include "tests/support/workspace_fixture.h"
 
 using namespace parhelia::testing;
@@ -18,18 +19,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-json run_json(const Cli& cli, std::vector<std::string> args, const std::string& cwd = "") {
-  args.push_back("--json");
-  const auto run = cli.run(args, cwd);
-  INFO(run.out << run.err);
-  REQUIRE(run.exit_status == 0);
-  return json::parse(run.out);
-}
 
 json wait_for_end(const Cli& cli, const std::string& id) {
   cli.run({"session", "logs", id, "-f"});  // returns when the session has ended

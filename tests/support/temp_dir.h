@@ -27,5 +27,7 @@ class ParheliaHome : public TempDir {
 
 // A file's bytes ("" when it cannot be read).
 std::string read_file(const std::filesystem::path& file);
+// Writes a file whole, making its folders.
+void write_file(const std::filesystem::path& file, const std::string& text);
 
 }  // namespace parhelia::testing

@@ -18,14 +18,10 @@ using namespace parhelia::core;
 using parhelia::testing::GitWorkspace;
 using parhelia::testing::read_file;
 using parhelia::testing::TempDir;
+using parhelia::testing::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
 
 // A file of `size` bytes that takes no disk: all of it a hole.
 void sparse_file(const fs::path& path, std::uint64_t size) {

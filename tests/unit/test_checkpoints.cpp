@@ -18,14 +18,10 @@
 using namespace parhelia::core;
 using parhelia::testing::GitWorkspace;
 using parhelia::testing::TempDir;
+using parhelia::testing::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
 
 std::string random_bytes(std::size_t size) {
   std::string bytes(size, '\0');
