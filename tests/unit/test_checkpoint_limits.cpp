@@ -11,6 +11,7 @@
 #include "core/checkpointer.h"
 #include "core/session_files.h"
 #include "core/workspace.h"
+#include "tests/support/session_fixture.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -152,15 +153,9 @@ TEST_CASE("a workspace file over the cap is left out of the checkpoint, not the 
   auto database = Database::open(home.path());
   REQUIRE(database);
   auto store = Store::over(database.value()).value();
-  Session s;
-  s.id = new_session_id();
-  s.kind = SessionKind::command;
-  s.task = "work";
-  s.workspace = origin.path().string();
-  s.created_at = now_ms();
-  REQUIRE(store->insert(s));
+  const Session s =
+      parhelia::testing::started_session(*store, home.path(), origin.path(), SessionKind::command);
   const SessionFiles files = SessionFiles::of(home.path(), s.id);
-  REQUIRE(prepare_working_copy(origin.path(), files.working_copy()));
 
   CheckpointLimits limits;
   limits.workspace_file_bytes = 4096;

@@ -12,11 +12,13 @@
 #include "core/session_files.h"
 #include "core/sha256.h"
 #include "core/workspace.h"
+#include "tests/support/session_fixture.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/workspace_fixture.h"
 
 using namespace parhelia::core;
 using parhelia::testing::GitWorkspace;
+using parhelia::testing::started_session;
 using parhelia::testing::TempDir;
 using parhelia::testing::write_file;
 namespace fs = std::filesystem;
@@ -27,19 +29,6 @@ std::string random_bytes(std::size_t size) {
   std::string bytes(size, '\0');
   std::ifstream("/dev/urandom", std::ios::binary).read(bytes.data(), static_cast<long>(size));
   return bytes;
-}
-
-// A session with a working copy made from `origin`, as its supervisor would leave it.
-Session started_session(Store& store, const fs::path& home, const fs::path& origin) {
-  Session s;
-  s.id = new_session_id();
-  s.kind = SessionKind::task;
-  s.task = "work";
-  s.workspace = origin.string();
-  s.created_at = now_ms();
-  REQUIRE(store.insert(s));
-  REQUIRE(prepare_working_copy(origin, SessionFiles::of(home, s.id).working_copy()));
-  return s;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "core/untrusted_json.h"
 #include "core/utf8.h"
 #include "core/workspace.h"
+#include "tests/support/session_fixture.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/workspace_fixture.h"
 
@@ -190,15 +191,9 @@ TEST_CASE("a workspace file whose name is not UTF-8 survives checkpoint and rest
   auto database = Database::open(home.path());
   REQUIRE(database);
   auto store = Store::over(database.value()).value();
-  Session s;
-  s.id = new_session_id();
-  s.kind = SessionKind::task;
-  s.task = "work";
-  s.workspace = origin.path().string();
-  s.created_at = now_ms();
-  REQUIRE(store->insert(s));
+  const Session s =
+      parhelia::testing::started_session(*store, home.path(), origin.path(), SessionKind::task);
   const SessionFiles files = SessionFiles::of(home.path(), s.id);
-  REQUIRE(prepare_working_copy(origin.path(), files.working_copy()));
   const std::string name = "caf\xe9.txt";
   std::ofstream(files.workspace / name, std::ios::binary) << "latin-1 name\n";
 
