@@ -54,6 +54,18 @@ std::string text_of(const json& result) {
   return result["content"][0]["text"].get<std::string>();
 }
 
+std::string read_available(int fd) {
+  std::string text;
+  char chunk[65536];
+  pollfd waiting{fd, POLLIN, 0};
+  while (::poll(&waiting, 1, 200) > 0) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n <= 0) break;
+    text.append(chunk, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
 }  // namespace
 
 TEST_CASE("hostile: a number too large for a double is a parse error, even before initialize",
@@ -204,4 +216,37 @@ TEST_CASE("hostile: answers to our own requests are read as untrusted", "[e2e][h
     CHECK(
         client.call_tool("session", {{"action", "list"}})["structuredContent"]["sessions"].empty());
   }
+}
+
+TEST_CASE("hostile: a client that never reads stderr cannot stall the server with warnings",
+          "[e2e][hostile]") {
+  // Each bad line logs a warning; 5,000 of them are several times what a pipe holds.
+  McpClient client({.environment = {"PARHELIA_LOG_LEVEL=warn"}, .pipe_stderr = true});
+  constexpr int kBatches = 25;
+  constexpr int kLinesPerBatch = 200;
+  std::string batch;
+  for (int i = 0; i < kLinesPerBatch; ++i) batch += "this is not json\n";
+  for (int b = 0; b < kBatches; ++b) {
+    client.send_raw(batch);
+    for (int i = 0; i < kLinesPerBatch; ++i) {
+      INFO("batch " << b << ", line " << i);
+      const auto answer = client.next(5s);  // stdout is read, so only stderr can hold it up
+      REQUIRE(answer);
+      REQUIRE((*answer)["error"]["code"] == -32700);
+    }
+  }
+  const auto started = std::chrono::steady_clock::now();
+  still_serves(client);
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+
+  // Once stderr drains, the next line that gets through says how many were left out.
+  const std::string early = read_available(client.stderr_fd());
+  CHECK(early.find("refused an unreadable message") != std::string::npos);
+  client.send_raw("still not json\n");
+  CHECK(next_answer(client)["error"]["code"] == -32700);
+  const std::string late = read_available(client.stderr_fd());
+  CHECK(late.find("refused an unreadable message") != std::string::npos);
+  // Far more came than the rate admits, so some line (during the flood, or this last one) has
+  // said how many were left out.
+  CHECK((early + late).find("log lines were left out") != std::string::npos);
 }
