@@ -40,13 +40,15 @@ RpcMessage classify(const json& message) {
   const auto error = message.find("error");
   if (has_id && has_result != (error != message.end())) {
     if (has_result) return RpcResponse{id, message["result"]};
-    if (!error->is_object() || !(*error)["code"].is_number_integer()) {
+    // value(), not operator[]: on a const object a missing key is undefined behaviour there.
+    const json code = error->is_object() ? error->value("code", json()) : json();
+    if (!code.is_number_integer()) {
       return invalid(nullptr, "Invalid Request: an error response needs an integer \"code\"");
     }
     const json text = error->value("message", json());
-    return RpcResponse{id, RpcError{(*error)["code"].get<int>(),
-                                    text.is_string() ? text.get<std::string>() : std::string(),
-                                    error->value("data", json())}};
+    return RpcResponse{
+        id, RpcError{code.get<int>(), text.is_string() ? text.get<std::string>() : std::string(),
+                     error->value("data", json())}};
   }
   return invalid(
       id, "Invalid Request: a message needs \"method\", or an id with \"result\" or \"error\"");
