@@ -1,12 +1,12 @@
 #include "cli/logging.h"
 
 #include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 
 #include "core/environment.h"
+#include "transport/stderr_log_sink.h"
 
 namespace parhelia::cli {
 
@@ -19,7 +19,8 @@ bool configure_logging(const LoggingOptions& options) {
               << "'; use trace, debug, info, warn or error\n";
     return false;
   }
-  std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
+  // stderr never holds up the process (an MCP client may never read it); see StderrLogSink.
+  std::vector<spdlog::sink_ptr> sinks{std::make_shared<transport::StderrLogSink>()};
   if (options.file) {
     try {
       sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(*options.file));

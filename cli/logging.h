@@ -1,5 +1,5 @@
-// Where Parhelia's own log lines go: stderr always (stdout belongs to the protocol), and a
-// file when asked.
+// Where Parhelia's own log lines go: stderr always (stdout belongs to the protocol), without
+// ever blocking and at a bounded rate, and a file when asked.
 #pragma once
 
 #include <optional>

@@ -4,6 +4,8 @@
 #include <condition_variable>
 #include <limits>
 
+#include "server/json_schema.h"
+
 namespace parhelia::server {
 
 void CallContext::progress(double done, std::optional<double> total, const std::string& message) {
@@ -59,13 +61,21 @@ std::variant<Elicitation, std::string> CallContext::elicit(const std::string& me
   }
   if (const auto* error = std::get_if<RpcError>(&*pending->reply))
     return "The client could not ask its user: " + error->message;
+  // The answer is the client's: it is read as untrusted as any request.
   const json& result = std::get<json>(*pending->reply);
+  const json action = result.is_object() ? result.value("action", json("cancel")) : json();
+  if (!action.is_string()) return std::string("The client answered without an action.");
   Elicitation answer;
-  answer.action = result.value("action", "cancel");
-  if (result.contains("content") && result["content"].is_object())
-    answer.content = result["content"];
+  answer.action = action.get<std::string>();
   if (answer.action != "accept" && answer.action != "decline" && answer.action != "cancel")
     return "The client answered with an unknown action '" + answer.action + "'.";
+  if (result.contains("content") && result["content"].is_object())
+    answer.content = result["content"];
+  // What a tool reads from the content has the types it asked for, or the answer is refused.
+  if (answer.accepted()) {
+    if (auto violation = validate_against_schema(requested_schema, answer.content))
+      return "The client's answer does not fit the form: " + *violation + ".";
+  }
   return answer;
 }
 

@@ -77,7 +77,12 @@ void Dispatcher::dispatch_one(const json& message, const Answer& answer) {
   } else if (auto* notification = std::get_if<RpcNotification>(&classified)) {
     if (auto it = notification_handlers_.find(notification->method);
         it != notification_handlers_.end()) {
-      it->second(notification->params);
+      // The reader thread must outlive any notification: one that trips a handler is logged.
+      try {
+        it->second(notification->params);
+      } catch (const std::exception& e) {
+        spdlog::error("the {} notification failed: {}", notification->method, e.what());
+      }
     } else {
       spdlog::debug("ignoring notification {}", notification->method);
     }
@@ -110,7 +115,9 @@ void Dispatcher::run_request(RpcRequest request, const Answer& answer) {
   if (request.params.is_object()) {
     if (const auto meta = request.params.find("_meta");
         meta != request.params.end() && meta->is_object()) {
-      scope.progress_token = meta->value("progressToken", json());
+      // Echoed in every progress notification, so only a token of the kind MCP allows.
+      if (json token = meta->value("progressToken", json()); is_valid_id(token))
+        scope.progress_token = std::move(token);
     }
   }
   const std::string key = id_key(request.id);
@@ -154,6 +161,7 @@ void Dispatcher::run_request(RpcRequest request, const Answer& answer) {
 }
 
 void Dispatcher::cancel(const json& id) {
+  if (!is_valid_id(id)) return;  // names no request; and never turned into text
   std::lock_guard lock(in_flight_mutex_);
   if (const auto it = in_flight_.find(id_key(id)); it != in_flight_.end()) it->second->store(true);
 }

@@ -3,16 +3,15 @@
 namespace parhelia::server {
 namespace {
 
-// MCP narrows JSON-RPC: an id is a string or a number, never null.
-bool is_valid_id(const json& id) {
-  return id.is_string() || id.is_number();
-}
-
 RpcInvalid invalid(json id, std::string message) {
   return {std::move(id), RpcError{rpc_code::invalid_request, std::move(message)}};
 }
 
 }  // namespace
+
+bool is_valid_id(const json& id) {
+  return id.is_string() || id.is_number();
+}
 
 RpcMessage classify(const json& message) {
   if (!message.is_object())
@@ -41,11 +40,15 @@ RpcMessage classify(const json& message) {
   const auto error = message.find("error");
   if (has_id && has_result != (error != message.end())) {
     if (has_result) return RpcResponse{id, message["result"]};
-    if (!error->is_object() || !(*error)["code"].is_number_integer()) {
+    // value(), not operator[]: on a const object a missing key is undefined behaviour there.
+    const json code = error->is_object() ? error->value("code", json()) : json();
+    if (!code.is_number_integer()) {
       return invalid(nullptr, "Invalid Request: an error response needs an integer \"code\"");
     }
-    return RpcResponse{id, RpcError{(*error)["code"].get<int>(), error->value("message", ""),
-                                    error->value("data", json())}};
+    const json text = error->value("message", json());
+    return RpcResponse{
+        id, RpcError{code.get<int>(), text.is_string() ? text.get<std::string>() : std::string(),
+                     error->value("data", json())}};
   }
   return invalid(
       id, "Invalid Request: a message needs \"method\", or an id with \"result\" or \"error\"");

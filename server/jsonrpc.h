@@ -51,6 +51,10 @@ using RpcMessage = std::variant<RpcRequest, RpcNotification, RpcResponse, RpcInv
 
 RpcMessage classify(const json& message);
 
+// MCP narrows JSON-RPC: a request id (and a progress token) is a string or a number, never
+// null, never a structure.
+bool is_valid_id(const json& id);
+
 json make_response(const json& id, json result);
 json make_error_response(const json& id, const RpcError& error);
 json make_notification(const std::string& method, json params);

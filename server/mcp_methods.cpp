@@ -78,15 +78,22 @@ void McpServer::bind_prompts_and_completion() {
                rpc_code::invalid_params,
                "Invalid params: completion/complete needs \"ref\" and \"argument\" {name, value}"};
          }
-         CompletionContext context;
+         const json context_param = params.value("context", json::object());
          const json given =
-             params.value("context", json::object()).value("arguments", json::object());
+             context_param.is_object() ? context_param.value("arguments", json::object()) : json();
+         if (!given.is_object()) {
+           return RpcError{rpc_code::invalid_params,
+                           "Invalid params: completion/complete's \"context\" must be an object "
+                           "{arguments: {name: value}}"};
+         }
+         CompletionContext context;
          for (const auto& [key, value] : given.items()) {
            if (value.is_string()) context[key] = value.get<std::string>();
          }
          const std::string name = argument["name"].get<std::string>();
          const std::string prefix = argument["value"].get<std::string>();
-         const std::string type = ref.value("type", "");
+         const json ref_type = ref.value("type", json());
+         const std::string type = ref_type.is_string() ? ref_type.get<std::string>() : "";
          std::optional<std::vector<std::string>> values;
          if (type == "ref/prompt" && ref.value("name", json()).is_string()) {
            values = prompts_.complete(ref["name"].get<std::string>(), name, prefix, context);

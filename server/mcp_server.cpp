@@ -91,7 +91,9 @@ void McpServer::bind_lifecycle() {
        [](const json&, const RequestScope&) -> RpcResult { return json::object(); });
   bind("logging/setLevel", Execution::inline_on_reader, Phase::after_initialize,
        [this](const json& params, const RequestScope&) -> RpcResult {
-         const auto level = parse_log_level(params.value("level", ""));
+         const json name = params.is_object() ? params.value("level", json()) : json();
+         const auto level =
+             name.is_string() ? parse_log_level(name.get<std::string>()) : std::nullopt;
          if (!level) {
            return RpcError{
                rpc_code::invalid_params,
@@ -116,15 +118,22 @@ RpcResult McpServer::initialize(const json& params) {
     return RpcError{rpc_code::invalid_params,
                     "Invalid params: initialize needs \"protocolVersion\" (a string)"};
   }
+  const json client_info = params.value("clientInfo", json::object());
+  if (!client_info.is_object()) {
+    return RpcError{
+        rpc_code::invalid_params,
+        "Invalid params: initialize's \"clientInfo\" must be an object {name, version}"};
+  }
   const auto version = ProtocolVersion::negotiate(params["protocolVersion"].get<std::string>());
-  if (!client_.begin(version, params.value("capabilities", json::object()),
-                     params.value("clientInfo", json::object()))) {
+  if (!client_.begin(version, params.value("capabilities", json::object()), client_info)) {
     return RpcError{rpc_code::invalid_request,
                     "Invalid Request: initialize was already done in this session"};
   }
-  const json client_info = client_.client_info();
-  spdlog::info("client {} {} speaks MCP {}", client_info.value("name", "?"),
-               client_info.value("version", "?"), version.name());
+  const auto text_of = [&client_info](const char* key) {
+    const json value = client_info.value(key, json());
+    return value.is_string() ? value.get<std::string>() : std::string("?");
+  };
+  spdlog::info("client {} {} speaks MCP {}", text_of("name"), text_of("version"), version.name());
   json server_info = {{"name", options_.identity.name}, {"version", options_.identity.version}};
   if (version.structured_content()) server_info["title"] = options_.identity.title;
   json result = {{"protocolVersion", version.name()},

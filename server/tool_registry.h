@@ -79,9 +79,12 @@ class ToolRegistry {
   // server starts reading; the registry is read-only afterwards.
   template <schema::Described Args, TextRenderable Result, class Handler>
   void add(ToolSpec spec, Handler handler) {
-    Invoke invoke = [handler = std::move(handler)](const json& arguments, CallContext& context) {
+    Invoke invoke = [handler = std::move(handler), name = spec.name](const json& arguments,
+                                                                     CallContext& context) {
       Args args{};
-      schema::decode(arguments, args);
+      if (auto problem = schema::decode(arguments, args)) {
+        return ToolAnswer{nullptr, "Invalid arguments for " + name + ": " + *problem + ".", true};
+      }
       ToolOutcome<Result> outcome = handler(args, context);
       if (auto* error = std::get_if<ToolError>(&outcome))
         return ToolAnswer{nullptr, error->message, true};

@@ -16,6 +16,9 @@
 // structs that have fields() themselves.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -64,7 +67,7 @@ struct is_string_map<std::map<std::string, T>> : std::true_type {};
 template <class T>
 json schema_of();
 template <class T>
-void decode(const json& in, T& out);
+std::optional<std::string> decode(const json& in, T& out, const std::string& path = "");
 template <class T>
 json encode(const T& value);
 
@@ -112,34 +115,77 @@ json schema_of() {
   }
 }
 
-// Decoding assumes the value was validated against schema_of<T>() first.
+// Whether a JSON number is a whole number that T holds exactly. JSON Schema's "integer" only
+// says whole; 1e19 or 18446744073709551615 pass it, and a plain get<T>() would wrap them (or,
+// from a double, be undefined behaviour).
 template <class T>
-void decode(const json& in, T& out) {
+bool fits_integer(const json& in) {
+  using limits = std::numeric_limits<T>;
+  if (in.is_number_unsigned()) {
+    return in.get<json::number_unsigned_t>() <= static_cast<std::uint64_t>(limits::max());
+  }
+  if (in.is_number_integer()) {
+    const auto value = in.get<json::number_integer_t>();
+    if constexpr (std::is_signed_v<T>) return value >= limits::min() && value <= limits::max();
+    return value >= 0 && static_cast<std::uint64_t>(value) <= limits::max();
+  }
+  if (!in.is_number_float()) return false;
+  const double value = in.get<double>();
+  // limits::max() + 1 is a power of two, exact as a double; max() itself may not be.
+  return std::floor(value) == value && value >= static_cast<double>(limits::min()) &&
+         value < static_cast<double>(limits::max() / 2 + 1) * 2.0;
+}
+
+// Decoding assumes the value was validated against schema_of<T>() first; what the schema
+// cannot say (that a whole number fits the member's C++ type) is checked here. Returns the
+// first problem, naming the field, or nothing.
+template <class T>
+std::optional<std::string> decode(const json& in, T& out, const std::string& path) {
   if constexpr (is_optional<T>::value) {
     if (in.is_null()) {
       out.reset();
-    } else {
-      decode(in, out.emplace());
+      return std::nullopt;
     }
+    return decode(in, out.emplace(), path);
   } else if constexpr (std::is_same_v<T, json>) {
     out = in;
   } else if constexpr (is_vector<T>::value) {
     out.clear();
-    for (const auto& item : in) decode(item, out.emplace_back());
+    for (const auto& item : in) {
+      const std::string where = path + "[" + std::to_string(out.size()) + "]";
+      if (auto problem = decode(item, out.emplace_back(), where)) return problem;
+    }
   } else if constexpr (is_string_map<T>::value) {
     out.clear();
-    for (const auto& [key, item] : in.items()) decode(item, out[key]);
+    for (const auto& [key, item] : in.items()) {
+      if (auto problem = decode(item, out[key], path.empty() ? key : path + "." + key))
+        return problem;
+    }
   } else if constexpr (Described<T>) {
+    std::optional<std::string> problem;
     std::apply(
         [&](const auto&... f) {
-          ((in.contains(std::string(f.name)) ? decode(in.at(std::string(f.name)), out.*(f.member))
-                                             : void()),
+          (([&] {
+             const std::string name(f.name);
+             if (problem || !in.contains(name)) return;
+             problem =
+                 decode(in.at(name), out.*(f.member), path.empty() ? name : path + "." + name);
+           }()),
            ...);
         },
         T::fields());
+    return problem;
+  } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!fits_integer<T>(in)) {
+      return "argument '" + path + "' must be a whole number from " +
+             std::to_string(std::numeric_limits<T>::min()) + " to " +
+             std::to_string(std::numeric_limits<T>::max());
+    }
+    out = in.is_number_float() ? static_cast<T>(in.get<double>()) : in.get<T>();
   } else {
     out = in.get<T>();
   }
+  return std::nullopt;
 }
 
 template <class T>

@@ -12,20 +12,24 @@ void LineSplitter::feed(std::string_view chunk, LineSink& sink) {
 }
 
 void LineSplitter::finish(LineSink& sink) {
-  if (!pending_.empty() || discarded_ > 0) take({}, true, sink);
+  if (!pending_.empty() || skipping_) take({}, true, sink);
 }
 
 void LineSplitter::take(std::string_view piece, bool complete, LineSink& sink) {
-  if (discarded_ == 0 && pending_.size() + piece.size() > max_line_bytes_) {
+  // A flag of its own, not `discarded_ > 0`: a line whose first piece is already over the cap
+  // has discarded nothing yet when skipping starts.
+  if (!skipping_ && pending_.size() + piece.size() > max_line_bytes_) {
+    skipping_ = true;
     discarded_ = pending_.size();
     pending_.clear();
     pending_.shrink_to_fit();
   }
-  if (discarded_ > 0) {
+  if (skipping_) {
     discarded_ += piece.size();
     if (complete) {
       sink.on_overflow(discarded_);
       discarded_ = 0;
+      skipping_ = false;
     }
     return;
   }

@@ -29,7 +29,8 @@ class LineSplitter {
 
   std::size_t max_line_bytes_;
   std::string pending_;
-  std::size_t discarded_ = 0;  // > 0 while skipping the rest of an oversized line
+  bool skipping_ = false;      // skipping the rest of an oversized line…
+  std::size_t discarded_ = 0;  // …of which this many bytes are gone
 };
 
 }  // namespace parhelia::transport

@@ -11,45 +11,10 @@
 #include <string>
 
 #include "transport/line_splitter.h"
+#include "transport/message_reader.h"
 
 namespace parhelia::transport {
 namespace {
-
-// Turns lines into messages. nlohmann rejects ill-formed UTF-8 while parsing, so a line that
-// passes here is a well-formed JSON text.
-class MessageParser final : public LineSink {
- public:
-  MessageParser(MessageHandler& handler, std::size_t cap) : handler_(handler), cap_(cap) {}
-
-  void on_line(std::string_view line) override {
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) return;  // blank line
-    nlohmann::json message;
-    try {
-      message = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      // The detail names the byte, never the content: a bad line may still hold a secret.
-      std::string detail =
-          "the line is not valid JSON (error at byte " + std::to_string(e.byte) + ")";
-      if (std::string_view(e.what()).find("UTF-8") != std::string_view::npos) {
-        detail = "the line is not valid UTF-8 (error at byte " + std::to_string(e.byte) + ")";
-      }
-      handler_.on_unreadable(ReadFailure::malformed_json, detail);
-      return;
-    }
-    handler_.on_message(std::move(message));
-  }
-
-  void on_overflow(std::size_t length) override {
-    handler_.on_unreadable(ReadFailure::too_large, "a message of " + std::to_string(length) +
-                                                       " bytes is over the limit of " +
-                                                       std::to_string(cap_) + " bytes");
-  }
-
- private:
-  MessageHandler& handler_;
-  std::size_t cap_;
-};
 
 bool write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
@@ -106,7 +71,7 @@ void StdioTransport::run(MessageHandler& handler) {
   // poll() + read() on raw descriptors rather than iostreams: a signal (SIGTERM, or a debugger
   // attaching) interrupts the wait with EINTR, which is simply retried, and stop() can wake
   // the loop through the pipe without closing stdin under another thread's feet.
-  MessageParser parser(handler, options_.max_message_bytes);
+  MessageReader reader(handler, options_.max_message_bytes);
   LineSplitter splitter(options_.max_message_bytes);
   std::string buffer(64 * 1024, '\0');
   pollfd fds[2] = {{options_.input_fd, POLLIN, 0}, {wake_read_fd_, POLLIN, 0}};
@@ -125,10 +90,10 @@ void StdioTransport::run(MessageHandler& handler) {
       return;
     }
     if (n == 0) {
-      splitter.finish(parser);
+      splitter.finish(reader);
       return;
     }
-    splitter.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)), parser);
+    splitter.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)), reader);
   }
 }
 

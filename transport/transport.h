@@ -7,14 +7,15 @@
 
 namespace parhelia::transport {
 
-// Why a line that arrived could not be handed on as a message.
-enum class ReadFailure { malformed_json, too_large };
+// Why a line that arrived could not be handed on as a message: not JSON (or JSON no parser
+// can hold, such as 1e400), over the size cap, or nested beyond the depth cap.
+enum class ReadFailure { malformed_json, too_large, too_deep };
 
 class MessageHandler {
  public:
   virtual ~MessageHandler() = default;
   virtual void on_message(nlohmann::json message) = 0;
-  // A line that is not JSON, or is over the size cap. The stream stays usable afterwards.
+  // A line that is not JSON, or is over the size or depth cap. The stream stays usable afterwards.
   virtual void on_unreadable(ReadFailure failure, const std::string& detail) = 0;
 };
 

@@ -22,6 +22,7 @@ McpClient::McpClient(ClientOptions options) {
   spec.environment = core::environment_with(overrides);
   spec.pipe_stdin = true;
   spec.pipe_stdout = true;
+  spec.pipe_stderr = options.pipe_stderr;
   auto started = core::ChildProcess::start(spec);
   if (!started) throw std::runtime_error(started.error().sentence());
   child_.emplace(std::move(started).value());

@@ -21,6 +21,7 @@ using namespace std::chrono_literals;
 struct ClientOptions {
   std::vector<std::string> environment;  // extra "K=V" entries (PARHELIA_HOME=… to share a home)
   bool debug_tools = true;               // PARHELIA_ENABLE_DEBUG_TOOLS=1
+  bool pipe_stderr = false;  // stderr into a pipe the test reads only when it wants (else ours)
 };
 
 // The fake Claude Code of tests/support/fake-claude, with a key it never checks.
@@ -56,6 +57,7 @@ class McpClient {
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   void signal(int signal_number);
   const std::filesystem::path& home() const { return home_.path(); }
+  int stderr_fd() const { return child_->stderr_fd(); }  // with pipe_stderr; else -1
 
   std::deque<json> others;  // notifications, requests and stray responses seen while waiting
 

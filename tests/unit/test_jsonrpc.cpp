@@ -49,3 +49,25 @@ TEST_CASE("version negotiation keeps a supported version and otherwise offers th
   CHECK_FALSE(ProtocolVersion::negotiate("2025-06-18").batching());
   CHECK_FALSE(ProtocolVersion::negotiate("2024-11-05").tool_annotations());
 }
+
+// Found by fuzz_server: an error answer without "code" was read with const operator[], which
+// is undefined behaviour for a missing key (ASan: heap-buffer-overflow in classify).
+TEST_CASE("classify reads an error answer's fields only where they are, of the right type",
+          "[unit][jsonrpc]") {
+  for (const char* text : {R"({"jsonrpc":"2.0","id":11,"error":{}})",
+                           R"({"jsonrpc":"2.0","id":11,"error":{"coie":"x"}})",
+                           R"({"jsonrpc":"2.0","id":11,"error":{"code":"x"}})",
+                           R"({"jsonrpc":"2.0","id":11,"error":[1]})"}) {
+    INFO(text);
+    const auto classified = classify(json::parse(text));
+    REQUIRE(std::holds_alternative<RpcInvalid>(classified));
+    CHECK(std::get<RpcInvalid>(classified).error.code == rpc_code::invalid_request);
+  }
+  const auto odd = classify(
+      json::parse(R"({"jsonrpc":"2.0","id":11,"error":{"code":-5,"message":5,"data":[1]}})"));
+  REQUIRE(std::holds_alternative<RpcResponse>(odd));
+  const auto& error = std::get<RpcError>(std::get<RpcResponse>(odd).outcome);
+  CHECK(error.code == -5);
+  CHECK(error.message.empty());
+  CHECK(error.data == json::array({1}));
+}

@@ -44,3 +44,17 @@ TEST_CASE("line splitter hands over a last line without newline at the end of in
   splitter.finish(sink);
   CHECK(sink.lines == std::vector<std::string>{"a", "partial"});
 }
+
+// Found by fuzz_framing: a line whose first piece alone was over the cap went through whole
+// (nothing had been discarded yet, so the splitter did not know it was skipping).
+TEST_CASE("line splitter refuses a line that is over the cap in its very first piece",
+          "[unit][transport]") {
+  LineSplitter splitter(4);
+  Recorder sink;
+  splitter.feed("0123456789\nok\n", sink);
+  splitter.feed("abcdefgh", sink);  // over the cap, and no newline yet
+  splitter.feed("ij\nend", sink);
+  splitter.finish(sink);
+  CHECK(sink.lines == std::vector<std::string>{"ok", "end"});
+  CHECK(sink.overflows == std::vector<std::size_t>{10, 10});
+}
