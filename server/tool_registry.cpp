@@ -92,11 +92,13 @@ RpcResult ToolRegistry::call(const json& params, CallContext& context,
     result["structuredContent"] = answer.structured;
   } else {
     // Older clients know only content: the data travels as JSON text after the summary.
-    text += "\n\n" + answer.structured.dump(2);
+    // A result can carry what a session wrote, which need not be UTF-8: such bytes become U+FFFD.
+    text += "\n\n" + answer.structured.dump(2, ' ', false, json::error_handler_t::replace);
   }
   result["content"] = json::array({{{"type", "text"}, {"text", text}}});
   result["isError"] = false;
-  if (const std::size_t size = result.dump().size(); size > kMaxResultBytes) {
+  if (const std::size_t size = result.dump(-1, ' ', false, json::error_handler_t::replace).size();
+      size > kMaxResultBytes) {
     return error_result("The " + entry->spec.name + " result was " + std::to_string(size) +
                         " bytes, over the " + std::to_string(kMaxResultBytes) +
                         "-byte limit; ask for less (a smaller page or a tail).");

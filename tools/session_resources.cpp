@@ -51,7 +51,9 @@ void register_session_resources(server::McpServer& server, core::SessionService&
                                     {"to", e.to_state},
                                     {"detail", e.detail}});
         }
-        return server::ResourceContents{body.dump(2)};
+        // Its task, activity and answer are the session's own words, not always UTF-8.
+        return server::ResourceContents{
+            body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)};
       },
       {{"id", session_ids(service)}});
 

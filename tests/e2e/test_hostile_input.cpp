@@ -240,3 +240,24 @@ TEST_CASE("submit refuses a NUL byte or an over-long command at the dry run and 
     CHECK(contains(run.err, "more than the 102400 one argument of a process may be"));
   }
 }
+
+TEST_CASE("mcp: a session whose output is not UTF-8 is still shown by status and its resource",
+          "[e2e][mcp][agent]") {
+  GitWorkspace workspace;
+  McpClient client;
+  client.initialize();
+  const json submitted = client.call_tool("submit", {{"command", "printf 'caf\\351 au lait\\n'"},
+                                                     {"workspace", workspace.path().string()}});
+  INFO(submitted.dump());
+  const std::string id = submitted["structuredContent"]["session"]["session_id"];
+  client.wait_for_end(id);
+  const json status = client.call_tool("status", {{"session_id", id}});
+  INFO(status.dump(-1, ' ', false, json::error_handler_t::replace));
+  REQUIRE(status.contains("structuredContent"));
+  CHECK(status["isError"] == false);
+  CHECK(contains(status["structuredContent"]["session"]["last_activity"].get<std::string>(),
+                 "caf\xEF\xBF\xBD au lait"));
+  const json resource = client.request("resources/read", {{"uri", "parhelia://sessions/" + id}});
+  REQUIRE(resource.contains("result"));
+  CHECK(contains(resource["result"]["contents"][0]["text"].get<std::string>(), "au lait"));
+}
