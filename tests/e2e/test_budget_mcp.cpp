@@ -43,13 +43,7 @@ std::pair<json, json> submit_answering(McpClient& client, json arguments, json a
                {"id", id},
                {"method", "tools/call"},
                {"params", {{"name", "submit"}, {"arguments", std::move(arguments)}}}});
-  json asked;
-  for (int i = 0; i < 50 && asked.is_null(); ++i) {
-    auto message = client.next(5s);
-    REQUIRE(message);
-    if (message->value("method", "") == "elicitation/create") asked = *message;
-  }
-  REQUIRE_FALSE(asked.is_null());
+  const json asked = next_elicitation(client);
   client.send({{"jsonrpc", "2.0"}, {"id", asked["id"]}, {"result", std::move(answer)}});
   auto response = client.response_to(id, 10s);
   REQUIRE(response);

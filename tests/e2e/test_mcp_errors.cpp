@@ -4,20 +4,10 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 
 using namespace parhelia::testing;
-
-namespace {
-json next_answer(McpClient& client) {
-  auto message = client.next(5s);
-  REQUIRE(message);
-  return *message;
-}
-void still_serves(McpClient& client) {
-  CHECK(client.request("ping")["result"] == json::object());
-}
-}  // namespace
 
 TEST_CASE("error -32700: a line that is not JSON gets a parse error with a null id",
           "[e2e][errors]") {

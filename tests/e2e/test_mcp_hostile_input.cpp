@@ -10,22 +10,13 @@
 #include <chrono>
 #include <string>
 
+#include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 
 using namespace parhelia::testing;
 
 namespace {
-
-json next_answer(McpClient& client) {
-  auto message = client.next(5s);
-  REQUIRE(message);
-  return *message;
-}
-
-void still_serves(McpClient& client) {
-  CHECK(client.request("ping")["result"] == json::object());
-}
 
 std::string nested(std::size_t depth, const std::string& open, const std::string& inner,
                    const std::string& close) {
@@ -199,13 +190,7 @@ TEST_CASE("hostile: answers to our own requests are read as untrusted", "[e2e][h
                       {{"task", "say hi"},
                        {"workspace", workspace.path().string()},
                        {"timeout_s", 1200}}}}}});
-      json asked;
-      for (int i = 0; i < 50 && asked.is_null(); ++i) {
-        auto message = client.next(5s);
-        REQUIRE(message);
-        if (message->value("method", "") == "elicitation/create") asked = *message;
-      }
-      REQUIRE_FALSE(asked.is_null());
+      const json asked = next_elicitation(client);
       client.send({{"jsonrpc", "2.0"}, {"id", asked["id"]}, {"result", reply}});
       const auto answer = client.response_to("submit", 10s);
       REQUIRE(answer);
