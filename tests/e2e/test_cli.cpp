@@ -56,6 +56,8 @@ TEST_CASE("doctor reports dependencies and credentials, never their values", "[e
   CHECK(human.exit_status == 1);
   CHECK(human.out.find("MISSING  tmux") != std::string::npos);
   CHECK(human.out.find("apt-get install tmux") != std::string::npos);
+  CHECK(human.out.find("MISSING  prlimit") != std::string::npos);  // the sandbox's limits
+  CHECK(human.out.find("apt-get install util-linux") != std::string::npos);
 }
 
 TEST_CASE("skills list, show and install work from the binary alone", "[e2e][cli]") {
