@@ -43,7 +43,8 @@ std::vector<std::string> work_argv(const Session& session, const std::string& ag
 }
 
 Result<WorkCommand> work_command(const Session& session, const SessionFiles& files,
-                                 const std::filesystem::path& parhelia_home) {
+                                 const std::filesystem::path& parhelia_home,
+                                 const SandboxSettings& settings) {
   WorkCommand command;
   std::string agent;
   if (session.kind == SessionKind::task) {
@@ -55,11 +56,9 @@ Result<WorkCommand> work_command(const Session& session, const SessionFiles& fil
   if (!gpu) return gpu.error();
   auto devices = local_cuda_devices(gpu.value(), host_capabilities());
   if (!devices) return devices.error();
-  auto settings = SandboxSettings::load(parhelia_home);
-  if (!settings) return settings.error();
   command.cuda_visible_devices = devices.value();
   command.environment =
-      work_environment(session, files, command.cuda_visible_devices, settings->environment);
+      work_environment(session, files, command.cuda_visible_devices, settings.environment);
   if (!session.sandboxed) {
     command.argv = work_argv(session, agent);
     return command;
@@ -78,7 +77,7 @@ Result<WorkCommand> work_command(const Session& session, const SessionFiles& fil
   spec.gpu = !command.cuda_visible_devices.empty();
   spec.network = session.network;
   spec.limits = sandbox_limits(session);
-  spec.read_only_paths = settings->read_only_paths;
+  spec.read_only_paths = settings.read_only_paths;
   auto wrapped = sandboxed_argv(work_argv(session, agent), spec);
   if (!wrapped) return wrapped.error();
   command.argv = std::move(wrapped).value();

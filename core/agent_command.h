@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/sandbox.h"
 #include "core/session.h"
 #include "core/session_files.h"
 
@@ -30,6 +31,7 @@ struct WorkCommand {
   std::string cuda_visible_devices;
 };
 Result<WorkCommand> work_command(const Session& session, const SessionFiles& files,
-                                 const std::filesystem::path& parhelia_home);
+                                 const std::filesystem::path& parhelia_home,
+                                 const SandboxSettings& settings);
 
 }  // namespace parhelia::core

@@ -191,7 +191,7 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
                  "Fix that, or pass no_sandbox (--no-sandbox) to run it unsandboxed with your own "
                  "permissions."};
   }
-  auto command = work_command(s, files(s.id), home_);
+  auto command = work_command(s, files(s.id), home_, sandbox_settings.value());
   if (!command) return command.error();
   if (s.kind == SessionKind::task && !env_value("ANTHROPIC_API_KEY")) {
     return Error{ErrorCode::unavailable,

@@ -218,7 +218,9 @@ class Supervisor {
         return copied.error();
     }
 
-    auto command = work_command(session_, files_, home_);
+    auto settings = SandboxSettings::load(home_);
+    if (!settings) return settings.error();
+    auto command = work_command(session_, files_, home_, settings.value());
     if (!command) return command.error();
     if (session_.sandboxed) {
       if (auto handed = hand_files_to_sandbox(files_); !handed) return handed.error();
