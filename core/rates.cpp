@@ -139,8 +139,11 @@ Result<RateTable> RateTable::load(const std::filesystem::path& home) {
   if (!config.contains("rates")) return table;
   if (!config["rates"].is_object()) return config_error(file, "\"rates\" is not an object.");
   for (const auto& [key, value] : config["rates"].items()) {
+    // A plain name for it: clang before 16 cannot capture a structured binding (the fuzz
+    // build is clang's).
+    const std::string& name = key;
     auto rate = std::find_if(table.rates_.begin(), table.rates_.end(),
-                             [&](const Rate& r) { return r.key == key; });
+                             [&name](const Rate& r) { return r.key == name; });
     if (rate == table.rates_.end()) return config_error(file, "there is no rate '" + key + "'.");
     const bool per_token = rate->unit == "token";
     std::optional<Picos> price;
