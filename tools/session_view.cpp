@@ -58,7 +58,8 @@ SessionView view_of(const core::Session& s) {
   v.changed_files = s.changed_files;
   if (v.changed_files.size() > 200) v.changed_files.resize(200);
   v.log_uri = log_uri(s.id);
-  v.reserved_usd = core::dollars(s.estimate_micros);
+  // The budget holds a session's worst case from submit until it ends, then gives it back.
+  v.reserved_usd = core::is_terminal(s.state) ? 0 : core::dollars(s.estimate_micros);
   if (s.max_cost_micros) v.max_cost_usd = core::dollars(*s.max_cost_micros);
   v.parent_id = unless_empty(s.parent_id);
   v.restored_from = unless_empty(s.restore_from);
@@ -74,6 +75,10 @@ SessionView view_of(const core::Session& session, core::Ledger& ledger) {
 
 SessionView detailed_view(core::SessionService& service, const core::Session& session) {
   SessionView v = view_of(session, service.ledger());
+  // What the budget holds for it, as budget show counts it (a hold outlives its session only
+  // until the next reconcile gives it back).
+  if (auto reserved = service.budget().reserved_for(session.id))
+    v.reserved_usd = core::dollars(reserved.value());
   if (auto children = service.store().children(session.id); children && !children->empty())
     v.resumed_as = children.value();
   auto latest = service.checkpoint_store().latest(session.id);

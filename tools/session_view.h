@@ -82,7 +82,8 @@ struct SessionView {
               "Files changed, as 'M path', 'A path', 'D path'"),
         field("log_uri", &SessionView::log_uri, "The resource holding its log"),
         field("reserved_usd", &SessionView::reserved_usd,
-              "The worst case reserved against the budget at submit"),
+              "What the budget holds for it now: its worst case while it is live, 0 once it "
+              "has ended"),
         field("max_cost_usd", &SessionView::max_cost_usd,
               "Its own cap: the budget watchdog stops it there (state over_budget)"),
         field("spent_usd", &SessionView::spent_usd, "Charged so far; grows while it runs"),

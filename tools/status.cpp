@@ -144,8 +144,9 @@ std::string to_text(const StatusResult& r) {
     else if (s.latest_checkpoint)
       text << "latest checkpoint " << *s.latest_checkpoint << "\n";
     if (r.cost) {
-      text << "cost: " << usd(r.cost->spent_usd) << " spent, " << usd(r.cost->reserved_usd)
-           << " reserved";
+      text << "cost: " << usd(r.cost->spent_usd) << " spent";
+      if (r.cost->reserved_usd > 0)
+        text << ", " << usd(r.cost->reserved_usd) << " reserved until it ends";
       if (r.cost->cap_usd) text << ", capped at " << usd(*r.cost->cap_usd);
       text << "\n";
     }
