@@ -14,6 +14,35 @@ std::optional<T> unless_empty(const T& value) {
 
 }  // namespace
 
+std::string short_line(const std::string& text, std::size_t limit) {
+  std::string line;
+  line.reserve(std::min(text.size(), limit + 8));
+  for (const char c : text) {
+    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (space && (line.empty() || line.back() == ' ')) continue;
+    line += space ? ' ' : c;
+    if (line.size() > limit + 4) break;  // enough to know it is cut
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return core::shorten(line, limit);
+}
+
+SessionSummary summary_of(const core::Session& s, core::Micros spent) {
+  SessionSummary v;
+  v.session_id = s.id;
+  v.name = unless_empty(s.name);
+  v.state = std::string(core::to_string(s.state));
+  v.kind = s.kind == core::SessionKind::task ? "task" : "command";
+  v.task = short_line(s.task, 72);
+  v.created_at = core::iso_time(s.created_at);
+  if (s.started_at) v.elapsed_s = (s.finished_at.value_or(core::now_ms()) - *s.started_at) / 1000;
+  v.exit_code = s.exit_code;
+  v.spent_usd = core::dollars(spent);
+  if (!s.last_activity.empty()) v.last_activity = short_line(s.last_activity, 72);
+  if (!s.error.empty()) v.error = short_line(s.error, 100);
+  return v;
+}
+
 std::string session_uri(const std::string& id) {
   return "parhelia://sessions/" + id;
 }
@@ -107,6 +136,19 @@ std::string one_line(const SessionView& v) {
   if (!v.name.empty()) line += "  [" + v.name + "]";
   line += "  " + core::shorten(v.task, 60);
   if (v.last_activity) line += "  — " + core::shorten(*v.last_activity, 80);
+  return line;
+}
+
+}  // namespace parhelia::tools
+
+namespace parhelia::tools {
+
+std::string one_line(const SessionSummary& s) {
+  std::string line = s.session_id + "  " + s.state;
+  if (s.elapsed_s) line += "  " + std::to_string(*s.elapsed_s) + "s";
+  if (s.name) line += "  [" + *s.name + "]";
+  line += "  " + s.task;
+  if (s.last_activity) line += "  — " + *s.last_activity;
   return line;
 }
 
