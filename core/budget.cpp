@@ -306,6 +306,17 @@ Result<std::vector<HeldReservation>> Budget::reservations(std::size_t limit) {
   });
 }
 
+Result<Micros> Budget::reserved_for(const std::string& session_id) {
+  return database_->run([&](sqlite::Connection& db) {
+    auto q = db.cached(
+        "SELECT coalesce(sum(amount_micros), 0) FROM reservations WHERE session_id = ? AND "
+        "released_at IS NULL");
+    q->bind(1, session_id);
+    q->step();
+    return q->integer(0);
+  });
+}
+
 Result<Reservation> Budget::reserve(const std::string& session_id, Micros amount,
                                     std::int64_t now_ms) {
   return database_->run([&](sqlite::Connection& db) {

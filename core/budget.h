@@ -108,6 +108,8 @@ class Budget {
   Result<std::vector<Headroom>> headroom(std::int64_t now_ms);
   Result<Micros> held();
   Result<std::vector<HeldReservation>> reservations(std::size_t limit);
+  // What is reserved for one session now: its worst case while it is live, 0 once released.
+  Result<Micros> reserved_for(const std::string& session_id);
   // Reserves `amount` for the session if every hard limit still has room for it; one
   // transaction, so concurrent reservations are serialized by the database.
   Result<Reservation> reserve(const std::string& session_id, Micros amount, std::int64_t now_ms);

@@ -21,6 +21,7 @@ void CallContext::progress(double done, std::optional<double> total, const std::
   if (total) params["total"] = *total;
   if (!message.empty() && client_.version().progress_messages()) params["message"] = message;
   channel_.notify("notifications/progress", std::move(params));
+  scope_.progress_written();
 }
 
 void CallContext::log(LogLevel level, const std::string& message) {

@@ -42,6 +42,7 @@ class CallContext {
 
   // Sent only when the request carried a progressToken. MCP requires progress to increase with
   // every notification, so a repeat of the last value (a heartbeat) is nudged just above it.
+  // The call's answer is then held until a quiet gap after the last one (see Dispatcher).
   void progress(double done, std::optional<double> total = std::nullopt,
                 const std::string& message = {});
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <optional>
+#include <thread>
 
 namespace parhelia::server {
 
@@ -26,8 +27,9 @@ class Dispatcher::Batch {
   json answers_ = json::array();
 };
 
-Dispatcher::Dispatcher(transport::Transport& transport, std::size_t max_workers)
-    : transport_(transport), pool_(max_workers) {}
+Dispatcher::Dispatcher(transport::Transport& transport, std::size_t max_workers,
+                       std::chrono::milliseconds quiet_after_progress)
+    : transport_(transport), quiet_after_progress_(quiet_after_progress), pool_(max_workers) {}
 
 void Dispatcher::on_request(const std::string& method, Execution execution,
                             RequestHandler handler) {
@@ -139,6 +141,11 @@ void Dispatcher::run_request(RpcRequest request, const Answer& answer) {
     } catch (const std::exception& e) {
       spdlog::error("{} failed: {}", scope.method, e.what());
       outcome = RpcError{rpc_code::internal_error, std::string("Internal error: ") + e.what()};
+    }
+    if (const auto last = scope.last_progress_at->load(); last != 0 && !scope.cancelled()) {
+      using Clock = std::chrono::steady_clock;
+      std::this_thread::sleep_until(Clock::time_point(Clock::duration(last)) +
+                                    quiet_after_progress_);
     }
     {
       std::lock_guard lock(in_flight_mutex_);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -21,8 +22,15 @@ struct RequestScope {
   std::string method;
   json progress_token;  // from params._meta.progressToken; null when absent
   std::shared_ptr<std::atomic<bool>> cancel_flag = std::make_shared<std::atomic<bool>>(false);
+  // When the request's last progress notification was written (steady clock ticks; 0: none
+  // yet), so that its answer keeps its distance from it.
+  std::shared_ptr<std::atomic<std::int64_t>> last_progress_at =
+      std::make_shared<std::atomic<std::int64_t>>(0);
 
   bool cancelled() const noexcept { return cancel_flag->load(); }
+  void progress_written() const noexcept {
+    last_progress_at->store(std::chrono::steady_clock::now().time_since_epoch().count());
+  }
 };
 
 class Dispatcher {
@@ -33,7 +41,12 @@ class Dispatcher {
   // Inline handlers run on the reader thread: only for work that never blocks (ping, lists).
   enum class Execution { inline_on_reader, on_pool };
 
-  Dispatcher(transport::Transport& transport, std::size_t max_workers);
+  // An answer is written no sooner than `quiet_after_progress` after the last progress
+  // notification of its request: Claude Code 2.1.332 drops the whole connection in most runs
+  // when a progress notification arrives just before the result it belongs to (none did with
+  // 0.3 s between them). A request that sent no progress is answered at once.
+  Dispatcher(transport::Transport& transport, std::size_t max_workers,
+             std::chrono::milliseconds quiet_after_progress = std::chrono::milliseconds(300));
 
   void on_request(const std::string& method, Execution execution, RequestHandler handler);
   void on_notification(const std::string& method, NotificationHandler handler);
@@ -64,6 +77,7 @@ class Dispatcher {
   static std::string id_key(const json& id) { return id.dump(); }
 
   transport::Transport& transport_;
+  std::chrono::milliseconds quiet_after_progress_;
   WorkerPool pool_;
   std::map<std::string, std::pair<Execution, RequestHandler>> request_handlers_;
   std::map<std::string, NotificationHandler> notification_handlers_;

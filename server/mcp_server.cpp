@@ -7,7 +7,8 @@
 namespace parhelia::server {
 
 McpServer::McpServer(transport::Transport& transport, McpServerOptions options)
-    : options_(std::move(options)), dispatcher_(transport, options_.max_workers) {
+    : options_(std::move(options)),
+      dispatcher_(transport, options_.max_workers, options_.quiet_after_progress) {
   dispatcher_.set_batch_policy(
       [this] { return client_.initialized() && client_.version().batching(); });
   bind_lifecycle();

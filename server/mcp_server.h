@@ -27,6 +27,8 @@ struct McpServerOptions {
   ServerIdentity identity;
   std::size_t page_size = 50;    // items per page of every list method
   std::size_t max_workers = 16;  // requests running at once; more wait their turn
+  // The least time between a request's last progress notification and its answer.
+  std::chrono::milliseconds quiet_after_progress{300};
 };
 
 class McpServer final : public transport::MessageHandler, public ClientChannel {

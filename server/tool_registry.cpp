@@ -1,5 +1,7 @@
 #include "server/tool_registry.h"
 
+#include <spdlog/spdlog.h>
+
 #include <regex>
 #include <stdexcept>
 
@@ -8,15 +10,57 @@
 namespace parhelia::server {
 namespace {
 
-// Claude Code refuses tool output over ~25,000 tokens; a result this large is a tool's bug
-// (it should page), so it is refused here with a sentence rather than sent.
-constexpr std::size_t kMaxResultBytes = 60 * 1024;
+// Rounds of shrinking before a result is sent as it is: each keeps a fraction sized from the
+// overshoot, so two or three rounds usually do.
+constexpr int kMaxShrinkRounds = 8;
 
 json error_result(const std::string& message) {
   return {{"content", json::array({{{"type", "text"}, {"text", message}}})}, {"isError", true}};
 }
 
+// A result can carry what a session wrote, which need not be UTF-8: such bytes become U+FFFD.
+std::string compact(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Older clients know only content: the data travels as JSON text after the summary.
+std::string text_with_data(const ToolAnswer& answer) {
+  return answer.text + "\n\n" +
+         answer.structured.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+// What the model is shown of the answer, in bytes: the structured copy where the client takes
+// it (Claude Code then drops the text), else the text with the data in it.
+std::size_t model_bytes(const ToolAnswer& answer, bool structured) {
+  return structured ? compact(answer.structured).size() : text_with_data(answer).size();
+}
+
+void add_alerts(ToolAnswer& answer, const std::vector<std::string>& alerts) {
+  if (alerts.empty()) return;
+  if (answer.structured.is_object()) answer.structured["alerts"] = alerts;
+  for (const auto& alert : alerts) answer.text += "\n" + alert;
+}
+
+// At most `limit` bytes, never ending inside a UTF-8 sequence.
+std::string cut_text(std::string text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+  return text + "\n[cut here; the structured result has the rest]";
+}
+
 }  // namespace
+
+json ToolRegistry::with_alerts(json output_schema) {
+  output_schema["properties"]["alerts"] = {
+      {"type", "array"},
+      {"items", {{"type", "string"}}},
+      {"description",
+       "Budget alerts that concern this call (a limit's threshold crossed, a session near its "
+       "cap), each a sentence; tell the user"}};
+  return output_schema;
+}
 
 void ToolRegistry::add_entry(Entry entry) {
   static const std::regex valid_name("^[A-Za-z0-9_.-]{1,128}$");
@@ -83,26 +127,44 @@ RpcResult ToolRegistry::call(const json& params, CallContext& context,
     return error_result("Invalid arguments for " + entry->spec.name + ": " + *violation + ".");
   }
 
-  ToolAnswer answer = entry->invoke(arguments, context);
-  if (answer.is_error) return error_result(answer.text);
+  ToolOutput output = entry->invoke(arguments, context);
+  const std::vector<std::string> alerts =
+      alert_source_ ? alert_source_(entry->spec.name, arguments) : std::vector<std::string>{};
+  ToolAnswer answer = output.render();
+  if (answer.is_error) {
+    for (const auto& alert : alerts) answer.text += "\n" + alert;
+    return error_result(answer.text);
+  }
+  add_alerts(answer, alerts);
+
+  // A result over what the model is shown whole gets smaller (fewer items, a shorter piece),
+  // saying where the rest is; a limit the schema allows never fails the call.
+  const bool structured = version.structured_content();
+  for (int round = 0; round < kMaxShrinkRounds; ++round) {
+    const std::size_t size = model_bytes(answer, structured);
+    if (size <= kMaxModelBytes) break;
+    const double keep = 0.9 * static_cast<double>(kMaxModelBytes) / static_cast<double>(size);
+    if (!output.shrink || !output.shrink(keep)) {
+      spdlog::warn("the {} result is {} bytes, over the {} a model is shown whole",
+                   entry->spec.name, size, kMaxModelBytes);
+      break;
+    }
+    answer = output.render();
+    add_alerts(answer, alerts);
+  }
 
   json result = json::object();
-  std::string text = answer.text;
-  if (version.structured_content()) {
+  std::string text;
+  if (structured) {
     result["structuredContent"] = answer.structured;
+    // The text is for clients that show it instead; it is bounded on its own, not added to
+    // what the model is shown.
+    text = cut_text(answer.text, kMaxModelBytes);
   } else {
-    // Older clients know only content: the data travels as JSON text after the summary.
-    // A result can carry what a session wrote, which need not be UTF-8: such bytes become U+FFFD.
-    text += "\n\n" + answer.structured.dump(2, ' ', false, json::error_handler_t::replace);
+    text = text_with_data(answer);
   }
   result["content"] = json::array({{{"type", "text"}, {"text", text}}});
   result["isError"] = false;
-  if (const std::size_t size = result.dump(-1, ' ', false, json::error_handler_t::replace).size();
-      size > kMaxResultBytes) {
-    return error_result("The " + entry->spec.name + " result was " + std::to_string(size) +
-                        " bytes, over the " + std::to_string(kMaxResultBytes) +
-                        "-byte limit; ask for less (a smaller page or a tail).");
-  }
   return result;
 }
 

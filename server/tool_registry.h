@@ -58,6 +58,23 @@ concept TextRenderable = requires(const Result& r) {
   { to_text(r) } -> std::convertible_to<std::string>;
 };
 
+// A result that grows with what it reports (a page of sessions, a piece of a log) says how it
+// gets smaller through `bool shrink(Result&, double keep)`, found by argument-dependent lookup:
+// keep about that fraction (0 < keep < 1) of what it reports, saying where the rest is (a
+// cursor, an offset); false when nothing more can go. The registry uses it to keep a result
+// within what a model is shown whole, so that no limit a schema allows fails a call.
+template <class Result>
+concept Shrinkable = requires(Result& r, double keep) {
+  { shrink(r, keep) } -> std::convertible_to<bool>;
+};
+
+// What the model reads of a result is at most this many bytes (of compact JSON for clients
+// that take structuredContent, of text for the others): Claude Code hands a result of over
+// 50,000 characters to the model only as a file to open, and one of over 25,000 tokens not
+// at all. Bytes are never fewer than the characters they encode, and the margin leaves room
+// for the alerts a result carries.
+inline constexpr std::size_t kMaxModelBytes = 40'000;
+
 struct ToolAnswer {
   json structured;   // null for errors
   std::string text;  // what a person or an older client reads
@@ -65,9 +82,22 @@ struct ToolAnswer {
   std::vector<ResourceLink> links;
 };
 
+// A handler's answer as the registry holds it until it is sent: rendered, and made smaller
+// while it is over what the model may be shown.
+struct ToolOutput {
+  std::function<ToolAnswer()> render;
+  std::function<bool(double keep)> shrink;  // empty when the result cannot shrink
+};
+
+// Alerts a call's answer must carry (a budget threshold crossed, a session near its cap):
+// Claude Code gives the model neither notifications/message nor, where structuredContent is
+// present, the text, so anything the model must know travels in the result's `alerts`.
+using AlertSource =
+    std::function<std::vector<std::string>(const std::string& tool, const json& arguments)>;
+
 class ToolRegistry {
  public:
-  using Invoke = std::function<ToolAnswer(const json& arguments, CallContext& context)>;
+  using Invoke = std::function<ToolOutput(const json& arguments, CallContext& context)>;
   struct Entry {
     ToolSpec spec;
     json input_schema;
@@ -81,21 +111,30 @@ class ToolRegistry {
   void add(ToolSpec spec, Handler handler) {
     Invoke invoke = [handler = std::move(handler), name = spec.name](const json& arguments,
                                                                      CallContext& context) {
+      const auto failed = [](std::string message) {
+        return ToolOutput{[message] { return ToolAnswer{nullptr, message, true, {}}; }, {}};
+      };
       Args args{};
-      if (auto problem = schema::decode(arguments, args)) {
-        return ToolAnswer{nullptr, "Invalid arguments for " + name + ": " + *problem + ".", true};
-      }
+      if (auto problem = schema::decode(arguments, args))
+        return failed("Invalid arguments for " + name + ": " + *problem + ".");
       ToolOutcome<Result> outcome = handler(args, context);
-      if (auto* error = std::get_if<ToolError>(&outcome))
-        return ToolAnswer{nullptr, error->message, true};
-      const Result& result = std::get<Result>(outcome);
-      ToolAnswer answer{schema::encode(result), to_text(result), false, {}};
-      if constexpr (LinksResources<Result>) answer.links = resource_links(result);
-      return answer;
+      if (auto* error = std::get_if<ToolError>(&outcome)) return failed(error->message);
+      auto result = std::make_shared<Result>(std::get<Result>(std::move(outcome)));
+      ToolOutput output;
+      output.render = [result] {
+        ToolAnswer answer{schema::encode(*result), to_text(*result), false, {}};
+        if constexpr (LinksResources<Result>) answer.links = resource_links(*result);
+        return answer;
+      };
+      if constexpr (Shrinkable<Result>)
+        output.shrink = [result](double keep) { return static_cast<bool>(shrink(*result, keep)); };
+      return output;
     };
-    add_entry({std::move(spec), schema::schema_of<Args>(), schema::schema_of<Result>(),
+    add_entry({std::move(spec), schema::schema_of<Args>(), with_alerts(schema::schema_of<Result>()),
                std::move(invoke)});
   }
+
+  void set_alert_source(AlertSource source) { alert_source_ = std::move(source); }
 
   const std::vector<Entry>& entries() const { return entries_; }
   const Entry* find(const std::string& name) const;
@@ -110,7 +149,10 @@ class ToolRegistry {
 
  private:
   void add_entry(Entry entry);
+  // Every output schema names the alerts a result may carry.
+  static json with_alerts(json output_schema);
   std::vector<Entry> entries_;
+  AlertSource alert_source_;
   mutable std::mutex lists_mutex_;
   mutable std::map<std::string, std::shared_ptr<const json>> lists_;  // by protocol version
 };

@@ -92,8 +92,13 @@ struct BudgetResult {
   std::optional<std::vector<LedgerRowView>> rows;
   std::optional<std::string> next_cursor;
   std::optional<std::vector<ChangeView>> changes;
-  std::optional<std::vector<RateView>> rates;
+  std::optional<std::map<std::string, double>> rates;
+  std::optional<std::string> units;
+  std::optional<std::map<std::string, std::string>> overridden;
   std::optional<std::string> config_file;
+  std::string next;
+  // Not in the schema: rates: each rate as a person reads it, for the text.
+  std::vector<RateView> rate_lines;
   static auto fields() {
     return std::tuple{
         field("action", &BudgetResult::action, "The action answered"),
@@ -102,10 +107,55 @@ struct BudgetResult {
         field("rows", &BudgetResult::rows, "history: ledger rows, newest first"),
         field("next_cursor", &BudgetResult::next_cursor, "history: pass as cursor for more"),
         field("changes", &BudgetResult::changes, "set: what changed (and show: recent changes)"),
-        field("rates", &BudgetResult::rates, "rates: the table"),
-        field("config_file", &BudgetResult::config_file, "rates: where overrides go")};
+        field("rates", &BudgetResult::rates,
+              "rates: every price by its config.json name, in dollars (see units)"),
+        field("units", &BudgetResult::units, "rates: what each price is per"),
+        field("overridden", &BudgetResult::overridden,
+              "rates: the prices set in a config file (by name: the file); the rest are defaults"),
+        field("config_file", &BudgetResult::config_file, "rates: where overrides go"),
+        field("next", &BudgetResult::next, "What to call next, in a sentence")};
   }
 };
+
+std::string next_step(const BudgetResult& r) {
+  if (r.estimate) {
+    const EstimateAnswer& e = *r.estimate;
+    if (!e.fits) {
+      std::string step = "It does not fit";
+      if (e.longest_timeout_s && *e.longest_timeout_s > 0)
+        step += ": submit with timeout_s " + std::to_string(*e.longest_timeout_s) + " or less";
+      return step + ", or ask the user to raise the " + e.tightest_limit.value_or("") +
+             " limit (budget action set).";
+    }
+    if (e.needs_confirmation)
+      return "Ask the user about the cost, then submit with the same arguments and confirm: "
+             "true (or let submit ask them).";
+    return "Call submit with the same arguments to start it.";
+  }
+  if (r.rows) {
+    if (r.next_cursor)
+      return "Call budget (action history, cursor " + *r.next_cursor + ") for older rows.";
+    return "That is every row; budget (action show) has the totals.";
+  }
+  if (r.budget) {
+    if (r.budget->limits.empty() && !r.budget->session_limit_usd)
+      return "No limits are set: budget (action set, e.g. daily_usd) sets them when the user "
+             "asks; budget (action estimate) prices a submit.";
+    return "Call budget (action estimate) before costly work to see whether it fits.";
+  }
+  return "";
+}
+
+// history: fewer rows, with the cursor to the rest.
+bool shrink(BudgetResult& r, double keep) {
+  if (!r.rows || r.rows->size() <= 1) return false;
+  const std::size_t count = r.rows->size();
+  r.rows->resize(std::clamp<std::size_t>(
+      static_cast<std::size_t>(static_cast<double>(count) * keep), 1, count - 1));
+  r.next_cursor = "before:" + std::to_string(r.rows->back().id);
+  r.next = next_step(r);
+  return true;
+}
 
 std::string to_text(const BudgetResult& r) {
   std::string text;
@@ -117,9 +167,9 @@ std::string to_text(const BudgetResult& r) {
     return text;
   }
   if (r.rates) {
-    text = std::to_string(r.rates->size()) + " rates (overrides go in " +
+    text = std::to_string(r.rate_lines.size()) + " rates (overrides go in " +
            r.config_file.value_or("") + "):";
-    for (const auto& rate : *r.rates) text += "\n" + to_line(rate);
+    for (const auto& rate : r.rate_lines) text += "\n" + to_line(rate);
     return text;
   }
   if (r.changes) {
@@ -148,6 +198,7 @@ server::ToolOutcome<BudgetResult> show(core::SessionService& service, BudgetResu
   auto report = core::budget_report(service.ledger(), service.budget(), core::now_ms());
   if (!report) return tool_error(report.error());
   result.budget = budget_view(report.value());
+  result.next = next_step(result);
   return result;
 }
 
@@ -157,6 +208,7 @@ server::ToolOutcome<BudgetResult> estimate(core::SessionService& service, const 
   BudgetResult result;
   result.action = "estimate";
   result.estimate = std::move(answer).value();
+  result.next = next_step(result);
   return result;
 }
 
@@ -192,6 +244,7 @@ server::ToolOutcome<BudgetResult> history(core::SessionService& service, const B
                             static_cast<double>(row.quantity_milli) / 1000.0, row.unit,
                             core::format_price(row.unit_price), core::dollars(row.amount)});
   }
+  result.next = next_step(result);
   return result;
 }
 
@@ -233,7 +286,23 @@ server::ToolOutcome<BudgetResult> rates(core::SessionService& service) {
   result.action = "rates";
   result.config_file = core::RateTable::config_path(service.home()).string();
   result.rates.emplace();
-  for (const auto& rate : table->all()) result.rates->push_back(rate_view(rate));
+  for (const auto& rate : table->all()) {
+    // Token prices per million tokens, as Anthropic lists them and config.json takes them.
+    const double scale = rate.unit == "token" ? 1e6 : 1.0;
+    (*result.rates)[rate.key] =
+        static_cast<double>(rate.price) * scale / static_cast<double>(core::kPicosPerDollar);
+    if (rate.source != "default") {
+      if (!result.overridden) result.overridden.emplace();
+      (*result.overridden)[rate.key] = rate.source;
+    }
+    result.rate_lines.push_back(rate_view(rate));
+  }
+  result.units =
+      "tokens.*: per million tokens; *.gpu*: per GPU-second; *.cpu: per core-second; "
+      "*.memory: per GiB-second";
+  result.next = "Override a price in " + *result.config_file +
+                " as {\"rates\": {\"NAME\": DOLLARS}}; budget (action estimate) prices a "
+                "submit with them.";
   return result;
 }
 

@@ -63,6 +63,7 @@ struct CheckpointResult {
   std::optional<CheckpointDiffView> diff;
   std::optional<SessionView> session;
   std::optional<std::string> deleted;
+  std::string next;
   static auto fields() {
     return std::tuple{
         field("action", &CheckpointResult::action, "The action done"),
@@ -73,9 +74,25 @@ struct CheckpointResult {
         field("checkpoints", &CheckpointResult::checkpoints, "list: newest first"),
         field("diff", &CheckpointResult::diff, "diff: what differs"),
         field("session", &CheckpointResult::session, "restore: the new session"),
-        field("deleted", &CheckpointResult::deleted, "delete: the checkpoint removed")};
+        field("deleted", &CheckpointResult::deleted, "delete: the checkpoint removed"),
+        field("next", &CheckpointResult::next, "What to call next, in a sentence")};
   }
 };
+
+std::string next_step(const CheckpointResult& r) {
+  if (r.session)
+    return "Call status (session_id " + r.session->session_id + ") until the new session ends.";
+  if (r.checkpoint)
+    return "checkpoint (action restore, checkpoint_id " + r.checkpoint->checkpoint_id +
+           ") starts a new session from it.";
+  if (r.checkpoints) {
+    if (r.checkpoints->empty()) return "None yet: checkpoint (action create) takes one.";
+    return "checkpoint (action restore, checkpoint_id " + r.checkpoints->front().checkpoint_id +
+           ") starts a new session from the newest; action diff compares two.";
+  }
+  if (r.diff) return "checkpoint (action restore) with the checkpoint you want carries on from it.";
+  return "checkpoint (action list, session_id) shows the ones left.";
+}
 
 std::string to_text(const CheckpointResult& r) {
   if (r.checkpoints)
@@ -133,7 +150,17 @@ server::ToolOutcome<CheckpointResult> restore(core::SessionService& service,
   return result;
 }
 
+server::ToolOutcome<CheckpointResult> act(core::SessionService& service, const CheckpointArgs& a,
+                                          server::CallContext& context);
+
 server::ToolOutcome<CheckpointResult> run(core::SessionService& service, const CheckpointArgs& a,
+                                          server::CallContext& context) {
+  auto outcome = act(service, a, context);
+  if (auto* result = std::get_if<CheckpointResult>(&outcome)) result->next = next_step(*result);
+  return outcome;
+}
+
+server::ToolOutcome<CheckpointResult> act(core::SessionService& service, const CheckpointArgs& a,
                                           server::CallContext& context) {
   CheckpointResult result;
   result.action = a.action;

@@ -55,8 +55,10 @@ core::Result<SessionCostView> session_cost(core::SessionService& service,
                                            const core::Session& session) {
   auto resources = service.ledger().session_resources(session.id);
   if (!resources) return resources.error();
+  auto reserved = service.budget().reserved_for(session.id);
+  if (!reserved) return reserved.error();
   SessionCostView view;
-  view.reserved_usd = dollars(session.estimate_micros);
+  view.reserved_usd = dollars(reserved.value());
   if (session.max_cost_micros) view.cap_usd = dollars(*session.max_cost_micros);
   core::Micros spent = 0;
   for (const auto& r : resources.value()) {

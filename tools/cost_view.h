@@ -77,7 +77,8 @@ struct SessionCostView {
   static auto fields() {
     return std::tuple{
         field("spent_usd", &SessionCostView::spent_usd, "Charged so far (updated as it runs)"),
-        field("reserved_usd", &SessionCostView::reserved_usd, "The worst case reserved at submit"),
+        field("reserved_usd", &SessionCostView::reserved_usd,
+              "What the budget holds for it now (its worst case until it ends, then 0)"),
         field("cap_usd", &SessionCostView::cap_usd, "Its own cap, if it has one"),
         field("by_resource", &SessionCostView::by_resource, "The charges by resource")};
   }

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "core/sessions.h"
+#include "tools/log_view.h"
 #include "tools/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
@@ -22,6 +23,7 @@ struct SessionArgs {
   std::optional<std::int64_t> offset;
   std::optional<int> tail;
   std::optional<int> max_bytes;
+  std::optional<std::string> format;
   std::optional<int> grace_s;
   std::optional<std::string> text;
   std::optional<std::vector<std::string>> keys;
@@ -48,8 +50,13 @@ struct SessionArgs {
         field("tail", &SessionArgs::tail,
               "logs: the last N lines instead (default 50 when no offset is given)",
               {{"minimum", 1}, {"maximum", 2000}}),
-        field("max_bytes", &SessionArgs::max_bytes, "logs: at most this many bytes (default 16384)",
+        field("max_bytes", &SessionArgs::max_bytes,
+              "logs: at most this many bytes of text (default 16384)",
               {{"minimum", 1}, {"maximum", 32768}}),
+        field("format", &SessionArgs::format,
+              "logs: activity (default for a Claude Code task: one line per tool call, text, "
+              "tool result, retry) or raw (the log's bytes; Claude Code's stream-json)",
+              {{"enum", {"activity", "raw"}}}),
         field("grace_s", &SessionArgs::grace_s,
               "stop: seconds between SIGTERM and SIGKILL (default 10)",
               {{"minimum", 0}, {"maximum", 3600}}),
@@ -60,24 +67,6 @@ struct SessionArgs {
               {{"maxItems", core::kMaxKeys}}),
         field("enter", &SessionArgs::enter,
               "send: press Enter after the text and keys (default: when there is text)")};
-  }
-};
-
-struct LogView {
-  std::string session_id;
-  std::string text;
-  std::int64_t offset = 0;
-  std::int64_t next_offset = 0;
-  std::int64_t size = 0;
-  bool session_ended = false;
-  static auto fields() {
-    return std::tuple{
-        field("session_id", &LogView::session_id, "The session"),
-        field("text", &LogView::text, "The log text"),
-        field("offset", &LogView::offset, "Where the text starts in the log"),
-        field("next_offset", &LogView::next_offset, "Pass as offset to read on"),
-        field("size", &LogView::size, "The log's size now"),
-        field("session_ended", &LogView::session_ended, "Whether the log can still grow")};
   }
 };
 
@@ -97,23 +86,83 @@ struct ResultsView {
 
 struct SessionResult {
   std::string action;
-  std::optional<std::vector<SessionView>> sessions;
+  std::optional<std::vector<SessionSummary>> sessions;
   std::optional<std::string> next_cursor;
   std::optional<LogView> log;
   std::optional<SessionView> session;
   std::optional<ResultsView> results;
   std::optional<bool> sent;
+  std::string next;
+  // Not in the schema: list: the cursor that goes on after each session, so that a page cut
+  // short still says where the rest is.
+  std::vector<std::string> cursor_after;
   static auto fields() {
     return std::tuple{
         field("action", &SessionResult::action, "The action done"),
-        field("sessions", &SessionResult::sessions, "list: the sessions"),
+        field("sessions", &SessionResult::sessions,
+              "list: the sessions, newest first, in short (status has each one whole)"),
         field("next_cursor", &SessionResult::next_cursor, "list: pass as cursor for the next page"),
         field("log", &SessionResult::log, "logs: the piece read"),
         field("session", &SessionResult::session, "stop, results: the session"),
         field("results", &SessionResult::results, "results: the patch"),
-        field("sent", &SessionResult::sent, "send: the keys reached the terminal")};
+        field("sent", &SessionResult::sent, "send: the keys reached the terminal"),
+        field("next", &SessionResult::next, "What to call next, in a sentence")};
   }
 };
+
+// The next step after each action, named as the call to make.
+std::string next_step(const SessionResult& r) {
+  if (r.sessions) {
+    if (r.next_cursor)
+      return "Call session (action list, cursor " + *r.next_cursor +
+             ") for older sessions; status with a session_id shows one whole.";
+    return "Call status with a session_id for one session's details, or session (action logs) "
+           "for its activity.";
+  }
+  if (r.log) {
+    const std::string id = r.log->session_id;
+    const std::string more = "Call session (action logs, session_id " + id + ", offset " +
+                             std::to_string(r.log->next_offset) + ")";
+    if (r.log->next_offset < r.log->size) return more + " to read on.";
+    if (r.log->session_ended)
+      return "The session has ended: session (action results, session_id " + id +
+             ") gives its answer and patch.";
+    return more + " in a while to see what it does next.";
+  }
+  if (r.sent) return "Call status (session_id, screen: true) to see what the session did with it.";
+  if (r.results) {
+    const SessionView& s = *r.session;
+    if (!r.results->finished)
+      return "It is still " + s.state + "; call status (session_id " + s.session_id +
+             ") until it ends, then results again.";
+    if (r.results->patch_uri)
+      return "Read the patch from " + *r.results->patch_uri +
+             "; the user applies it with `parhelia session apply " + s.session_id + "`.";
+    if (r.results->patch_bytes > 0)
+      return "Show the user the patch; they apply it with `parhelia session apply " + s.session_id +
+             "` in a terminal.";
+    return "It changed no files.";
+  }
+  if (r.session)
+    return "Call status (session_id " + r.session->session_id + ") to see when it has ended.";
+  return "";
+}
+
+bool shrink(SessionResult& r, double keep) {
+  if (r.log) {
+    const bool shrunk = shrink(*r.log, keep);
+    r.next = next_step(r);
+    return shrunk;
+  }
+  if (!r.sessions || r.sessions->size() <= 1) return false;
+  const std::size_t count = r.sessions->size();
+  const auto kept = std::clamp<std::size_t>(
+      static_cast<std::size_t>(static_cast<double>(count) * keep), 1, count - 1);
+  r.sessions->resize(kept);
+  r.next_cursor = r.cursor_after[kept - 1];
+  r.next = next_step(r);
+  return true;
+}
 
 std::string to_text(const SessionResult& r) {
   std::ostringstream text;
@@ -190,33 +239,33 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
     for (const auto& s : sessions.value()) ids.push_back(s.id);
     const auto spend = service.ledger().sessions_spend(ids).value_or({});
     for (const auto& s : sessions.value()) {
-      SessionView view = view_of(s);
       const auto found = spend.find(s.id);
-      view.spent_usd = core::dollars(found == spend.end() ? 0 : found->second);
-      result.sessions->push_back(std::move(view));
+      result.sessions->push_back(summary_of(s, found == spend.end() ? 0 : found->second));
+      result.cursor_after.push_back("c" + std::to_string(s.created_at) + ":" + s.id);
     }
-    if (sessions->size() == query.limit) {
-      const auto& last = sessions->back();
-      result.next_cursor = "c" + std::to_string(last.created_at) + ":" + last.id;
-    }
+    if (sessions->size() == query.limit) result.next_cursor = result.cursor_after.back();
+    result.next = next_step(result);
     return result;
   }
   if (!a.session_id)
     return server::ToolError{"The " + a.action + " action needs session_id (task-xxxxxxxx)."};
   const std::string& id = *a.session_id;
   if (a.action == "logs") {
-    const std::size_t max_bytes = static_cast<std::size_t>(a.max_bytes.value_or(16384));
-    auto chunk =
-        a.offset ? service.log_from(id, static_cast<std::uint64_t>(*a.offset), max_bytes)
-                 : service.log_tail(id, static_cast<std::size_t>(a.tail.value_or(50)), max_bytes);
-    if (!chunk) return tool_error(chunk.error());
     auto session = service.get(id);
-    result.log = LogView{id,
-                         chunk->text,
-                         static_cast<std::int64_t>(chunk->offset),
-                         static_cast<std::int64_t>(chunk->next_offset),
-                         static_cast<std::int64_t>(chunk->size),
-                         session && core::is_terminal(session->state)};
+    if (!session) return tool_error(session.error());
+    LogRequest request;
+    // A task's log is Claude Code's stream, which a model reads best as activity; a command's
+    // log is its own output.
+    const std::string format =
+        a.format.value_or(session->kind == core::SessionKind::task ? "activity" : "raw");
+    request.format = format == "raw" ? LogFormat::raw : LogFormat::activity;
+    if (a.offset) request.offset = static_cast<std::uint64_t>(*a.offset);
+    request.tail = static_cast<std::size_t>(a.tail.value_or(50));
+    request.max_bytes = static_cast<std::size_t>(a.max_bytes.value_or(16384));
+    auto log = read_log_view(service, id, request);
+    if (!log) return tool_error(log.error());
+    result.log = std::move(log).value();
+    result.next = next_step(result);
     return result;
   }
   if (a.action == "send") {
@@ -224,12 +273,14 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
                                 a.enter.value_or(a.text.has_value())};
     if (auto sent = service.send_keys(id, keys); !sent) return tool_error(sent.error());
     result.sent = true;
+    result.next = next_step(result);
     return result;
   }
   if (a.action == "stop") {
     auto session = service.stop(id, a.grace_s.value_or(10));
     if (!session) return tool_error(session.error());
     result.session = view_of(session.value(), service.ledger());
+    result.next = next_step(result);
     return result;
   }
   auto results = service.results(id);
@@ -244,6 +295,7 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
     view.patch = core::read_log_from(results->patch_file, 0, kInlinePatchBytes).text;
   }
   result.results = std::move(view);
+  result.next = next_step(result);
   return result;
 }
 

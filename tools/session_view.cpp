@@ -14,6 +14,35 @@ std::optional<T> unless_empty(const T& value) {
 
 }  // namespace
 
+std::string short_line(const std::string& text, std::size_t limit) {
+  std::string line;
+  line.reserve(std::min(text.size(), limit + 8));
+  for (const char c : text) {
+    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (space && (line.empty() || line.back() == ' ')) continue;
+    line += space ? ' ' : c;
+    if (line.size() > limit + 4) break;  // enough to know it is cut
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return core::shorten(line, limit);
+}
+
+SessionSummary summary_of(const core::Session& s, core::Micros spent) {
+  SessionSummary v;
+  v.session_id = s.id;
+  v.name = unless_empty(s.name);
+  v.state = std::string(core::to_string(s.state));
+  v.kind = s.kind == core::SessionKind::task ? "task" : "command";
+  v.task = short_line(s.task, 72);
+  v.created_at = core::iso_time(s.created_at);
+  if (s.started_at) v.elapsed_s = (s.finished_at.value_or(core::now_ms()) - *s.started_at) / 1000;
+  v.exit_code = s.exit_code;
+  v.spent_usd = core::dollars(spent);
+  if (!s.last_activity.empty()) v.last_activity = short_line(s.last_activity, 72);
+  if (!s.error.empty()) v.error = short_line(s.error, 100);
+  return v;
+}
+
 std::string session_uri(const std::string& id) {
   return "parhelia://sessions/" + id;
 }
@@ -58,7 +87,8 @@ SessionView view_of(const core::Session& s) {
   v.changed_files = s.changed_files;
   if (v.changed_files.size() > 200) v.changed_files.resize(200);
   v.log_uri = log_uri(s.id);
-  v.reserved_usd = core::dollars(s.estimate_micros);
+  // The budget holds a session's worst case from submit until it ends, then gives it back.
+  v.reserved_usd = core::is_terminal(s.state) ? 0 : core::dollars(s.estimate_micros);
   if (s.max_cost_micros) v.max_cost_usd = core::dollars(*s.max_cost_micros);
   v.parent_id = unless_empty(s.parent_id);
   v.restored_from = unless_empty(s.restore_from);
@@ -74,6 +104,10 @@ SessionView view_of(const core::Session& session, core::Ledger& ledger) {
 
 SessionView detailed_view(core::SessionService& service, const core::Session& session) {
   SessionView v = view_of(session, service.ledger());
+  // What the budget holds for it, as budget show counts it (a hold outlives its session only
+  // until the next reconcile gives it back).
+  if (auto reserved = service.budget().reserved_for(session.id))
+    v.reserved_usd = core::dollars(reserved.value());
   if (auto children = service.store().children(session.id); children && !children->empty())
     v.resumed_as = children.value();
   auto latest = service.checkpoint_store().latest(session.id);
@@ -102,6 +136,19 @@ std::string one_line(const SessionView& v) {
   if (!v.name.empty()) line += "  [" + v.name + "]";
   line += "  " + core::shorten(v.task, 60);
   if (v.last_activity) line += "  — " + core::shorten(*v.last_activity, 80);
+  return line;
+}
+
+}  // namespace parhelia::tools
+
+namespace parhelia::tools {
+
+std::string one_line(const SessionSummary& s) {
+  std::string line = s.session_id + "  " + s.state;
+  if (s.elapsed_s) line += "  " + std::to_string(*s.elapsed_s) + "s";
+  if (s.name) line += "  [" + *s.name + "]";
+  line += "  " + s.task;
+  if (s.last_activity) line += "  — " + *s.last_activity;
   return line;
 }
 

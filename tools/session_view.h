@@ -82,7 +82,8 @@ struct SessionView {
               "Files changed, as 'M path', 'A path', 'D path'"),
         field("log_uri", &SessionView::log_uri, "The resource holding its log"),
         field("reserved_usd", &SessionView::reserved_usd,
-              "The worst case reserved against the budget at submit"),
+              "What the budget holds for it now: its worst case while it is live, 0 once it "
+              "has ended"),
         field("max_cost_usd", &SessionView::max_cost_usd,
               "Its own cap: the budget watchdog stops it there (state over_budget)"),
         field("spent_usd", &SessionView::spent_usd, "Charged so far; grows while it runs"),
@@ -98,6 +99,41 @@ struct SessionView {
   }
 };
 
+// A session in a list: enough to tell it apart and to choose the next call; status with its
+// session_id has the rest.
+struct SessionSummary {
+  std::string session_id;
+  std::optional<std::string> name;
+  std::string state;
+  std::string kind;
+  std::string task;  // its first words, on one line
+  std::string created_at;
+  std::optional<std::int64_t> elapsed_s;
+  std::optional<int> exit_code;
+  double spent_usd = 0;
+  std::optional<std::string> last_activity;
+  std::optional<std::string> error;
+
+  static auto fields() {
+    return std::tuple{
+        field("session_id", &SessionSummary::session_id, "The session's id (task-xxxxxxxx)"),
+        field("name", &SessionSummary::name, "The name given at submit"),
+        field("state", &SessionSummary::state, "Its state"),
+        field("kind", &SessionSummary::kind, "task (Claude Code) or command"),
+        field("task", &SessionSummary::task, "The prompt or command line, shortened"),
+        field("created_at", &SessionSummary::created_at, "When it was submitted (UTC)"),
+        field("elapsed_s", &SessionSummary::elapsed_s, "Seconds it has run"),
+        field("exit_code", &SessionSummary::exit_code, "The work's exit status"),
+        field("spent_usd", &SessionSummary::spent_usd, "Charged so far"),
+        field("last_activity", &SessionSummary::last_activity, "What it did last, shortened"),
+        field("error", &SessionSummary::error, "Why it failed or stopped, shortened")};
+  }
+};
+
+SessionSummary summary_of(const core::Session& session, core::Micros spent);
+// Text on one line (breaks become spaces), at most `limit` bytes.
+std::string short_line(const std::string& text, std::size_t limit);
+
 SessionView view_of(const core::Session& session);
 // The view with what the session has spent so far, from the ledger.
 SessionView view_of(const core::Session& session, core::Ledger& ledger);
@@ -109,6 +145,7 @@ std::string log_uri(const std::string& id);
 std::string patch_uri(const std::string& id);
 // One line: "task-0123abcd running 12s  uses Bash: pytest -x".
 std::string one_line(const SessionView& view);
+std::string one_line(const SessionSummary& summary);
 server::ResourceLink log_link(const std::string& id);
 
 }  // namespace parhelia::tools

@@ -108,6 +108,7 @@ struct StatusResult {
   std::optional<SystemStatus> system;
   std::optional<std::string> screen;
   std::optional<std::string> screen_error;
+  std::string next;
   static auto fields() {
     return std::tuple{
         field("session", &StatusResult::session, "The session asked about"),
@@ -118,9 +119,32 @@ struct StatusResult {
               "The installation's health (when no session was named)"),
         field("screen", &StatusResult::screen,
               "What its terminal shows now (when asked with screen)"),
-        field("screen_error", &StatusResult::screen_error, "Why the screen could not be read")};
+        field("screen_error", &StatusResult::screen_error, "Why the screen could not be read"),
+        field("next", &StatusResult::next, "What to call next, in a sentence")};
   }
 };
+
+std::string next_step(const StatusResult& r) {
+  if (r.session) {
+    const SessionView& s = *r.session;
+    const std::string id = "session_id " + s.session_id;
+    if (s.state == "queued" || s.state == "provisioning" || s.state == "running")
+      return "It is " + s.state + ": call status (" + id +
+             ") again in a while, or session (action logs, " + id + ") to see what it does.";
+    if (s.state == "succeeded")
+      return "Call session (action results, " + id + ") for its answer and patch.";
+    std::string step = "Call session (action logs, " + id + ") to see why it ended " + s.state;
+    if (s.latest_checkpoint)
+      step += "; checkpoint (action restore, " + id + ") carries on from " + *s.latest_checkpoint;
+    return step + ".";
+  }
+  const bool usable = !r.system->backends.empty() && r.system->backends.front().usable;
+  if (!usable)
+    return "Local sessions cannot run yet: install what backends[0].problem names, then call "
+           "status again.";
+  return "Call submit to run work (a task for Claude Code, or a command); budget (action "
+         "show) has spend and limits.";
+}
 
 std::string to_text(const StatusResult& r) {
   std::ostringstream text;
@@ -144,8 +168,9 @@ std::string to_text(const StatusResult& r) {
     else if (s.latest_checkpoint)
       text << "latest checkpoint " << *s.latest_checkpoint << "\n";
     if (r.cost) {
-      text << "cost: " << usd(r.cost->spent_usd) << " spent, " << usd(r.cost->reserved_usd)
-           << " reserved";
+      text << "cost: " << usd(r.cost->spent_usd) << " spent";
+      if (r.cost->reserved_usd > 0)
+        text << ", " << usd(r.cost->reserved_usd) << " reserved until it ends";
       if (r.cost->cap_usd) text << ", capped at " << usd(*r.cost->cap_usd);
       text << "\n";
     }
@@ -248,6 +273,7 @@ void register_status_tool(server::McpServer& server, core::SessionService& servi
         StatusResult result;
         if (!a.session_id) {
           result.system = system_status(service, server.client());
+          result.next = next_step(result);
           return result;
         }
         auto session = service.get(*a.session_id);
@@ -275,6 +301,7 @@ void register_status_tool(server::McpServer& server, core::SessionService& servi
           else
             result.screen_error = screen.error().sentence();
         }
+        result.next = next_step(result);
         return result;
       });
 }

@@ -70,6 +70,7 @@ struct SubmitResult {
   std::optional<std::string> cuda_visible_devices;
   bool waited = false;
   std::optional<EstimateView> estimate;
+  std::string next;
   static auto fields() {
     return std::tuple{
         field("session", &SubmitResult::session, "The session as it stands"),
@@ -79,9 +80,24 @@ struct SubmitResult {
               "GPUs given to the session"),
         field("waited", &SubmitResult::waited, "True when the call waited for the end (sync)"),
         field("estimate", &SubmitResult::estimate,
-              "The worst-case cost reserved against the budget")};
+              "The worst-case cost reserved against the budget"),
+        field("next", &SubmitResult::next, "What to call next, in a sentence")};
   }
 };
+
+std::string next_step(const SubmitResult& r) {
+  const std::string id = "session_id " + r.session.session_id;
+  if (r.dry_run) return "Nothing started; call submit again without dry_run to start it.";
+  if (r.waited) {
+    if (r.session.state == "succeeded" || !r.session.changed_files.empty())
+      return "Call session (action results, " + id + ") for its answer and patch.";
+    return "Call session (action logs, " + id + ") to see why it ended " + r.session.state + ".";
+  }
+  return "It runs on its own: call status (" + id +
+         ") until its state is succeeded, failed, cancelled, timed_out, over_budget or lost; "
+         "session (action logs, " +
+         id + ") shows what it does.";
+}
 
 std::string to_text(const SubmitResult& r) {
   const SessionView& s = r.session;
@@ -125,6 +141,9 @@ core::Result<core::Session> wait_for_end(core::SessionService& service, const st
   std::string last_said;
   auto session = service.wait_for_end(id, [&](const core::Session& live) {
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    // The end is the result's to tell: a progress notification just before it only costs the
+    // result its quiet gap (see server::Dispatcher).
+    if (core::is_terminal(live.state)) return !context.cancelled();
     const std::string said = std::string(core::to_string(live.state)) +
                              (live.last_activity.empty() ? "" : ": " + live.last_activity);
     if (said != last_said || Clock::now() - last_sent >= std::chrono::seconds(5)) {
@@ -185,6 +204,7 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
           result.estimate = estimate_view(plan->estimate);
           if (!plan->cuda_visible_devices.empty())
             result.cuda_visible_devices = plan->cuda_visible_devices;
+          result.next = next_step(result);
           return result;
         }
         // Checked whole first: the user is asked about the cost only of a submit that can run.
@@ -204,6 +224,7 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
           result.waited = true;
         }
         result.session = view_of(session.value(), service.ledger());
+        result.next = next_step(result);
         return result;
       });
 }

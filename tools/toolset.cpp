@@ -1,6 +1,7 @@
 #include "tools/toolset.h"
 
 #include "core/version.h"
+#include "tools/alert_feed.h"
 
 namespace parhelia::tools {
 
@@ -23,6 +24,10 @@ server::ServerIdentity parhelia_identity() {
 std::unique_ptr<SessionWatcher> register_toolset(server::McpServer& server,
                                                  core::SessionService& service,
                                                  const ToolsetOptions& options) {
+  server.tools().set_alert_source([feed = std::make_shared<BudgetAlertFeed>(service)](
+                                      const std::string& tool, const server::json& arguments) {
+    return feed->for_call(tool, arguments);
+  });
   register_submit_tool(server, service);
   register_status_tool(server, service);
   register_session_tool(server, service);

@@ -116,6 +116,70 @@ TEST_CASE("a session is charged as it runs and stopped by the watchdog at its ca
   CHECK(contains(system_text, "Budget alert: session " + id));
 }
 
+// Claude Code shows the model no notifications/message: an alert must be in a result.
+TEST_CASE("budget alerts reach the model in the results of the calls they concern",
+          "[e2e][budget][alerts]") {
+  GitWorkspace workspace;
+  McpClient client;
+  client.initialize();
+  price_local_cpu(client, 0.01);  // 2 cores: $0.02 a second
+  const json waited = client.call_tool("submit", {{"command", "sleep 60"},
+                                                  {"workspace", workspace.path().string()},
+                                                  {"timeout_s", 120},
+                                                  {"max_cost_usd", 0.06},
+                                                  {"sync", true}});
+  INFO(waited.dump());
+  REQUIRE(waited["isError"] == false);
+  const json& result = waited["structuredContent"];
+  CHECK(result["session"]["state"] == "over_budget");
+  const std::string id = result["session"]["session_id"];
+  // The thresholds crossed while the call waited come with its result, once each.
+  REQUIRE(result.contains("alerts"));
+  std::vector<std::string> alerts = result["alerts"];
+  REQUIRE(alerts.size() == 3);
+  CHECK(contains(alerts[0], "session " + id + " has spent"));
+  CHECK(contains(alerts[0], "50% of its $0.06 cap"));
+  CHECK(contains(alerts[2], "100% of its $0.06 cap"));
+  CHECK(contains(text_of(waited), "100% of its $0.06 cap"));
+
+  // A later call about that session says where it stands against its cap; a call about
+  // nothing in particular carries no old news.
+  const json status = client.call_tool("status", {{"session_id", id}})["structuredContent"];
+  CHECK(status["alerts"] == json::array({alerts[2]}));
+  CHECK_FALSE(
+      client.call_tool("session", {{"action", "list"}})["structuredContent"].contains("alerts"));
+}
+
+// The budget holds a session's worst case while it runs and gives it back at its end; status
+// says what the budget holds, as budget show does.
+TEST_CASE("a finished session's status reserves nothing, as budget show holds nothing",
+          "[e2e][budget]") {
+  GitWorkspace workspace;
+  McpClient client({.environment = fake_agent_environment()});
+  client.initialize();
+  // A task reserves its token allowance: $3.00 for its hour.
+  const json submitted =
+      client.call_tool("submit", {{"task", "sleep 2"}, {"workspace", workspace.path().string()}});
+  REQUIRE(submitted["isError"] == false);
+  const std::string id = submitted["structuredContent"]["session"]["session_id"];
+  CHECK(submitted["structuredContent"]["estimate"]["reserve_usd"] == Approx(3.0));
+  const json live = client.call_tool("status", {{"session_id", id}})["structuredContent"];
+  const json held = budget(client, {{"action", "show"}})["budget"];
+  if (live["session"]["state"] == "running") {
+    CHECK(live["cost"]["reserved_usd"] == Approx(3.0));
+    CHECK(held["reservations"][0]["reserved_usd"] == live["cost"]["reserved_usd"]);
+  }
+
+  const json done = client.wait_for_end(id);
+  CHECK(done["state"] == "succeeded");
+  CHECK(done["reserved_usd"] == 0);
+  const json status = client.call_tool("status", {{"session_id", id}});
+  CHECK(status["structuredContent"]["cost"]["reserved_usd"] == 0);
+  CHECK(status["structuredContent"]["session"]["reserved_usd"] == 0);
+  CHECK_FALSE(contains(text_of(status), "reserved"));
+  CHECK(budget(client, {{"action", "show"}})["budget"]["held_usd"] == 0);
+}
+
 TEST_CASE("a submit over a hard limit is refused with the numbers and a timeout that fits",
           "[e2e][budget]") {
   GitWorkspace workspace;
@@ -220,15 +284,18 @@ TEST_CASE("budget rates show where each price came from; a broken config is a cl
   McpClient client;
   client.initialize();
   price_local_cpu(client, 0.5);
-  const json rates = budget(client, {{"action", "rates"}});
-  std::map<std::string, json> by_name;
-  for (const auto& rate : rates["rates"]) by_name[rate["rate"]] = rate;
-  CHECK(by_name["modal.gpu.H100"]["price"] == "$0.001097");
-  CHECK(by_name["modal.gpu.H100"]["source"] == "default");
-  CHECK(by_name["local.cpu"]["price"] == "$0.50");
-  CHECK(by_name["local.cpu"]["source"] == (client.home() / "config.json").string());
-  CHECK(by_name["tokens.sonnet.output"]["price"] == "$15.00");
-  CHECK(by_name["tokens.sonnet.output"]["per"] == "million tokens");
+  const json result = client.call_tool("budget", {{"action", "rates"}});
+  const json& rates = result["structuredContent"];
+  CHECK(rates["rates"]["modal.gpu.H100"] == 0.001097);
+  CHECK(rates["rates"]["local.cpu"] == 0.5);
+  CHECK(rates["rates"]["tokens.sonnet.output"] == 15.0);
+  CHECK(contains(rates["units"], "tokens.*: per million tokens"));
+  // Only what a config file set is named with its source; the rest are defaults.
+  CHECK(rates["overridden"] == json({{"local.cpu", (client.home() / "config.json").string()}}));
+  // A person reads each price with its unit and source.
+  CHECK(contains(text_of(result), "$15.00 per million tokens  (default)"));
+  CHECK(contains(text_of(result),
+                 "$0.50 per core-second  (" + (client.home() / "config.json").string() + ")"));
 
   std::ofstream(client.home() / "config.json") << R"({"rates": {"modal.gpu.H1000": 1}})";
   const json broken = client.call_tool("budget", {{"action", "rates"}});

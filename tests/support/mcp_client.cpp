@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/environment.h"
+#include "server/json_schema.h"
 
 namespace parhelia::testing {
 
@@ -119,7 +120,33 @@ json McpClient::call_tool(const std::string& name, json arguments, json meta) {
   json response = request("tools/call", std::move(params), 30s);
   if (!response.contains("result"))
     throw std::runtime_error("tools/call failed: " + response.dump());
-  return response["result"];
+  const json& result = response["result"];
+  // Claude Code refuses a result whose structuredContent does not match the tool's output
+  // schema, so every call a test makes checks it too.
+  if (result.contains("structuredContent")) {
+    const json& schema = output_schema(name);
+    if (auto violation = server::validate_against_schema(schema, result["structuredContent"]))
+      throw std::runtime_error("the " + name + " result does not match its output schema: " +
+                               *violation + "\n" + result["structuredContent"].dump());
+  }
+  return result;
+}
+
+const json& McpClient::output_schema(const std::string& tool) {
+  if (output_schemas_.empty()) {
+    json cursor;
+    do {
+      json params = json::object();
+      if (!cursor.is_null()) params["cursor"] = cursor;
+      const json page = request("tools/list", std::move(params));
+      for (const auto& listed : page["result"]["tools"])
+        output_schemas_[listed["name"]] = listed.value("outputSchema", json::object());
+      cursor = page["result"].value("nextCursor", json());
+    } while (!cursor.is_null());
+  }
+  static const json none = json::object();
+  const auto found = output_schemas_.find(tool);
+  return found == output_schemas_.end() ? none : found->second;
 }
 
 json McpClient::wait_for_end(const std::string& session_id, std::chrono::milliseconds timeout) {

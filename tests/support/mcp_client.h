@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -48,7 +49,8 @@ class McpClient {
   // initialize + notifications/initialized; returns the initialize result.
   json initialize(const std::string& version = "2025-11-25", json capabilities = json::object());
 
-  // A tools/call result (the "result" member), failing the test on a JSON-RPC error.
+  // A tools/call result (the "result" member), failing the test on a JSON-RPC error or on
+  // structuredContent that does not match the tool's output schema.
   json call_tool(const std::string& name, json arguments = json::object(), json meta = nullptr);
   // Polls the status tool until the session ends; returns its last structured session view.
   json wait_for_end(const std::string& session_id, std::chrono::milliseconds timeout = 30s);
@@ -64,8 +66,12 @@ class McpClient {
  private:
   ParheliaHome home_;
   std::optional<core::ChildProcess> child_;
+  // The tool's outputSchema, from tools/list (read once); {} for a tool without one.
+  const json& output_schema(const std::string& tool);
+
   std::string buffer_;
   long long next_id_ = 1;
+  std::map<std::string, json> output_schemas_;
 };
 
 }  // namespace parhelia::testing
