@@ -79,7 +79,7 @@ core::CapturedRun run_claude(const std::string& claude, const std::vector<std::s
 TEST_CASE(
     "Claude Code as the MCP client: submit, status, session and budget as the model reads "
     "them",
-    "[.][real-claude][mcp]") {
+    "[real-claude][mcp]") {
   const std::string claude = real_claude_binary();
   if (claude.empty()) {
     WARN("SKIPPED: Claude Code is not installed; run scripts/setup --test-clients");
@@ -143,8 +143,14 @@ TEST_CASE(
     REQUIRE(value.is_object());
     CHECK(text.size() < 2500);
     CHECK(value.contains("next"));
+    WARN(tool << " result: " << text.size() << " characters");
   }
   const json submitted = json::parse(results[0].second);
   CHECK(submitted["session"].value("state", "") == "succeeded");
   CHECK(results[2].second.find("from-claude-code") != std::string::npos);
+  // A finished session holds nothing of the budget, in status as in budget show.
+  const json status = json::parse(results[1].second);
+  CHECK(status["cost"].value("reserved_usd", -1.0) == 0);
+  const json listed = json::parse(results[3].second);
+  REQUIRE(listed["sessions"].size() == 1);
 }
