@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/rates.h"
 #include "core/session.h"
 #include "core/untrusted_json.h"
 
@@ -70,21 +71,30 @@ std::optional<MessageUsage> message_usage(const json& line) {
   if (!usage || !usage->is_object()) return std::nullopt;
   MessageUsage result;
   result.message_id = shorten(string_field(message, "id").value_or(""), 128);
-  result.model = shorten(string_field(message, "model").value_or(""), 128);
+  result.model =
+      RateTable::canonical_model(shorten(string_field(message, "model").value_or(""), 128));
   result.tokens = {count(*usage, "input_tokens"), count(*usage, "output_tokens"),
                    count(*usage, "cache_read_input_tokens"),
                    count(*usage, "cache_creation_input_tokens")};
   return result;
 }
 
-std::map<std::string, TokenCounts> model_totals(const json& line) {
-  std::map<std::string, TokenCounts> totals;
-  for (const auto& [model, usage] : object_field(line, "modelUsage").items()) {
-    if (!usage.is_object() || model.size() > 128) continue;
-    if (totals.size() == kMostModels) break;
-    totals[model] = {count(usage, "inputTokens"), count(usage, "outputTokens"),
-                     count(usage, "cacheReadInputTokens"),
-                     count(usage, "cacheCreationInputTokens")};
+// Keyed by the ledger's name of each model: 2.1.332 says it as canonicalModel, 2.1.197 only in
+// the key ("claude-opus-4-8[1m]"). Entries that name one model are calls of it: they add up.
+ModelTotals model_totals(const json& line) {
+  ModelTotals totals;
+  std::size_t entries = 0;
+  for (const auto& [key, usage] : object_field(line, "modelUsage").items()) {
+    if (!usage.is_object() || key.size() > 128) continue;
+    if (++entries > kMostModels) break;
+    const auto canonical = string_field(usage, "canonicalModel");
+    const std::string model = RateTable::canonical_model(
+        canonical && !canonical->empty() && canonical->size() <= 128 ? *canonical : key);
+    TokenCounts& total = totals[model];
+    total.input += count(usage, "inputTokens");
+    total.output += count(usage, "outputTokens");
+    total.cache_read += count(usage, "cacheReadInputTokens");
+    total.cache_write += count(usage, "cacheCreationInputTokens");
   }
   return totals;
 }
@@ -125,6 +135,8 @@ std::optional<AgentUpdate> read_agent_line(std::string_view line) {
     result.text = string_field(message, "result").value_or("");
     // The parser took only well-formed UTF-8, so the dump cannot meet a byte it rejects.
     result.json = message.dump();
+    if (auto id = string_field(message, "session_id"); id && is_agent_session_id(*id))
+      result.session_id = *id;
     update.activity = (result.is_error ? "failed: " : "finished: ") + one_line_of(result.text);
     update.result = std::move(result);
     update.model_totals = model_totals(message);
@@ -134,6 +146,30 @@ std::optional<AgentUpdate> read_agent_line(std::string_view line) {
   if (!update.activity && !update.claude_session_id && !update.result && !update.usage)
     return std::nullopt;
   return update;
+}
+
+bool may_bear_usage(std::string_view line) {
+  return line.find("\"assistant\"") != std::string_view::npos ||
+         line.find("\"cost-state\"") != std::string_view::npos;
+}
+
+std::optional<TranscriptEntry> read_transcript_line(std::string_view line) {
+  if (!may_bear_usage(line)) return std::nullopt;
+  const auto parsed = parse_untrusted_json(line, kLineLimits);
+  if (!parsed || !parsed->is_object()) return std::nullopt;
+  const auto type = string_field(*parsed, "type");
+  TranscriptEntry entry;
+  if (type == "assistant") {
+    entry.usage = message_usage(*parsed);
+    if (!entry.usage || entry.usage->message_id.empty()) return std::nullopt;
+  } else if (type == "cost-state") {
+    const auto id = string_field(*parsed, "sessionId");
+    if (!id || !is_agent_session_id(*id)) return std::nullopt;
+    entry.cost_state = CostState{*id, model_totals(*parsed)};
+  } else {
+    return std::nullopt;
+  }
+  return entry;
 }
 
 }  // namespace parhelia::core

@@ -256,6 +256,95 @@ fs::path transcript_dir(const fs::path& home, const fs::path& working_directory)
   return home / ".claude" / "projects" / claude_project_key(working_directory.string());
 }
 
+TranscriptUsageReader::TranscriptUsageReader(fs::path home, TranscriptReadLimits limits)
+    : home_(std::move(home)), limits_(limits) {}
+
+TranscriptUsage TranscriptUsageReader::read(bool whole) {
+  TranscriptUsage usage;
+  const std::uint64_t left = limits_.total_bytes - std::min(total_read_, limits_.total_bytes);
+  std::uint64_t budget = whole ? left : std::min(left, limits_.bytes_per_read);
+  if (budget == 0) return usage;
+  // Down from HOME one directory at a time, never through a link.
+  Fd from(::open(home_.c_str(), kOpenDirectory));
+  for (const char* step : {".claude", "projects"}) {
+    if (!from.ok()) return usage;  // the agent has not begun
+    from = Fd(open_directory_at(from.get(), step));
+  }
+  if (from.ok()) read_directory(from.get(), "", 0, usage, budget);
+  return usage;
+}
+
+void TranscriptUsageReader::read_directory(int dir, const std::string& relative, int depth,
+                                           TranscriptUsage& into, std::uint64_t& budget) {
+  for (const std::string& name : names_in(dir, limits_.files * 4)) {
+    if (budget == 0) return;
+    const std::string path = relative.empty() ? name : relative + "/" + name;
+    struct stat st {};
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISDIR(st.st_mode) && depth < limits_.depth) {
+      Fd below(open_directory_at(dir, name.c_str()));
+      if (below.ok()) read_directory(below.get(), path, depth + 1, into, budget);
+    } else if (S_ISREG(st.st_mode) && is_jsonl(name)) {
+      read_file(dir, name, path, into, budget);
+    }
+  }
+}
+
+void TranscriptUsageReader::read_file(int dir, const std::string& name, const std::string& relative,
+                                      TranscriptUsage& into, std::uint64_t& budget) {
+  auto known = files_.find(relative);
+  if (known == files_.end() && files_.size() >= limits_.files) return;
+  // O_NONBLOCK: a FIFO put in the file's place since it was looked at does not wait.
+  Fd in(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  struct stat st {};
+  if (!in.ok() || ::fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  Followed& file = known != files_.end() ? known->second : files_[relative];
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (file.device != st.st_dev || file.inode != st.st_ino || size < file.offset) {
+    file = Followed{st.st_dev, st.st_ino};  // another file, or one cut: read from its start
+  }
+  if (buffer_.empty()) buffer_.resize(1 << 20);
+  while (file.offset < size && budget > 0) {
+    const auto want = static_cast<std::size_t>(
+        std::min<std::uint64_t>({buffer_.size(), size - file.offset, budget}));
+    const ssize_t n = ::pread(in.get(), buffer_.data(), want, static_cast<off_t>(file.offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    const auto got = static_cast<std::size_t>(n);
+    file.offset += got;
+    budget -= got;
+    total_read_ += got;
+    const std::string_view bytes(buffer_.data(), got);
+    for (std::size_t at = 0; at < got;) {
+      const std::size_t newline = bytes.find('\n', at);
+      const std::size_t end = newline == std::string_view::npos ? got : newline;
+      const std::string_view piece = bytes.substr(at, end - at);
+      if (newline != std::string_view::npos && file.partial.empty() && !file.overlong) {
+        take_line(piece, into);  // a whole line in this read: no copy
+      } else {
+        if (!file.overlong) file.partial.append(piece);
+        if (file.partial.size() > kMaxAgentLineBytes) {
+          file.partial.clear();
+          file.overlong = true;
+        }
+        if (newline != std::string_view::npos) {
+          if (!file.overlong) take_line(file.partial, into);
+          file.partial.clear();
+          file.overlong = false;
+        }
+      }
+      at = end + 1;
+    }
+  }
+}
+
+void TranscriptUsageReader::take_line(std::string_view line, TranscriptUsage& into) {
+  auto entry = read_transcript_line(line);
+  if (!entry) return;
+  if (entry->usage) into.messages.push_back(std::move(*entry->usage));
+  if (entry->cost_state) into.cost_states.push_back(std::move(*entry->cost_state));
+}
+
 Result<TranscriptFiles> copy_transcript(const fs::path& home, const fs::path& working_directory,
                                         const fs::path& destination,
                                         const TranscriptLimits& limits) {

@@ -8,12 +8,16 @@
 // without following), and no more than a bounded amount.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/agent_stream.h"
 #include "core/left_out.h"
 #include "core/result.h"
 
@@ -48,5 +52,57 @@ Result<TranscriptFiles> copy_transcript(const std::filesystem::path& home,
                                         const std::filesystem::path& working_directory,
                                         const std::filesystem::path& destination,
                                         const TranscriptLimits& limits = {});
+
+// What transcripts gained since they were last read: the final usage of each assistant
+// message (Claude Code writes it after the response's message_delta, which the stream never
+// shows), and the cost-state lines, in the order they were read.
+struct TranscriptUsage {
+  std::vector<MessageUsage> messages;
+  std::vector<CostState> cost_states;
+};
+
+// How much of the transcripts a session's meter reads: at most `bytes_per_read` each time it
+// looks (the rest comes the next time), `total_bytes` over the session, `files` of them,
+// `depth` directories below projects/ (subagents write theirs one level below the session's).
+struct TranscriptReadLimits {
+  std::uint64_t bytes_per_read = std::uint64_t{8} << 20;
+  std::uint64_t total_bytes = std::uint64_t{2} << 30;
+  std::size_t files = 10000;
+  int depth = 8;
+};
+
+// Follows every transcript (.jsonl) under $HOME/.claude/projects of the session whose HOME is
+// `home`, under any project key: the meter must not depend on which working directory the
+// agent saw. Each read takes only the bytes added since the last, whole lines only. The files
+// are the session's: opened without following a link, read up to the limits, a line that is
+// not JSON or too long skipped, and nothing thrown.
+class TranscriptUsageReader {
+ public:
+  explicit TranscriptUsageReader(std::filesystem::path home, TranscriptReadLimits limits = {});
+
+  // What was added since the last call; up to `bytes_per_read` of it, or all of it (within
+  // `total_bytes`) when `whole`.
+  TranscriptUsage read(bool whole = false);
+
+ private:
+  struct Followed {
+    dev_t device = 0;
+    ino_t inode = 0;
+    std::uint64_t offset = 0;  // bytes read
+    std::string partial;       // the line still being written
+    bool overlong = false;     // that line is past kMaxAgentLineBytes: skipped to its end
+  };
+  void read_directory(int dir, const std::string& relative, int depth, TranscriptUsage& into,
+                      std::uint64_t& budget);
+  void read_file(int dir, const std::string& name, const std::string& relative,
+                 TranscriptUsage& into, std::uint64_t& budget);
+  void take_line(std::string_view line, TranscriptUsage& into);
+
+  std::filesystem::path home_;
+  TranscriptReadLimits limits_;
+  std::map<std::string, Followed> files_;  // by path below projects/
+  std::uint64_t total_read_ = 0;
+  std::vector<char> buffer_;
+};
 
 }  // namespace parhelia::core

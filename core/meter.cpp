@@ -9,6 +9,12 @@ using namespace std::chrono_literals;
 
 constexpr auto kChargeEvery = 15s;
 constexpr auto kTokenChargeEvery = 1s;
+// The transcripts are looked at twice a second: a completed message is charged (and seen by
+// the watchdog) within about a second and a half.
+constexpr auto kTranscriptReadEvery = 500ms;
+// Messages the meter keeps apart, and inherits: a real session has thousands; the transcripts
+// are the session's to write, and must not grow the supervisor without bound.
+constexpr std::size_t kMostMessages = 200'000;
 
 std::int64_t tokens_of(const TokenCounts& counts, TokenKind kind) {
   switch (kind) {
@@ -31,6 +37,20 @@ void raise_to(TokenCounts& total, const TokenCounts& other) {
   total.cache_write = std::max(total.cache_write, other.cache_write);
 }
 
+bool raise_to_changes(TokenCounts& total, const TokenCounts& other) {
+  const TokenCounts before = total;
+  raise_to(total, other);
+  return before.input != total.input || before.output != total.output ||
+         before.cache_read != total.cache_read || before.cache_write != total.cache_write;
+}
+
+TokenCounts beyond(const TokenCounts& total, const TokenCounts& base) {
+  return {std::max<std::int64_t>(0, total.input - base.input),
+          std::max<std::int64_t>(0, total.output - base.output),
+          std::max<std::int64_t>(0, total.cache_read - base.cache_read),
+          std::max<std::int64_t>(0, total.cache_write - base.cache_write)};
+}
+
 template <class T>
 void report_failure(const Result<T>& result, const char* what) {
   if (!result) std::cerr << "parhelia: " << what << ": " << result.error().sentence() << "\n";
@@ -47,6 +67,16 @@ SessionMeter::SessionMeter(Ledger& ledger, Budget& budget, const Session& sessio
       compute_(std::move(compute)),
       on_alert_(std::move(on_alert)) {}
 
+void SessionMeter::follow_transcripts(TranscriptUsageReader& reader,
+                                      const TranscriptUsage& restored) {
+  transcripts_ = &reader;
+  for (const auto& message : restored.messages) {
+    if (inherited_.size() < kMostMessages) inherited_.insert(message.message_id);
+  }
+  // The last one of each conversation holds its totals as the agent left them.
+  for (const auto& state : restored.cost_states) baselines_[state.session_id] = state.model_totals;
+}
+
 void SessionMeter::start(Clock::time_point at) {
   started_ = at;
   last_charge_ = at;
@@ -56,14 +86,40 @@ void SessionMeter::start(Clock::time_point at) {
 }
 
 void SessionMeter::observe(const AgentUpdate& update) {
-  if (update.usage && !update.usage->message_id.empty()) {
-    messages_[update.usage->message_id] = *update.usage;
+  if (update.usage) note_message(*update.usage);
+  if (update.result) note_totals(update.result->session_id, update.model_totals);
+}
+
+void SessionMeter::note_message(const MessageUsage& usage) {
+  if (usage.message_id.empty() || inherited_.count(usage.message_id) > 0) return;
+  auto known = messages_.find(usage.message_id);
+  if (known == messages_.end()) {
+    if (messages_.size() >= kMostMessages) return;
+    messages_.emplace(usage.message_id, usage);
     tokens_pending_ = true;
+    return;
   }
-  for (const auto& [model, totals] : update.model_totals) {
-    raise_to(reported_totals_[model], totals);
-    tokens_pending_ = true;
+  if (known->second.model.empty()) known->second.model = usage.model;
+  if (raise_to_changes(known->second.tokens, usage.tokens)) tokens_pending_ = true;
+}
+
+void SessionMeter::note_totals(const std::string& conversation, const ModelTotals& totals) {
+  const auto base = baselines_.find(conversation);
+  for (const auto& [model, counts] : totals) {
+    TokenCounts mine = counts;
+    if (base != baselines_.end()) {
+      if (auto before = base->second.find(model); before != base->second.end())
+        mine = beyond(counts, before->second);
+    }
+    if (raise_to_changes(reported_totals_[model], mine)) tokens_pending_ = true;
   }
+}
+
+void SessionMeter::read_transcripts(bool whole) {
+  if (!transcripts_) return;
+  const TranscriptUsage added = transcripts_->read(whole);
+  for (const auto& message : added.messages) note_message(message);
+  for (const auto& state : added.cost_states) note_totals(state.session_id, state.model_totals);
 }
 
 Micros SessionMeter::compute_cost(std::int64_t seconds) const {
@@ -73,8 +129,8 @@ Micros SessionMeter::compute_cost(std::int64_t seconds) const {
 }
 
 std::vector<Charge> SessionMeter::token_charges() const {
-  // Per model: the sum of its messages' usage, or the result's modelUsage where that says more
-  // (it counts subagents too); both are cumulative, so the ledger charges only the increase.
+  // Per model: the sum of this run's messages, or Claude Code's totals where they say more
+  // (side calls); both are cumulative, so the ledger charges only the increase.
   std::map<std::string, TokenCounts> totals = reported_totals_;
   std::map<std::string, TokenCounts> from_messages;
   for (const auto& [id, usage] : messages_) {
@@ -133,6 +189,10 @@ void SessionMeter::charge(Clock::time_point now, bool final) {
 
 std::optional<std::string> SessionMeter::tick(Clock::time_point now) {
   if (!started_ || stop_reason_) return stop_reason_;
+  if (now - last_transcript_read_ >= kTranscriptReadEvery) {
+    read_transcripts(false);
+    last_transcript_read_ = now;
+  }
   const auto since = now - last_charge_;
   bool due = since >= kChargeEvery || (tokens_pending_ && since >= kTokenChargeEvery);
   if (!due && room_) {
@@ -147,7 +207,9 @@ std::optional<std::string> SessionMeter::tick(Clock::time_point now) {
 }
 
 void SessionMeter::finish(Clock::time_point now) {
-  if (started_) charge(now, true);
+  if (!started_) return;
+  read_transcripts(true);  // what the agent wrote last, up to its end
+  charge(now, true);
 }
 
 }  // namespace parhelia::core

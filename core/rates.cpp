@@ -1,5 +1,6 @@
 #include "core/rates.h"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -138,8 +139,11 @@ Result<RateTable> RateTable::load(const std::filesystem::path& home) {
   if (!config.contains("rates")) return table;
   if (!config["rates"].is_object()) return config_error(file, "\"rates\" is not an object.");
   for (const auto& [key, value] : config["rates"].items()) {
+    // A plain name for it: clang before 16 cannot capture a structured binding (the fuzz
+    // build is clang's).
+    const std::string& name = key;
     auto rate = std::find_if(table.rates_.begin(), table.rates_.end(),
-                             [&](const Rate& r) { return r.key == key; });
+                             [&name](const Rate& r) { return r.key == name; });
     if (rate == table.rates_.end()) return config_error(file, "there is no rate '" + key + "'.");
     const bool per_token = rate->unit == "token";
     std::optional<Picos> price;
@@ -175,6 +179,20 @@ std::string RateTable::token_family(std::string_view model) {
     }
   }
   return best;
+}
+
+std::string RateTable::canonical_model(std::string_view model) {
+  if (model.size() > 2 && model.back() == ']') {
+    if (const auto open = model.rfind('['); open != std::string_view::npos && open > 0)
+      model = model.substr(0, open);
+  }
+  constexpr std::size_t kDate = 9;  // "-20250929"
+  if (model.size() > kDate && model[model.size() - kDate] == '-') {
+    const auto date = model.substr(model.size() - kDate + 1);
+    if (std::all_of(date.begin(), date.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      model = model.substr(0, model.size() - kDate);
+  }
+  return std::string(model);
 }
 
 Rate RateTable::token_rate(std::string_view model, TokenKind kind) const {

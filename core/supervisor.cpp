@@ -12,6 +12,7 @@
 
 #include "core/agent_command.h"
 #include "core/agent_stream.h"
+#include "core/agent_transcript.h"
 #include "core/checkpoint_job.h"
 #include "core/checkpoint_request.h"
 #include "core/checkpointer.h"
@@ -179,6 +180,12 @@ class Supervisor {
     if (!launch) return finish_early(SessionState::failed, launch.error().sentence());
     if (stop_signal != 0)
       return finish_early(SessionState::cancelled, "Stopped on request before the work started.");
+    // What the agent's HOME holds before it begins is the conversation it resumes: read now,
+    // so that the meter never charges it again.
+    if (session_.kind == SessionKind::task) {
+      transcripts_.emplace(files_.home);
+      restored_ = transcripts_->read(true);
+    }
     auto child = ChildProcess::start(launch.value());
     if (!child)
       return finish_early(SessionState::failed,
@@ -297,6 +304,7 @@ class Supervisor {
     SessionMeter meter(ledger_, budget_, session_, rates_,
                        compute ? compute.value() : std::vector<MeteredResource>{},
                        [this](const BudgetAlert& alert) { on_alert(alert); });
+    if (transcripts_) meter.follow_transcripts(*transcripts_, restored_);
     OutputSink sink(store_, session_, files_.log, meter);
     WorkEnd end;
     const auto started = Clock::now();
@@ -476,6 +484,8 @@ class Supervisor {
   Session session_;
   SessionFiles files_;
   RateTable rates_;
+  std::optional<TranscriptUsageReader> transcripts_;  // a task's: Claude Code's final usage
+  TranscriptUsage restored_;                          // what they held before the agent began
 };
 
 }  // namespace
