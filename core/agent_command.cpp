@@ -21,8 +21,9 @@ Result<std::string> locate_agent() {
     return Error{ErrorCode::unavailable,
                  "PARHELIA_AGENT names `" + program +
                      "`, which is not an executable file here (nor a program on PATH).",
-                 "Point PARHELIA_AGENT at Claude Code's `claude` (e.g. node_modules/.bin/claude "
-                 "of an npm install), or unset it to use `claude` from PATH."};
+                 "Point PARHELIA_AGENT at Claude Code's `claude` (installed with `npm install -g "
+                 "@anthropic-ai/claude-code`, or node_modules/.bin/claude of an npm install), "
+                 "or unset it to use `claude` from PATH."};
   }
   return Error{ErrorCode::unavailable,
                "Claude Code (`" + program + "`) is not installed on this machine.",
