@@ -38,14 +38,16 @@ int run_doctor(bool as_json) {
                id.public_key.fingerprint() + ")";
   }
   if (as_json) {
-    print_json({{"version", health.version},
-                {"ssh_key", ssh_key},
-                {"parhelia_home", health.home},
-                {"parhelia_home_exists", health.home_exists},
-                {"dependencies", dependencies},
-                {"anthropic_api_key_set", health.anthropic_api_key_set},
-                {"modal_credentials_found", health.modal_credentials_found},
-                {"ok", !required_missing}});
+    print_json(
+        {{"version", health.version},
+         {"ssh_key", ssh_key},
+         {"parhelia_home", health.home},
+         {"parhelia_home_exists", health.home_exists},
+         {"dependencies", dependencies},
+         {"agent_credential", health.agent_credential ? nlohmann::json(*health.agent_credential)
+                                                      : nlohmann::json(nullptr)},
+         {"modal_credentials_found", health.modal_credentials_found},
+         {"ok", !required_missing}});
   } else {
     std::cout << "Parhelia " << health.version << "\nstate: " << health.home
               << (health.home_exists ? "" : " (created on first use)") << "\n\n";
@@ -61,9 +63,7 @@ int run_doctor(bool as_json) {
                   << "\n";
       }
     }
-    std::cout << "\nANTHROPIC_API_KEY: "
-              << (health.anthropic_api_key_set ? "set" : "not set (needed for Claude Code tasks)")
-              << "\nModal credentials: "
+    std::cout << "\nClaude Code: " << health.agent_credential_summary << "\nModal credentials: "
               << (health.modal_credentials_found ? "found"
                                                  : "not found (needed for the Modal backend)")
               << "\nSSH key: " << ssh_line << "\n";

@@ -17,6 +17,14 @@ std::string agent_program() {
 Result<std::string> locate_agent() {
   const std::string program = agent_program();
   if (auto path = find_executable(program)) return path->string();
+  if (env_value("PARHELIA_AGENT")) {
+    return Error{ErrorCode::unavailable,
+                 "PARHELIA_AGENT names `" + program +
+                     "`, which is not an executable file here (nor a program on PATH).",
+                 "Point PARHELIA_AGENT at Claude Code's `claude` (installed with `npm install -g "
+                 "@anthropic-ai/claude-code`, or node_modules/.bin/claude of an npm install), "
+                 "or unset it to use `claude` from PATH."};
+  }
   return Error{ErrorCode::unavailable,
                "Claude Code (`" + program + "`) is not installed on this machine.",
                "Install it with `npm install -g @anthropic-ai/claude-code`, set PARHELIA_AGENT to "
@@ -24,16 +32,12 @@ Result<std::string> locate_agent() {
                "run a plain command instead (command / --cmd)."};
 }
 
-std::vector<std::string> work_argv(const Session& session, const std::string& agent) {
+std::vector<std::string> work_argv(const Session& session, const std::vector<std::string>& agent) {
   if (session.kind == SessionKind::command) return {"/bin/sh", "-c", session.task};
   // Permissions are bypassed because the sandbox, not a person at a prompt, is the boundary.
-  std::vector<std::string> argv = {agent,
-                                   "-p",
-                                   session.task,
-                                   "--output-format",
-                                   "stream-json",
-                                   "--verbose",
-                                   "--dangerously-skip-permissions"};
+  std::vector<std::string> argv = agent;
+  argv.insert(argv.end(), {"-p", session.task, "--output-format", "stream-json", "--verbose",
+                           "--dangerously-skip-permissions"});
   // A resumed session continues Claude Code's conversation, restored under its working copy.
   if (!session.resume_agent_session.empty()) {
     argv.push_back("--resume");
@@ -60,25 +64,20 @@ Result<WorkCommand> work_command(const Session& session, const SessionFiles& fil
   command.environment =
       work_environment(session, files, command.cuda_visible_devices, settings.environment);
   if (!session.sandboxed) {
-    command.argv = work_argv(session, agent);
+    command.argv = work_argv(session, {agent});
     return command;
   }
   SandboxSpec spec;
   spec.files = &files;
   spec.parhelia_home = parhelia_home;
-  const std::string program = session.kind == SessionKind::task ? agent : "/bin/sh";
-  spec.programs = installation_of(program);
-  // The agent runs from its real file, which the sandbox shows (a link to it may not be).
-  std::error_code ec;
-  if (session.kind == SessionKind::task) {
-    const auto real = std::filesystem::canonical(agent, ec);
-    if (!ec) agent = real.string();
-  }
+  const bool is_task = session.kind == SessionKind::task;
+  Installation installation = installation_of(is_task ? agent : "/bin/sh");
+  spec.programs = std::move(installation.dirs);
   spec.gpu = !command.cuda_visible_devices.empty();
   spec.network = session.network;
   spec.limits = sandbox_limits(session);
   spec.read_only_paths = settings.read_only_paths;
-  auto wrapped = sandboxed_argv(work_argv(session, agent), spec);
+  auto wrapped = sandboxed_argv(work_argv(session, installation.argv), spec);
   if (!wrapped) return wrapped.error();
   command.argv = std::move(wrapped).value();
   return command;

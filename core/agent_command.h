@@ -19,8 +19,9 @@ std::string agent_program();
 // Found on PATH, or a refusal naming the fix.
 Result<std::string> locate_agent();
 
-// The argv of the work itself, before sandboxing. The task text is one argument: no shell.
-std::vector<std::string> work_argv(const Session& session, const std::string& agent);
+// The argv of the work itself, before sandboxing; `agent` is what starts Claude Code (its path,
+// or in the sandbox what installation_of says). The task text is one argument: no shell.
+std::vector<std::string> work_argv(const Session& session, const std::vector<std::string>& agent);
 
 // What a session runs on this machine: the agent found (for a task), the requested GPUs
 // matched against this machine's, and the sandbox wrapped around it. The one place this is

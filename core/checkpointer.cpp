@@ -190,6 +190,13 @@ Result<CheckpointTaken> Checkpointer::take(const std::string& session_id, Checkp
                  "Resume from one of its earlier checkpoints instead (`parhelia checkpoint list " +
                      session_id + "`)."};
   }
+  if (auto successor = line_continued_by(home_, session_id)) {
+    return Error{
+        ErrorCode::conflict,
+        "Session " + session_id + "'s work carries on in " + *successor +
+            ", its resumed session, in the same directory.",
+        "Checkpoint " + *successor + " instead (`parhelia checkpoint create " + *successor + "`)."};
+  }
   auto settings = CheckpointSettings::load(home_);
   if (!settings) return settings.error();
   SessionLock lock(files.checkpoint_lock);
@@ -208,8 +215,10 @@ Result<CheckpointTaken> Checkpointer::take(const std::string& session_id, Checkp
     if (!snapshot) return snapshot.error();
   }
   Staging staging(files.checkpoint_staging);
+  // Claude Code keeps its transcript under the key of the working directory it saw.
+  const fs::path seen_workspace = work_paths(files, session->sandboxed).workspace;
   auto copied =
-      copy_transcript(files.home, files.workspace, staging.dir / "transcript", limits_.transcript);
+      copy_transcript(files.home, seen_workspace, staging.dir / "transcript", limits_.transcript);
   if (!copied) return copied.error();
   const TranscriptFiles& transcript = copied.value();
   left_out.insert(left_out.end(), transcript.left_out.begin(), transcript.left_out.end());
@@ -259,7 +268,7 @@ Result<CheckpointTaken> Checkpointer::take(const std::string& session_id, Checkp
                              {"changes", changes_json(snapshot->changes)},
                              {"transcript_sha256", c.transcript_sha256},
                              {"claude_session_id", c.claude_session_id},
-                             {"working_directory", files.workspace.string()},
+                             {"working_directory", seen_workspace.string()},
                              {"log_offset", c.log_offset},
                              {"spent_micros", c.spent},
                              {"created_at", c.created_at}};
@@ -312,7 +321,10 @@ Result<Done> Checkpointer::restore(const Session& session) {
       !restored)
     return restored.error();
 
-  const fs::path transcript = transcript_dir(files.home, files.workspace);
+  // Under the key of the working directory the new session's agent sees, where its
+  // `claude --resume` looks: the same as its parent's in the sandbox (session_files.h).
+  const fs::path transcript =
+      transcript_dir(files.home, work_paths(files, session.sandboxed).workspace);
   for (const auto& entry : manifest.value()["parts"]) {
     const std::string name = entry.value("name", "");
     if (name.rfind(kTranscriptPart, 0) != 0) continue;
@@ -321,6 +333,8 @@ Result<Done> Checkpointer::restore(const Session& session) {
     if (auto extracted = extract_checkpoint_part(file, name, transcript / relative); !extracted)
       return extracted.error();
   }
+  if (!session.sandboxed && !session.parent_id.empty())
+    return continue_line_in_place(home_, session.parent_id, session.id);
   return Done{};
 }
 

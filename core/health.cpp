@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "core/agent_command.h"
+#include "core/agent_credential.h"
 #include "core/environment.h"
 #include "core/version.h"
 
@@ -37,11 +39,21 @@ SystemHealth check_health() {
   };
   for (const auto& w : wanted) {
     DependencyCheck check{w.program, w.needed_for, std::nullopt, w.install_hint, w.required};
-    if (auto path = find_executable(w.program)) check.path = path->string();
+    if (check.program == "claude") {
+      // Found the way submit finds it, so that what doctor says is what a submit meets.
+      if (auto agent = locate_agent()) {
+        check.path = agent.value();
+      } else if (env_value("PARHELIA_AGENT")) {
+        check.install_hint = agent.error().sentence();
+      }
+    } else if (auto path = find_executable(w.program)) {
+      check.path = path->string();
+    }
     health.dependencies.push_back(std::move(check));
   }
 
-  health.anthropic_api_key_set = env_value("ANTHROPIC_API_KEY").has_value();
+  health.agent_credential = agent_credential();
+  health.agent_credential_summary = agent_credential_summary();
   const bool modal_env = env_value("MODAL_TOKEN_ID") && env_value("MODAL_TOKEN_SECRET");
   const auto modal_toml =
       std::filesystem::path(env_value("HOME").value_or("/nonexistent")) / ".modal.toml";

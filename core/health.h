@@ -10,7 +10,7 @@
 namespace parhelia::core {
 
 struct DependencyCheck {
-  std::string program;  // as looked up on PATH
+  std::string program;  // as looked up on PATH (the agent: as submit finds it, agent_command.h)
   std::string needed_for;
   std::optional<std::string> path;  // where it was found
   std::string install_hint;         // how to get it when missing
@@ -22,7 +22,10 @@ struct SystemHealth {
   std::string home;  // $PARHELIA_HOME
   bool home_exists = false;
   std::vector<DependencyCheck> dependencies;
-  bool anthropic_api_key_set = false;  // only whether it is set
+  // The variable Claude Code tasks sign in with (agent_credential.h), never its value, and a
+  // line saying so.
+  std::optional<std::string> agent_credential;
+  std::string agent_credential_summary;
   bool modal_credentials_found = false;
 };
 

@@ -57,10 +57,11 @@ class Layout {
       add({"--perms", "0755", "--dir", dir.string()});
     }
   }
-  void bind(const char* how, const fs::path& path) {
-    parents_of(path);
-    add({how, path.string(), path.string()});
-    made_.insert(path.string());
+  void bind(const char* how, const fs::path& path) { bind_at(how, path, path); }
+  void bind_at(const char* how, const fs::path& source, const fs::path& seen_at) {
+    parents_of(seen_at);
+    add({how, source.string(), seen_at.string()});
+    made_.insert(seen_at.string());
   }
   std::vector<std::string>& args() { return args_; }
 
@@ -104,18 +105,43 @@ void lay_out_gpus(Layout& layout) {
   }
 }
 
-std::string interpreter_of(const fs::path& script) {
+std::string trimmed(const std::string& text) {
+  const auto begin = text.find_first_not_of(" \t\r");
+  const auto end = text.find_last_not_of(" \t\r");
+  return begin == std::string::npos ? std::string() : text.substr(begin, end - begin + 1);
+}
+
+// What a script's `#!` line starts, as the kernel reads it (the interpreter, then the rest of
+// the line as one argument), with `env NAME` and `env -S NAME ARGS` resolved on this
+// process's PATH, which is the session's: the interpreter the user's own shell would run.
+// Empty when the file is not a script, or names an interpreter that is not there.
+std::vector<std::string> interpreter_of(const fs::path& script) {
   std::ifstream in(script, std::ios::binary);
   std::string line;
-  if (!std::getline(in, line) || line.rfind("#!", 0) != 0) return "";
-  std::istringstream words(line.substr(2));
-  std::string program, argument;
-  words >> program >> argument;
-  if (fs::path(program).filename() == "env" && !argument.empty() && argument[0] != '-') {
-    if (auto found = find_executable(argument)) return found->string();
-    return "";
+  if (!std::getline(in, line) || line.rfind("#!", 0) != 0) return {};
+  line = trimmed(line.substr(2));
+  const auto space = line.find_first_of(" \t");
+  const std::string program = line.substr(0, space);
+  const std::string argument = space == std::string::npos ? "" : trimmed(line.substr(space));
+  if (program.empty()) return {};
+  if (fs::path(program).filename() != "env" || argument.empty()) {
+    std::vector<std::string> argv = {program};
+    if (!argument.empty()) argv.push_back(argument);
+    return argv;
   }
-  return program;
+  std::vector<std::string> words;
+  std::istringstream split(argument);
+  for (std::string word; split >> word;) words.push_back(word);
+  if (words.front() == "-S") {
+    words.erase(words.begin());
+  } else {
+    words.resize(1);  // `env NAME`: the kernel passes anything after NAME within it
+  }
+  if (words.empty() || words.front().starts_with("-")) return {};
+  auto found = find_executable(words.front());
+  if (!found) return {};
+  words.front() = found->string();
+  return words;
 }
 
 }  // namespace
@@ -177,11 +203,15 @@ std::string SandboxLimits::summary() const {
   return text + "; cpu: priced, not enforced";
 }
 
-std::vector<fs::path> installation_of(const fs::path& program) {
-  std::vector<fs::path> dirs;
+Installation installation_of(const fs::path& program) {
+  Installation installation;
+  std::vector<fs::path>& dirs = installation.dirs;
   std::error_code ec;
   const fs::path real = fs::canonical(program, ec);
-  if (ec) return dirs;
+  if (ec) {
+    installation.argv = {program.string()};
+    return installation;
+  }
   const auto add = [&](const fs::path& file) {
     // An npm package needs its dependencies beside it: everything under the outermost
     // node_modules folder on its path.
@@ -198,11 +228,21 @@ std::vector<fs::path> installation_of(const fs::path& program) {
       dirs.push_back(dir);
   };
   add(real);
-  if (const auto interpreter = interpreter_of(real); !interpreter.empty()) {
-    const fs::path real_interpreter = fs::canonical(interpreter, ec);
-    if (!ec) add(real_interpreter);
+  auto interpreter = interpreter_of(real);
+  const fs::path real_interpreter =
+      interpreter.empty() ? fs::path() : fs::canonical(interpreter.front(), ec);
+  if (interpreter.empty() || ec) {
+    installation.argv = {real.string()};
+    return installation;
   }
-  return dirs;
+  // The interpreter is started by its real file, as the script's line would have found it
+  // here: inside, `env` would search a PATH whose folders the sandbox may not show, and might
+  // find another one (a system node where the user's is under ~/.nvm or /tmp).
+  add(real_interpreter);
+  interpreter.front() = real_interpreter.string();
+  installation.argv = std::move(interpreter);
+  installation.argv.push_back(real.string());
+  return installation;
 }
 
 Result<std::vector<std::string>> sandboxed_argv(const std::vector<std::string>& argv,
@@ -232,20 +272,24 @@ Result<std::vector<std::string>> sandboxed_argv(const std::vector<std::string>& 
   lay_out_name_resolution(layout);
   layout.add({"--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"});
   if (spec.gpu) lay_out_gpus(layout);
+  // The session's two folders, writable, where every session sees them; what follows is shown
+  // on top of them should it lie below those paths on this machine.
+  const WorkPaths seen = work_paths(files, true);
+  layout.bind_at("--bind", files.workspace, seen.workspace);
+  layout.bind_at("--bind", files.home, seen.home);
   for (const auto& dir : spec.programs) layout.bind("--ro-bind", dir);
   for (const auto& path : spec.read_only_paths) {
     layout.parents_of(path);
     layout.add({"--ro-bind-try", path.string(), path.string()});
   }
   // Parhelia's state stays out of sight even where a tree above shows it (PARHELIA_HOME under
-  // /opt, say); then only this session's two folders are put back, writable.
-  if (!spec.parhelia_home.empty()) {
+  // /opt, say). Below the session's own paths nothing of this machine's is shown anyway.
+  if (!spec.parhelia_home.empty() && !is_within(spec.parhelia_home, seen.workspace) &&
+      !is_within(spec.parhelia_home, seen.home)) {
     layout.parents_of(spec.parhelia_home);
     layout.add({"--perms", "0755", "--tmpfs", spec.parhelia_home.string()});
   }
-  layout.bind("--bind", files.workspace);
-  layout.bind("--bind", files.home);
-  layout.add({"--chdir", files.workspace.string(), "--"});
+  layout.add({"--chdir", seen.workspace.string(), "--"});
 
   auto& args = layout.args();
   if (as_root) {
@@ -260,7 +304,7 @@ Result<std::vector<std::string>> sandboxed_argv(const std::vector<std::string>& 
          // may not mount a new /proc over one that bwrap has partly covered), bound with
          // its devices so that /dev/null and the GPUs stay usable.
          "bwrap", "--unshare-user", "--disable-userns", "--uid", "0", "--gid", "0",
-         "--die-with-parent", "--dev-bind", "/", "/", "--chdir", files.workspace.string(), "--"});
+         "--die-with-parent", "--dev-bind", "/", "/", "--chdir", seen.workspace.string(), "--"});
   }
   args.insert(args.end(), {prlimit->string(), "--nproc=" + std::to_string(spec.limits.processes)});
   if (spec.limits.memory_bytes)

@@ -1,14 +1,15 @@
 // The sandbox a local session runs in (bubblewrap). What it sees: the system's programs and
 // libraries (/usr, /etc, /opt and the merged-/usr links), the installation of the agent it runs,
-// its own workspace and home (the only places it may write), a private /tmp, and whatever the
+// its own workspace and home (the only places it may write, shown at /workspace and
+// /home/agent whatever the session: session_files.h work_paths), a private /tmp, and whatever the
 // user lists in config.json; nothing else of the user's (their HOME, PARHELIA_HOME with the
 // store, the keys and the other sessions, the session's own control files and tmux socket).
 // What it may do: nothing as root. It runs in a user namespace of its own with no
 // capabilities: as the user themselves when Parhelia runs as a user, and as root inside but
 // `nobody` (65534) outside when Parhelia runs as root (then a first bubblewrap, as root, lays
-// out the mounts and hands over to `nobody`, who starts the user namespace). The network stays open unless the session asks for none (Claude Code needs its
-// API). Memory and the number of processes are held by resource limits set inside the
-// sandbox, per session.
+// out the mounts and hands over to `nobody`, who starts the user namespace). The network stays open
+// unless the session asks for none (Claude Code needs its API). Memory and the number of processes
+// are held by resource limits set inside the sandbox, per session.
 #pragma once
 
 #include <cstdint>
@@ -64,9 +65,15 @@ Result<std::vector<std::string>> sandboxed_argv(const std::vector<std::string>& 
 // following any link in them.
 Result<Done> hand_files_to_sandbox(const SessionFiles& files);
 
-// The directories a program needs to run from where it is installed: its real file's
-// package (an npm package's top node_modules folder, else its folder) and the interpreter its
-// `#!` line names; none that the sandbox shows anyway.
-std::vector<std::filesystem::path> installation_of(const std::filesystem::path& program);
+// How a program installed on this machine runs in the sandbox: started by its real file (a
+// link to it, such as npm's node_modules/.bin/claude, may lie where the sandbox shows nothing),
+// a script by the real file of the interpreter its `#!` line finds here, and the folders those
+// need shown: each one's package (an npm package's top node_modules folder, else its folder),
+// none that the sandbox shows anyway.
+struct Installation {
+  std::vector<std::string> argv;  // what starts it, before its own arguments
+  std::vector<std::filesystem::path> dirs;
+};
+Installation installation_of(const std::filesystem::path& program);
 
 }  // namespace parhelia::core

@@ -6,6 +6,7 @@
 #include <array>
 #include <string_view>
 
+#include "core/agent_credential.h"
 #include "core/environment.h"
 
 namespace parhelia::core {
@@ -35,11 +36,11 @@ bool is_basic(std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end() || name.starts_with("LC_");
 }
 
-// Claude Code's credential (an API key, or a subscription's OAuth token) and its own settings.
+// Claude Code's settings (its credential is chosen apart: agent_credential.h).
 bool is_agent_setting(std::string_view name) {
-  static constexpr std::array<std::string_view, 6> names = {
-      "CLAUDE_CODE_OAUTH_TOKEN", "DISABLE_AUTOUPDATER", "DISABLE_TELEMETRY",
-      "DISABLE_ERROR_REPORTING", "MAX_THINKING_TOKENS", "BASH_DEFAULT_TIMEOUT_MS"};
+  static constexpr std::array<std::string_view, 5> names = {
+      "DISABLE_AUTOUPDATER", "DISABLE_TELEMETRY", "DISABLE_ERROR_REPORTING", "MAX_THINKING_TOKENS",
+      "BASH_DEFAULT_TIMEOUT_MS"};
   return name.starts_with("ANTHROPIC_") || name.starts_with("CLAUDE_CODE_") ||
          std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -55,12 +56,15 @@ bool never_given(std::string_view name) {
 std::vector<std::string> allowed(const Session& session, const std::vector<std::string>& listed,
                                  bool for_supervisor) {
   std::vector<std::string> entries;
+  // Of Claude Code's credentials, the one it signs in with: it would ignore the other.
+  const auto credential = agent_credential();
   for (const auto& entry : environment_with({})) {
     const std::string_view name = std::string_view(entry).substr(0, entry.find('='));
     if (never_given(name)) continue;
-    const bool keep = is_basic(name) ||
-                      (session.kind == SessionKind::task && is_agent_setting(name)) ||
-                      std::find(listed.begin(), listed.end(), name) != listed.end() ||
+    const bool is_listed = std::find(listed.begin(), listed.end(), name) != listed.end();
+    const bool is_task = session.kind == SessionKind::task;
+    if (is_agent_credential(name) && !is_listed && (!is_task || name != credential)) continue;
+    const bool keep = is_basic(name) || (is_task && is_agent_setting(name)) || is_listed ||
                       (for_supervisor && is_for_supervisor(name));
     if (keep) entries.push_back(entry);
   }
@@ -84,7 +88,7 @@ std::vector<std::string> work_environment(const Session& session, const SessionF
                   entries.end());
     entries.push_back(key + "=" + value);
   };
-  set("HOME", files.home.string());
+  set("HOME", work_paths(files, session.sandboxed).home.string());
   set("PARHELIA_SESSION_ID", session.id);
   set("TERM", env_value("TERM").value_or("xterm-256color"));
   if (!env_value("PATH")) set("PATH", "/usr/local/bin:/usr/bin:/bin");

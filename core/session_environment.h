@@ -1,9 +1,10 @@
 // What a session is given of Parhelia's environment: an allowlist, never the whole of it. The
-// work gets the basics (PATH, locale, time zone, proxies, CA bundles), the agent's credential
-// and Claude Code's own settings only when it runs Claude Code, and the variables the user
-// lists in config.json's sandbox.environment; Modal's credentials never. The session's tmux
-// server and supervisor get the same, plus what the supervisor itself needs (PARHELIA_*, the
-// XDG folders), so that no secret a session does not use sits in an environment it could see.
+// work gets the basics (PATH, locale, time zone, proxies, CA bundles), the one credential Claude
+// Code signs in with (agent_credential.h) and its own settings only when it runs Claude Code, and
+// the variables the user lists in config.json's sandbox.environment; Modal's credentials never. The
+// session's tmux server and supervisor get the same, plus what the supervisor itself needs
+// (PARHELIA_*, the XDG folders), so that no secret a session does not use sits in an environment it
+// could see.
 #pragma once
 
 #include <string>

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/agent_command.h"
+#include "core/agent_credential.h"
 #include "core/environment.h"
 #include "core/host_probe.h"
 #include "core/process_argument.h"
@@ -166,6 +167,19 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
                    "Drop --no-sandbox, or let it keep the network.");
   }
   s.parent_id = request.parent_id;
+  // Unsandboxed, the line's directory is one (session_files.h): one live session at a time in it.
+  if (!s.sandboxed && !s.parent_id.empty()) {
+    if (auto holder = line_continued_by(home_, s.parent_id)) {
+      if (auto live = store_->get(*holder); live && !is_terminal(live->state)) {
+        return Error{ErrorCode::conflict,
+                     "Session " + *holder + " already carries on " + s.parent_id +
+                         "'s work in its directory and is still " +
+                         std::string(to_string(live->state)) + ".",
+                     "Stop it first (`parhelia session stop " + *holder + "`), or resume " +
+                         *holder + " instead once it has ended."};
+      }
+    }
+  }
   s.restore_from = request.restore_from;
   s.resume_agent_session = request.resume_agent_session;
   auto checkpoint_settings = CheckpointSettings::load(home_);
@@ -193,12 +207,10 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   }
   auto command = work_command(s, files(s.id), home_, sandbox_settings.value());
   if (!command) return command.error();
-  if (s.kind == SessionKind::task && !env_value("ANTHROPIC_API_KEY")) {
-    return Error{ErrorCode::unavailable,
-                 "ANTHROPIC_API_KEY is not set, so Claude Code cannot work.",
-                 "Set it in the environment Parhelia runs in (for Claude Code: claude mcp add "
-                 "parhelia --env "
-                 "ANTHROPIC_API_KEY=... -- parhelia mcp), or run a plain command instead."};
+  if (s.kind == SessionKind::task) {
+    auto credential = require_agent_credential();
+    if (!credential) return credential.error();
+    plan.credential = std::move(credential).value();
   }
   plan.argv = std::move(command->argv);
   plan.cuda_visible_devices = std::move(command->cuda_visible_devices);
@@ -218,6 +230,11 @@ Result<Session> SessionService::submit(const SubmitRequest& request) {
   if (auto inserted = store_->insert(session); !inserted) {
     warn_on_error(budget_.release(session.id, now_ms()), "releasing a reservation");
     return inserted.error();
+  }
+  // The name, never the value: status shows it among the session's events.
+  if (!planned->credential.empty()) {
+    warn_on_error(store_->note(session.id, "Claude Code signs in with " + planned->credential),
+                  "noting the credential");
   }
   if (auto launched = local_->launch(session); !launched) {
     SessionUpdate failed;

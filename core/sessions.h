@@ -87,6 +87,7 @@ struct SubmitPlan {
   std::vector<std::string> argv;  // the work as it would run, sandbox included
   std::string cuda_visible_devices;
   CostEstimate estimate;
+  std::string credential;  // for a task: the variable Claude Code signs in with (its name)
 };
 
 // How to reach a session's terminal, and whether it answers now.

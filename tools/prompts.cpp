@@ -1,5 +1,13 @@
 // tools/prompts.cpp: the prompts, which Claude Code shows as /mcp__parhelia__<name>. Each asks
 // the model to use tools that exist in this build.
+//
+// Claude Code splits what is typed after a prompt's command on whitespace and hands one word to
+// each argument in order, dropping the rest (2.1.197: `/mcp__parhelia__parhelia-submit fix the
+// flaky test` arrives as {"work":"fix","gpu":"the"}; quotes do not group), while the model is
+// shown the whole typed text as the command's arguments. So a prompt takes at most one
+// argument, free text, and its message tells the model to read the whole of what was typed
+// where the argument may hold only its first word; anything else (a GPU, a time) is said in
+// that text, in words.
 #include "skills/catalog.h"
 #include "tools/toolset.h"
 
@@ -8,6 +16,17 @@ namespace {
 
 server::json user_text(const std::string& text) {
   return {{"role", "user"}, {"content", {{"type", "text"}, {"text", text}}}};
+}
+
+// What the user asked for: the argument as given, said so that a client that passed only its
+// first word (Claude Code) leads the model to the whole of what was typed.
+std::string what_was_typed(const server::PromptRegistry::Arguments& arguments,
+                           const std::string& name) {
+  const auto given = arguments.find(name);
+  if (given == arguments.end() || given->second.empty()) return "";
+  return "\"" + given->second +
+         "\" (if I typed more words after this command, all of them are meant: the "
+         "client may pass on only the first)";
 }
 
 }  // namespace
@@ -27,9 +46,10 @@ void register_prompts(server::McpServer& server) {
                                            "lines whether this machine is ready to run "
                                            "Parhelia sessions; for each missing program, say what "
                                            "it is needed for and give its install "
-                                           "command. Say whether ANTHROPIC_API_KEY and Modal "
-                                           "credentials are configured, and never ask me "
-                                           "to paste a secret into the chat.")})};
+                                           "command. Say which credential Claude Code signs in "
+                                           "with (ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN) "
+                                           "and whether Modal credentials are configured, and "
+                                           "never ask me to paste a secret into the chat.")})};
       });
 
   server.prompts().add(
@@ -38,21 +58,21 @@ void register_prompts(server::McpServer& server) {
        .description = "Show what Parhelia has cost and the limits; estimate a job if one is "
                       "named.",
        .arguments = {{.name = "job",
-                      .description = "A job to price, e.g. 'H100:2 for 2 hours on modal' "
-                                     "(optional)"}}},
+                      .description = "A job to price, in words, e.g. two H100s for 2 hours "
+                                     "(optional; free text, the only argument)"}}},
       [](const server::PromptRegistry::Arguments& arguments)
           -> std::variant<server::PromptMessages, std::string> {
-        const auto job = arguments.find("job");
+        const std::string job = what_was_typed(arguments, "job");
         std::string text =
             "Call the Parhelia `budget` tool with action show and tell me in a few lines what I "
             "have spent today, this month and in all, each limit and the room it leaves, what "
             "running sessions hold, and any alerts; draw the last 30 days as a small text "
             "chart if anything was spent.";
-        if (job != arguments.end() && !job->second.empty()) {
+        if (!job.empty()) {
           text +=
-              " Then price this job with the `budget` tool's estimate action (gpu, backend, "
-              "timeout_s as it implies) and say whether it fits: " +
-              job->second;
+              " Then price the job I named with the `budget` tool's estimate action (gpu, "
+              "backend, timeout_s as it implies) and say whether it fits: " +
+              job + ".";
         }
         text += " Do not change any limit unless I ask.";
         return server::PromptMessages{"Parhelia budget", server::json::array({user_text(text)})};
@@ -64,21 +84,24 @@ void register_prompts(server::McpServer& server) {
        .description = "Dispatch a task or a command as a Parhelia session and see it through to "
                       "its results.",
        .arguments = {{.name = "work",
-                      .description = "What to run: a task for Claude Code, or a shell command",
-                      .required = true},
-                     {.name = "gpu", .description = "A GPU, e.g. A10G or H100:2 (optional)"}}},
+                      .description = "What to run, in words: a task for Claude Code or a shell "
+                                     "command, with a GPU if it needs one (e.g. on an H100); "
+                                     "free text, the only argument"}}},
       [](const server::PromptRegistry::Arguments& arguments)
           -> std::variant<server::PromptMessages, std::string> {
-        const auto gpu = arguments.find("gpu");
-        const std::string with_gpu = gpu == arguments.end() || gpu->second.empty()
-                                         ? ""
-                                         : " with gpu \"" + gpu->second + "\"";
+        const std::string work = what_was_typed(arguments, "work");
+        const std::string what =
+            work.empty() ? "Run the work I describe with Parhelia (what I typed after this "
+                           "command; if nothing, ask me what to run)."
+                         : "Run this with Parhelia: " + work + ".";
         return server::PromptMessages{
             "Dispatch work with Parhelia",
             server::json::array({user_text(
-                "Run this with Parhelia" + with_gpu + ": " + arguments.at("work") +
+                what +
                 "\n\nIf it is a shell command, pass it as `command` to the Parhelia `submit` tool; "
-                "otherwise pass it as `task`. Use this project as the workspace. Then poll the "
+                "otherwise pass it as `task`. If I named a GPU, pass it as `gpu` (e.g. H100 or "
+                "A10G:2) and leave it out of the task. Use this project as the workspace. Then "
+                "poll the "
                 "`status` tool with the session id until the session has ended, telling me its "
                 "progress, and finally use the `session` tool (action results) to show me the "
                 "outcome, the changed files and the patch. Do not apply the patch unless I "

@@ -64,7 +64,7 @@ struct SystemStatus {
   std::map<std::string, std::int64_t> sessions_by_state;
   std::vector<BackendStatus> backends;
   std::vector<Dependency> dependencies;
-  bool anthropic_api_key_set = false;
+  std::optional<std::string> agent_credential;
   bool modal_credentials_found = false;
   std::vector<std::string> missing;
   std::optional<BudgetView> budget;
@@ -81,8 +81,9 @@ struct SystemStatus {
               "How many sessions are in each state"),
         field("backends", &SystemStatus::backends, "Where sessions can run"),
         field("dependencies", &SystemStatus::dependencies, "Programs Parhelia relies on"),
-        field("anthropic_api_key_set", &SystemStatus::anthropic_api_key_set,
-              "Whether ANTHROPIC_API_KEY is set (its value is never shown)"),
+        field("agent_credential", &SystemStatus::agent_credential,
+              "The variable Claude Code tasks sign in with, ANTHROPIC_API_KEY or "
+              "CLAUDE_CODE_OAUTH_TOKEN (never its value); absent when neither is set"),
         field("modal_credentials_found", &SystemStatus::modal_credentials_found,
               "Whether Modal credentials are configured (environment or ~/.modal.toml)"),
         field("missing", &SystemStatus::missing,
@@ -198,7 +199,8 @@ std::string to_text(const StatusResult& r) {
     if (!d.found && d.install_hint) text << " (install: " << *d.install_hint << ")";
     text << "\n";
   }
-  text << "ANTHROPIC_API_KEY " << (s.anthropic_api_key_set ? "is set" : "is not set")
+  text << "Claude Code signs in with "
+       << s.agent_credential.value_or("nothing (set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN)")
        << "; Modal credentials " << (s.modal_credentials_found ? "found" : "not found") << ".";
   if (s.budget) text << "\n" << to_text(*s.budget);
   return text.str();
@@ -241,7 +243,7 @@ SystemStatus system_status(core::SessionService& service, const server::ClientSe
   BackendStatus local{"local", local_ready, std::nullopt};
   if (!local_ready) local.problem = local_problem;
   s.backends.push_back(local);
-  s.anthropic_api_key_set = health.anthropic_api_key_set;
+  s.agent_credential = health.agent_credential;
   s.modal_credentials_found = health.modal_credentials_found;
   if (auto report = core::budget_report(service.ledger(), service.budget(), core::now_ms()))
     s.budget = budget_view(report.value());
@@ -263,7 +265,7 @@ void register_status_tool(server::McpServer& server, core::SessionService& servi
                       "local backend is usable, "
                       "which programs are installed (tmux, bubblewrap, git, claude, ssh, "
                       "nvidia-smi) with install commands, and "
-                      "whether ANTHROPIC_API_KEY and Modal credentials are configured (never their "
+                      "which credential Claude Code uses and whether Modal's are set (never their "
                       "values), and spend against the budget limits with this month's alerts. "
                       "Read-only.",
        .read_only = true,

@@ -70,6 +70,7 @@ struct SubmitResult {
   std::optional<std::string> cuda_visible_devices;
   bool waited = false;
   std::optional<EstimateView> estimate;
+  std::optional<std::string> credential;
   std::string next;
   static auto fields() {
     return std::tuple{
@@ -81,6 +82,9 @@ struct SubmitResult {
         field("waited", &SubmitResult::waited, "True when the call waited for the end (sync)"),
         field("estimate", &SubmitResult::estimate,
               "The worst-case cost reserved against the budget"),
+        field("credential", &SubmitResult::credential,
+              "For a task: the variable Claude Code signs in with, ANTHROPIC_API_KEY or "
+              "CLAUDE_CODE_OAUTH_TOKEN (never its value)"),
         field("next", &SubmitResult::next, "What to call next, in a sentence")};
   }
 };
@@ -202,6 +206,7 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
           result.dry_run = true;
           result.would_run = plan->argv;
           result.estimate = estimate_view(plan->estimate);
+          if (!plan->credential.empty()) result.credential = plan->credential;
           if (!plan->cuda_visible_devices.empty())
             result.cuda_visible_devices = plan->cuda_visible_devices;
           result.next = next_step(result);
@@ -218,6 +223,7 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
         auto session = service.submit(request);
         if (!session) return tool_error(session.error());
         result.estimate = estimate_view(plan->estimate);
+        if (!plan->credential.empty()) result.credential = plan->credential;
         if (a.sync.value_or(false)) {
           session = wait_for_end(service, session->id, context);
           if (!session) return tool_error(session.error());

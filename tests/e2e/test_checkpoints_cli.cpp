@@ -89,12 +89,12 @@ TEST_CASE("cli: a killed session resumes from its checkpoint with its files and 
   CHECK(std::find(changed.begin(), changed.end(), "A more.txt") != changed.end());
   const fs::path child_dir = cli.home() / "sessions" / child;
   CHECK(read_file(child_dir / "workspace" / "draft.txt") == "first draft\n");
-  // Claude Code was told to resume its conversation, and found it under its new directory.
+  // Claude Code was told to resume its conversation, and found it under the key of the
+  // directory it sees, /workspace in the sandbox as in its parent's.
   const std::string argv = read_file(child_dir / "home" / ".fake-claude-argv");
   CHECK(contains(argv, "--resume\n" + claude_id + "\n"));
   const fs::path transcript =
-      parhelia::core::transcript_dir(child_dir / "home", child_dir / "workspace") /
-      (claude_id + ".jsonl");
+      parhelia::core::transcript_dir(child_dir / "home", "/workspace") / (claude_id + ".jsonl");
   CHECK(contains(read_file(transcript), "first draft"));
   const std::string log = cli.run({"session", "logs", child}).out;
   CHECK(contains(log, "restored checkpoint " + latest + " of " + id));

@@ -49,7 +49,7 @@ TEST_CASE("doctor reports dependencies and credentials, never their values", "[e
   CHECK(run.exit_status == 0);  // the setup script installs every required program
   const json report = json::parse(run.out);
   CHECK(report["parhelia_home"] == home.path().string());
-  CHECK(report["anthropic_api_key_set"] == true);
+  CHECK(report["agent_credential"] == "ANTHROPIC_API_KEY");
   CHECK(report["ok"] == true);
   CHECK(run.out.find("sk-ant") == std::string::npos);
   const auto human = parhelia_cli({"doctor"}, {"PATH=/nonexistent"});

@@ -81,7 +81,7 @@ TEST_CASE("the status tool's structured result conforms to its output schema", "
   CHECK(structured["backends"][0] == json({{"name", "local"}, {"usable", true}}));
   CHECK(structured["sessions_by_state"] == json::object());
   CHECK(structured["parhelia_home"] == client.home().string());
-  CHECK(structured["anthropic_api_key_set"] == true);
+  CHECK(structured["agent_credential"] == "ANTHROPIC_API_KEY");
   CHECK(structured["protocol_version"] == "2025-11-25");
   const json* tmux = find_named(structured["dependencies"], "program", "tmux");
   REQUIRE(tmux);

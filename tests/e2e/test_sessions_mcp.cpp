@@ -301,11 +301,12 @@ TEST_CASE("refusals are tool errors that say what to do", "[e2e][sessions]") {
     CHECK(contains(error_text(client, "submit", {{"task", "hi"}, {"workspace", ws}}),
                    "npm install -g @anthropic-ai/claude-code"));
   }
-  SECTION("no API key") {
-    McpClient client({.environment = {fake_agent_environment()[0], "ANTHROPIC_API_KEY="}});
+  SECTION("no API key and no subscription token") {
+    McpClient client({.environment = {fake_agent_environment()[0],
+                                      "ANTHROPIC_API_KEY=", "CLAUDE_CODE_OAUTH_TOKEN="}});
     client.initialize();
     CHECK(contains(error_text(client, "submit", {{"task", "hi"}, {"workspace", ws}}),
-                   "ANTHROPIC_API_KEY is not set"));
+                   "Neither ANTHROPIC_API_KEY nor CLAUDE_CODE_OAUTH_TOKEN is set"));
   }
   SECTION("bad workspace, both or neither of task and command, unknown and malformed ids") {
     McpClient client;

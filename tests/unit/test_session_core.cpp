@@ -212,6 +212,10 @@ TEST_CASE(
   CHECK(wrapped[at("/tmp/home") - 1] == "--tmpfs");
   CHECK(wrapped[at(files.workspace.string()) - 1] == "--bind");
   CHECK(wrapped[at(files.home.string()) - 1] == "--bind");
+  // Shown where every session sees them, the work starting in its workspace there.
+  CHECK(wrapped[at(files.workspace.string()) + 1] == "/workspace");
+  CHECK(wrapped[at(files.home.string()) + 1] == "/home/agent");
+  CHECK(wrapped[at("--chdir") + 1] == "/workspace");
   for (std::size_t i = 0; i + 1 < wrapped.size(); ++i) {
     if (wrapped[i] == "--bind") CHECK(wrapped[i + 1] != files.dir.string());
   }
@@ -233,10 +237,50 @@ TEST_CASE("a program's installation is its npm package folder, or its folder", "
   { std::ofstream(package / "cli.js") << "#!/bin/sh\n"; }
   std::filesystem::create_symlink("../@scope/tool/cli.js",
                                   dir.path() / "node_modules" / ".bin" / "tool");
-  const auto dirs = installation_of(dir.path() / "node_modules" / ".bin" / "tool");
-  REQUIRE(dirs.size() == 1);  // /bin/sh is shown anyway
-  CHECK(dirs[0] == std::filesystem::canonical(dir.path()) / "node_modules");
-  CHECK(installation_of("/bin/sh").empty());
+  const auto installed = installation_of(dir.path() / "node_modules" / ".bin" / "tool");
+  REQUIRE(installed.dirs.size() == 1);  // /bin/sh is shown anyway
+  CHECK(installed.dirs[0] == std::filesystem::canonical(dir.path()) / "node_modules");
+  CHECK(installation_of("/bin/sh").dirs.empty());
+}
+
+TEST_CASE("a script whose #! line says env NAME runs by the interpreter PATH finds, shown",
+          "[unit][sandbox]") {
+  // What `npm install --prefix` leaves for a JS agent with `#!/usr/bin/env node`, where node is
+  // reached through a PATH folder of links (nvm, volta, a node_modules/.bin) the sandbox does
+  // not show: inside, env would not find it there, or would find another one.
+  TempDir dir;
+  const auto root = std::filesystem::canonical(dir.path());
+  const auto package = root / "node_modules" / "agent";
+  const auto runtime = root / "runtime" / "bin";
+  const auto links = root / "links";
+  for (const auto& d : {package, runtime, links, root / "node_modules" / ".bin"})
+    std::filesystem::create_directories(d);
+  { std::ofstream(runtime / "runner") << "#!/bin/sh\nexec /bin/sh \"$@\"\n"; }
+  std::filesystem::permissions(runtime / "runner", std::filesystem::perms::owner_all);
+  std::filesystem::create_symlink(runtime / "runner", links / "runner");
+  { std::ofstream(package / "cli.js") << "#!/usr/bin/env runner\necho hi\n"; }
+  std::filesystem::create_symlink("../agent/cli.js", root / "node_modules" / ".bin" / "agent");
+  const char* old_path = std::getenv("PATH");
+  const std::string saved = old_path ? old_path : "";
+  ::setenv("PATH", (links.string() + ":" + saved).c_str(), 1);
+  const auto installed = installation_of(root / "node_modules" / ".bin" / "agent");
+  ::setenv("PATH", saved.c_str(), 1);
+  CHECK(installed.argv ==
+        std::vector<std::string>{(runtime / "runner").string(), (package / "cli.js").string()});
+  CHECK(std::find(installed.dirs.begin(), installed.dirs.end(), root / "node_modules") !=
+        installed.dirs.end());
+  CHECK(std::find(installed.dirs.begin(), installed.dirs.end(), runtime) != installed.dirs.end());
+  // `env -S` splits its words; a direct interpreter keeps the rest of the line as one argument.
+  { std::ofstream(package / "cli.js") << "#!/usr/bin/env -S runner --flag  two\n"; }
+  ::setenv("PATH", (links.string() + ":" + saved).c_str(), 1);
+  const auto split = installation_of(package / "cli.js");
+  ::setenv("PATH", saved.c_str(), 1);
+  CHECK(split.argv == std::vector<std::string>{(runtime / "runner").string(), "--flag", "two",
+                                               (package / "cli.js").string()});
+  { std::ofstream(package / "cli.js") << "#!" << (runtime / "runner").string() << " -a b\n"; }
+  CHECK(installation_of(package / "cli.js").argv ==
+        std::vector<std::string>{(runtime / "runner").string(), "-a b",
+                                 (package / "cli.js").string()});
 }
 
 TEST_CASE("shorten cuts between UTF-8 characters and marks the cut", "[unit][sessions]") {
