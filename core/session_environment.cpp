@@ -97,6 +97,11 @@ std::vector<std::string> work_environment(const Session& session, const SessionF
   // user chose that.
   if (session.sandboxed || ::geteuid() == 0) set("IS_SANDBOX", "1");
   if (!cuda_devices.empty()) set("CUDA_VISIBLE_DEVICES", cuda_devices);
+  // A headless agent needs no telemetry, update checks or session-title requests; the title
+  // request is billed yet written to no transcript, so a task stopped before its end could not
+  // be charged for it. The user's own setting, when given, stands.
+  if (session.kind == SessionKind::task && !env_value("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"))
+    set("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
   return entries;
 }
 

@@ -131,9 +131,8 @@ TEST_CASE("real Claude Code: a task that edits a file is charged what the API bi
   GitWorkspace workspace;
   workspace.write("notes.txt", "before\n");
   Cli cli(real_agent_environment(claude, api, {"ANTHROPIC_MODEL=claude-sonnet-4-5"}));
-  const json session =
-      run_json(cli, {"submit", "edit notes.txt", "--sync", "--json", "--no-sandbox", "--yes"},
-               workspace.path().string());
+  const json session = run_json(cli, {"submit", "edit notes.txt", "--sync", "--json", "--yes"},
+                                workspace.path().string());
   REQUIRE(session["state"] == "succeeded");
   CHECK(read_file(cli.home() / "sessions" / session["session_id"].get<std::string>() /
                   "workspace/notes.txt") == "edited\n");
@@ -154,9 +153,8 @@ TEST_CASE("real Claude Code: the default model is one ledger row, charged once",
   AnthropicApiStandIn api(in_turns({final_text("Nothing to do.", 700)}));
   GitWorkspace workspace;
   Cli cli(real_agent_environment(claude, api));
-  const json session =
-      run_json(cli, {"submit", "say hello", "--sync", "--json", "--no-sandbox", "--yes"},
-               workspace.path().string());
+  const json session = run_json(cli, {"submit", "say hello", "--sync", "--json", "--yes"},
+                                workspace.path().string());
   REQUIRE(session["state"] == "succeeded");
   const TokenTotals bill = billed(api.exchanges());
   const Charged c = charged(cli, session["session_id"]);
@@ -173,9 +171,8 @@ TEST_CASE("real Claude Code: a resume is charged its own run, not the conversati
        final_text("Step one done.", 200)}));
   GitWorkspace workspace;
   Cli cli(real_agent_environment(claude, api));
-  const json first =
-      run_json(cli, {"submit", "do step one", "--sync", "--json", "--no-sandbox", "--yes"},
-               workspace.path().string());
+  const json first = run_json(cli, {"submit", "do step one", "--sync", "--json", "--yes"},
+                              workspace.path().string());
   REQUIRE(first["state"] == "succeeded");
   const std::size_t first_calls = api.exchanges().size();
   const Charged parent_before = charged(cli, first["session_id"]);
@@ -214,10 +211,9 @@ TEST_CASE(
       {tool_call("Bash", {{"command", "echo step > step.txt"}, {"description", "A step"}}, 4000),
        long_reply}));
   GitWorkspace workspace;
-  Cli cli(real_agent_environment(claude, api, {"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1"}));
+  Cli cli(real_agent_environment(claude, api));
   const json submitted =
-      run_json(cli, {"submit", "write at length", "--json", "--no-sandbox", "--yes"},
-               workspace.path().string());
+      run_json(cli, {"submit", "write at length", "--json", "--yes"}, workspace.path().string());
   const std::string id = submitted["session_id"];
   REQUIRE(api.wait_for_exchanges(2, 60s));
   std::this_thread::sleep_for(1500ms);  // the cut-off reply's first block has arrived
