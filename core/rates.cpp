@@ -63,7 +63,7 @@ std::string rate_key_of_gpu(const std::string& backend, const std::string& type)
   return "modal.gpu." + type;
 }
 
-Error config_error(const std::filesystem::path& file, const std::string& what) {
+Error rates_file_error(const std::filesystem::path& file, const std::string& what) {
   return Error{ErrorCode::invalid_input, file.string() + ": " + what,
                "Fix or remove that entry; `parhelia budget rates` lists every rate by name."};
 }
@@ -135,22 +135,24 @@ Result<RateTable> RateTable::load(const std::filesystem::path& home) {
   if (!in) return table;  // no config: the defaults
   const auto config = nlohmann::json::parse(in, nullptr, false);
   if (config.is_discarded() || !config.is_object())
-    return config_error(file, "is not a JSON object.");
+    return rates_file_error(file, "is not a JSON object.");
   if (!config.contains("rates")) return table;
-  if (!config["rates"].is_object()) return config_error(file, "\"rates\" is not an object.");
+  if (!config["rates"].is_object()) return rates_file_error(file, "\"rates\" is not an object.");
   for (const auto& [key, value] : config["rates"].items()) {
     // A plain name for it: clang before 16 cannot capture a structured binding (the fuzz
     // build is clang's).
     const std::string& name = key;
     auto rate = std::find_if(table.rates_.begin(), table.rates_.end(),
                              [&name](const Rate& r) { return r.key == name; });
-    if (rate == table.rates_.end()) return config_error(file, "there is no rate '" + key + "'.");
+    if (rate == table.rates_.end())
+      return rates_file_error(file, "there is no rate '" + key + "'.");
     const bool per_token = rate->unit == "token";
     std::optional<Picos> price;
     if (value.is_number()) price = picos_from_dollars(value.get<double>() / (per_token ? 1e6 : 1));
     if (!price) {
-      return config_error(file, "the rate '" + key + "' must be a number of dollars per " +
-                                    (per_token ? "million tokens" : rate->unit) + ", 0 or more.");
+      return rates_file_error(file, "the rate '" + key + "' must be a number of dollars per " +
+                                        (per_token ? "million tokens" : rate->unit) +
+                                        ", 0 or more.");
     }
     rate->price = *price;
     rate->source = file.string();

@@ -27,15 +27,6 @@ std::string fake_agent() {
   return std::string(PARHELIA_SOURCE_DIR) + "/tests/support/fake-claude";
 }
 
-json wait_for_end(const Cli& cli, const std::string& id) {
-  cli.run({"session", "logs", id, "-f"});  // returns when the session has ended
-  return run_json(cli, {"session", "show", id});
-}
-
-bool has(const json& list, const std::string& item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
-
 }  // namespace
 
 TEST_CASE("sandbox: an npm agent script runs by the interpreter PATH finds, behind links",

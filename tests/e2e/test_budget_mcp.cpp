@@ -24,10 +24,6 @@ json with(json object, const json& more) {
   return object;
 }
 
-std::string text_of(const json& result) {
-  return result["content"][0]["text"].get<std::string>();
-}
-
 json budget(McpClient& client, json arguments) {
   const json result = client.call_tool("budget", std::move(arguments));
   INFO(result.dump());

@@ -36,11 +36,6 @@ json wait_for_checkpoints(const Cli& cli, const std::string& id,
   return list;
 }
 
-json wait_for_end(const Cli& cli, const std::string& id) {
-  cli.run({"session", "logs", id, "-f"});  // returns when the session has ended
-  return run_json(cli, {"session", "show", id});
-}
-
 }  // namespace
 
 TEST_CASE("cli: a killed session resumes from its checkpoint with its files and conversation",

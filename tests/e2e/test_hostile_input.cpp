@@ -39,11 +39,6 @@ void wait_for(const std::function<bool()>& ready, const char* what) {
   }
 }
 
-json wait_for_end(const Cli& cli, const std::string& id) {
-  cli.run({"session", "logs", id, "-f"});  // returns when the session has ended
-  return run_json(cli, {"session", "show", id});
-}
-
 }  // namespace
 
 TEST_CASE("cli: malformed stream-json from the agent leaves the session to succeed with its patch",

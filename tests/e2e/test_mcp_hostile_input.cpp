@@ -41,10 +41,6 @@ void expect_invalid_params(McpClient& client, const std::string& method, const j
   CHECK(answer["error"]["message"].get<std::string>().find("json.exception") == std::string::npos);
 }
 
-std::string text_of(const json& result) {
-  return result["content"][0]["text"].get<std::string>();
-}
-
 std::string read_available(int fd) {
   std::string text;
   char chunk[65536];

@@ -23,11 +23,6 @@ std::size_t model_chars(const json& result) {
   return result["structuredContent"].dump().size();
 }
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(PARHELIA_SOURCE_DIR) + "/tests/fixtures/" + name);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 json call_ok(McpClient& client, const std::string& tool, json arguments) {
   json result = client.call_tool(tool, std::move(arguments));
   INFO(result.dump().substr(0, 2000));

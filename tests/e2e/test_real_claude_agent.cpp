@@ -28,15 +28,6 @@ namespace {
     return;                                                                          \
   }
 
-json wait_for_end(const Cli& cli, const std::string& id) {
-  cli.run({"session", "logs", id, "-f"});  // returns when the session has ended
-  return run_json(cli, {"session", "show", id});
-}
-
-bool has(const json& list, const std::string& item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
-
 // `npm install --prefix DIR @anthropic-ai/claude-code` without the network: the installed
 // packages copied (hard links where they can be: 200 MB otherwise), .bin/claude linked into the
 // package as npm links it.

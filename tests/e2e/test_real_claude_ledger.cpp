@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-json run_json(const Cli& cli, std::vector<std::string> args, const std::string& cwd = "") {
+json run_ok_json(const Cli& cli, std::vector<std::string> args, const std::string& cwd = "") {
   const auto run = cli.run(std::move(args), cwd);
   INFO(run.out << run.err);
   REQUIRE(run.exit_status == 0);
@@ -34,10 +34,10 @@ bool ended(const std::string& state) {
   return state != "queued" && state != "provisioning" && state != "running";
 }
 
-json wait_for_end(const Cli& cli, const std::string& id) {
+json poll_until_ended(const Cli& cli, const std::string& id) {
   json session;
   for (int i = 0; i < 600; ++i) {
-    session = run_json(cli, {"session", "show", id, "--json"});
+    session = run_ok_json(cli, {"session", "show", id, "--json"});
     if (ended(session.value("state", ""))) return session;
     std::this_thread::sleep_for(100ms);
   }
@@ -131,8 +131,8 @@ TEST_CASE("real Claude Code: a task that edits a file is charged what the API bi
   GitWorkspace workspace;
   workspace.write("notes.txt", "before\n");
   Cli cli(real_agent_environment(claude, api, {"ANTHROPIC_MODEL=claude-sonnet-4-5"}));
-  const json session = run_json(cli, {"submit", "edit notes.txt", "--sync", "--json", "--yes"},
-                                workspace.path().string());
+  const json session = run_ok_json(cli, {"submit", "edit notes.txt", "--sync", "--json", "--yes"},
+                                   workspace.path().string());
   REQUIRE(session["state"] == "succeeded");
   CHECK(read_file(cli.home() / "sessions" / session["session_id"].get<std::string>() /
                   "workspace/notes.txt") == "edited\n");
@@ -153,8 +153,8 @@ TEST_CASE("real Claude Code: the default model is one ledger row, charged once",
   AnthropicApiStandIn api(in_turns({final_text("Nothing to do.", 700)}));
   GitWorkspace workspace;
   Cli cli(real_agent_environment(claude, api));
-  const json session = run_json(cli, {"submit", "say hello", "--sync", "--json", "--yes"},
-                                workspace.path().string());
+  const json session = run_ok_json(cli, {"submit", "say hello", "--sync", "--json", "--yes"},
+                                   workspace.path().string());
   REQUIRE(session["state"] == "succeeded");
   const TokenTotals bill = billed(api.exchanges());
   const Charged c = charged(cli, session["session_id"]);
@@ -171,16 +171,16 @@ TEST_CASE("real Claude Code: a resume is charged its own run, not the conversati
        final_text("Step one done.", 200)}));
   GitWorkspace workspace;
   Cli cli(real_agent_environment(claude, api));
-  const json first = run_json(cli, {"submit", "do step one", "--sync", "--json", "--yes"},
-                              workspace.path().string());
+  const json first = run_ok_json(cli, {"submit", "do step one", "--sync", "--json", "--yes"},
+                                 workspace.path().string());
   REQUIRE(first["state"] == "succeeded");
   const std::size_t first_calls = api.exchanges().size();
   const Charged parent_before = charged(cli, first["session_id"]);
 
-  const json resumed = run_json(cli, {"session", "resume", first["session_id"], "--prompt",
-                                      "now step two", "--json", "--yes"});
+  const json resumed = run_ok_json(cli, {"session", "resume", first["session_id"], "--prompt",
+                                         "now step two", "--json", "--yes"});
   const std::string id = resumed["session_id"];
-  const json done = wait_for_end(cli, id);
+  const json done = poll_until_ended(cli, id);
   REQUIRE(done["state"] == "succeeded");
 
   const auto exchanges = api.exchanges();
@@ -213,12 +213,12 @@ TEST_CASE(
   GitWorkspace workspace;
   Cli cli(real_agent_environment(claude, api));
   const json submitted =
-      run_json(cli, {"submit", "write at length", "--json", "--yes"}, workspace.path().string());
+      run_ok_json(cli, {"submit", "write at length", "--json", "--yes"}, workspace.path().string());
   const std::string id = submitted["session_id"];
   REQUIRE(api.wait_for_exchanges(2, 60s));
   std::this_thread::sleep_for(1500ms);  // the cut-off reply's first block has arrived
   cli.run({"session", "stop", id, "--grace", "2"});
-  const json done = wait_for_end(cli, id);
+  const json done = poll_until_ended(cli, id);
   CHECK(done["state"] == "cancelled");
 
   const auto exchanges = api.exchanges();

@@ -18,7 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string text_of(const json& content) {
+std::string block_text(const json& content) {
   if (content.is_string()) return content.get<std::string>();
   std::string text;
   if (content.is_array()) {
@@ -43,7 +43,7 @@ std::vector<std::pair<std::string, std::string>> tool_results(const json& reques
         names[block.value("id", "")] = block.value("name", "");
       } else if (block.value("type", "") == "tool_result") {
         results.emplace_back(names[block.value("tool_use_id", "")],
-                             text_of(block.value("content", json())));
+                             block_text(block.value("content", json())));
       }
     }
   }

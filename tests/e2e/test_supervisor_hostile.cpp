@@ -20,11 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-json wait_for_end(const Cli& cli, const std::string& id) {
-  cli.run({"session", "logs", id, "-f"});  // returns when the session has ended
-  return run_json(cli, {"session", "show", id});
-}
-
 void wait_for_file(const fs::path& file) {
   for (int i = 0; i < 300 && !fs::exists(file); ++i) std::this_thread::sleep_for(100ms);
   REQUIRE(fs::exists(file));

@@ -2,7 +2,9 @@
 // support library without it).
 #pragma once
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +26,30 @@ inline nlohmann::json run_json(const Cli& cli, std::vector<std::string> args,
   INFO(run.out << run.err);
   REQUIRE(run.exit_status == 0);
   return nlohmann::json::parse(run.out);
+}
+
+// Waits for a session to end (`session logs -f` returns then) and returns `session show`.
+inline nlohmann::json wait_for_end(const Cli& cli, const std::string& id) {
+  cli.run({"session", "logs", id, "-f"});
+  return run_json(cli, {"session", "show", id});
+}
+
+// Whether a JSON array holds this string.
+inline bool has(const nlohmann::json& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// The text of a tool result's first content item.
+inline std::string text_of(const nlohmann::json& result) {
+  return result["content"][0]["text"].get<std::string>();
+}
+
+// A file under tests/fixtures, which must be there.
+inline std::string fixture(const std::string& name) {
+  const std::string text =
+      read_file(std::filesystem::path(PARHELIA_SOURCE_DIR) / "tests/fixtures" / name);
+  REQUIRE_FALSE(text.empty());
+  return text;
 }
 
 // The next message from the server, which must come within 5 s.

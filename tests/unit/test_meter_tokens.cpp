@@ -14,21 +14,17 @@
 #include "core/ledger.h"
 #include "core/meter.h"
 #include "core/rates.h"
+#include "tests/support/expect.h"
 #include "tests/support/temp_dir.h"
 
 using namespace parhelia::core;
+using parhelia::testing::fixture;
 using parhelia::testing::read_file;
 using parhelia::testing::TempDir;
 using parhelia::testing::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string fixture(const std::string& name) {
-  const std::string text = read_file(fs::path(PARHELIA_SOURCE_DIR) / "tests/fixtures" / name);
-  REQUIRE_FALSE(text.empty());
-  return text;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -79,8 +75,7 @@ struct MeterRig {
   std::map<std::string, std::int64_t> tokens() {
     std::map<std::string, std::int64_t> by_resource;
     const auto resources = ledger.session_resources(session.id).value();
-    for (const auto& r : resources)
-      by_resource[r.resource] = r.quantity_milli / 1000;
+    for (const auto& r : resources) by_resource[r.resource] = r.quantity_milli / 1000;
     return by_resource;
   }
 };
