@@ -1,13 +1,47 @@
 // parhelia: run Claude Code work remotely. `parhelia mcp` is the MCP server Claude Code starts;
 // the other subcommands are the same operations for a terminal.
+#include <algorithm>
 #include <csignal>
-#include <iostream>
+#include <cstdio>
+#include <iterator>
+#include <string_view>
 
 #include "cli/commands.h"
 #include "cli/logging.h"
 #include "core/version.h"
 
+namespace {
+
+struct Subcommand {
+  std::string_view name;
+  void (*add)(CLI::App&, int&);
+  std::string_view also = {};  // another subcommand the same function adds
+  bool runs(std::string_view word) const { return word == name || (!also.empty() && word == also); }
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"submit", parhelia::cli::add_submit_command},
+    {"status", parhelia::cli::add_status_command},
+    {"session", parhelia::cli::add_session_command},
+    {"budget", parhelia::cli::add_budget_command},
+    {"checkpoint", parhelia::cli::add_checkpoint_command},
+    {"attach", parhelia::cli::add_attach_command},
+    {"mcp", parhelia::cli::add_mcp_command},
+    {"__supervise", parhelia::cli::add_supervise_command, "__checkpoint"},
+    {"doctor", parhelia::cli::add_doctor_command},
+    {"skills", parhelia::cli::add_skills_command},
+};
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  // Nothing but the answer before the answer: scripts and installers ask for the version, and
+  // Claude Code waits for `parhelia mcp` to answer initialize.
+  if (argc == 2 && std::string_view(argv[1]) == "--version") {
+    std::fputs(parhelia::core::kVersion, stdout);
+    std::fputc('\n', stdout);
+    return parhelia::cli::kExitOk;
+  }
   // A peer that goes away must surface as EPIPE on write, never kill the process.
   std::signal(SIGPIPE, SIG_IGN);
   parhelia::cli::configure_logging({});
@@ -19,16 +53,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", parhelia::core::kVersion);
   app.require_subcommand(1);
   int exit_code = parhelia::cli::kExitOk;
-  parhelia::cli::add_submit_command(app, exit_code);
-  parhelia::cli::add_status_command(app, exit_code);
-  parhelia::cli::add_session_command(app, exit_code);
-  parhelia::cli::add_budget_command(app, exit_code);
-  parhelia::cli::add_checkpoint_command(app, exit_code);
-  parhelia::cli::add_attach_command(app, exit_code);
-  parhelia::cli::add_mcp_command(app, exit_code);
-  parhelia::cli::add_supervise_command(app, exit_code);
-  parhelia::cli::add_doctor_command(app, exit_code);
-  parhelia::cli::add_skills_command(app, exit_code);
+  // Only the subcommand named is built (each adds tens of options); help, a mistake or no
+  // subcommand at all gets every one.
+  const auto named = std::find_if(std::begin(kSubcommands), std::end(kSubcommands),
+                                  [&](const Subcommand& s) { return argc > 1 && s.runs(argv[1]); });
+  if (named != std::end(kSubcommands)) {
+    named->add(app, exit_code);
+  } else {
+    for (const auto& subcommand : kSubcommands) subcommand.add(app, exit_code);
+  }
 
   try {
     app.parse(argc, argv);

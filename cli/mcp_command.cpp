@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/logging.h"
@@ -35,20 +36,25 @@ std::size_t page_size_from_environment() {
 }
 
 int serve(const LoggingOptions& logging) {
-  if (!configure_logging(logging)) return kExitUsage;
-  auto service = core::SessionService::open(core::parhelia_home(), core::running_executable());
-  if (!service) {
-    spdlog::error("{}", service.error().sentence());
-    return kExitFailed;
-  }
-  // The sandbox and GPU probes run child processes: done now, off the request path.
-  core::probe_host_in_background();
+  // main() set the default logging up; only --log-file or --log-level change it.
+  if ((logging.file || logging.level) && !configure_logging(logging)) return kExitUsage;
+  // Nothing before the answer to initialize but what answers it: the database opens on the
+  // first call that needs it, and the reconciliation of sessions and the sandbox and GPU
+  // probes (child processes) start once the client has its answer, off the reader thread.
+  auto service =
+      core::SessionService::open_on_first_use(core::parhelia_home(), core::running_executable());
+  std::jthread warm_up;
   transport::StdioTransport transport({});
   server::McpServer server(transport, {.identity = tools::parhelia_identity(),
-                                       .page_size = page_size_from_environment()});
+                                       .page_size = page_size_from_environment(),
+                                       .on_initialized = [&warm_up, &service] {
+                                         warm_up = std::jthread([&service] {
+                                           core::probe_host_in_background();
+                                           service->reconcile();
+                                         });
+                                       }});
   const auto watcher = tools::register_toolset(
-      server, *service.value(),
-      {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
+      server, *service, {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
 
   running_transport = &transport;
   struct sigaction action {};

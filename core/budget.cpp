@@ -447,6 +447,20 @@ Result<std::int64_t> Budget::last_alert_id() {
   });
 }
 
+Result<std::vector<BudgetAlert>> Budget::alerts_unseen(std::int64_t seen, std::int64_t since_ms,
+                                                       std::size_t limit) {
+  return database_->run([&](sqlite::Connection& db) {
+    // Ids grow with time: the last alert recorded before since_ms is where news begins.
+    auto q = db.prepare(std::string("SELECT ") + kAlertColumns +
+                        " FROM budget_alerts WHERE id > max(?, (SELECT coalesce(max(id), 0) FROM "
+                        "budget_alerts WHERE at < ?)) ORDER BY id LIMIT ?");
+    q.bind(1, seen).bind(2, since_ms).bind(3, static_cast<std::int64_t>(limit));
+    std::vector<BudgetAlert> alerts;
+    while (q.step()) alerts.push_back(read_alert(q));
+    return alerts;
+  });
+}
+
 Result<std::vector<BudgetAlert>> Budget::alerts_since(std::int64_t since_ms, std::size_t limit) {
   return database_->run([&](sqlite::Connection& db) {
     auto q = db.prepare(std::string("SELECT ") + kAlertColumns +

@@ -127,6 +127,10 @@ class Budget {
                                                  std::optional<Micros> cap, std::int64_t now_ms);
   Result<std::vector<BudgetAlert>> alerts_after(std::int64_t id, std::size_t limit);
   Result<std::int64_t> last_alert_id();
+  // What a reader started at `since_ms` has not been shown yet, oldest first: the alerts after
+  // the id `seen` (0 before the first), never one recorded before `since_ms`.
+  Result<std::vector<BudgetAlert>> alerts_unseen(std::int64_t seen, std::int64_t since_ms,
+                                                 std::size_t limit);
   Result<std::vector<BudgetAlert>> alerts_since(std::int64_t since_ms, std::size_t limit);
 
  private:

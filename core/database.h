@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "core/result.h"
 #include "core/sqlite.h"
@@ -16,6 +17,9 @@ namespace parhelia::core {
 class Database {
  public:
   static Result<std::shared_ptr<Database>> open(const std::filesystem::path& home);
+  // The same, but the file is opened (and made, and migrated) by the first run(), which
+  // returns the error if that fails: for a server, whose first answers need no database.
+  static std::shared_ptr<Database> open_on_first_use(const std::filesystem::path& home);
 
   const std::filesystem::path& path() const { return path_; }
   std::uintmax_t size_bytes() const;
@@ -24,6 +28,9 @@ class Database {
   template <class F>
   auto run(F&& body) -> Result<decltype(body(std::declval<sqlite::Connection&>()))> {
     std::lock_guard lock(mutex_);
+    if (!connection_) {
+      if (auto problem = connect()) return *problem;
+    }
     try {
       return body(*connection_);
     } catch (const sqlite::SqliteError& e) {
@@ -33,8 +40,12 @@ class Database {
   }
 
  private:
-  Database(std::filesystem::path path, std::unique_ptr<sqlite::Connection> connection);
+  explicit Database(std::filesystem::path home);
+  // Opens, makes and migrates the file; the error when it cannot.
+  std::optional<Error> connect();
   void migrate();
+
+  std::filesystem::path home_;
 
   std::filesystem::path path_;
   std::unique_ptr<sqlite::Connection> connection_;

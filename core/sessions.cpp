@@ -6,6 +6,7 @@
 
 #include "core/agent_command.h"
 #include "core/agent_credential.h"
+#include "core/database.h"
 #include "core/environment.h"
 #include "core/host_probe.h"
 #include "core/process_argument.h"
@@ -54,6 +55,13 @@ Result<std::unique_ptr<SessionService>> SessionService::open(const std::filesyst
       new SessionService(home, std::move(store).value(), parhelia));
   service->reconcile();
   return service;
+}
+
+std::unique_ptr<SessionService> SessionService::open_on_first_use(const std::filesystem::path& home,
+                                                                  const std::string& parhelia) {
+  auto store = Store::over(Database::open_on_first_use(home));
+  return std::unique_ptr<SessionService>(
+      new SessionService(home, std::move(store).value(), parhelia));
 }
 
 Result<CostQuestion> SessionService::cost_question(const SubmitRequest& request) {

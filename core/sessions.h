@@ -37,10 +37,10 @@ struct SubmitRequest {
   std::string name;
   std::int64_t timeout_s = 3600;
   bool no_sandbox = false;
-  std::optional<bool> network;  // the sandbox keeps the network; default: config, else yes
-  std::int64_t cpu_milli = 2000;                   // 2 cores
-  std::int64_t memory_milli_gib = 4000;            // 4 GiB
-  std::optional<Micros> max_cost;                  // the session's own cap
+  std::optional<bool> network;           // the sandbox keeps the network; default: config, else yes
+  std::int64_t cpu_milli = 2000;         // 2 cores
+  std::int64_t memory_milli_gib = 4000;  // 4 GiB
+  std::optional<Micros> max_cost;        // the session's own cap
   std::optional<std::int64_t> checkpoint_every_s;  // default: the config's (10 minutes)
   // Set by resume: the session continued, the checkpoint it starts from, Claude Code's
   // conversation to take up.
@@ -121,6 +121,11 @@ class SessionService {
   // must name the real binary, never itself.
   static Result<std::unique_ptr<SessionService>> open(const std::filesystem::path& home,
                                                       const std::string& parhelia);
+  // For a server: the database is opened by the first call that needs it (whose answer is
+  // the error if it cannot be) and nothing is reconciled, so the first answers wait for
+  // nothing; the caller reconciles once it has answered.
+  static std::unique_ptr<SessionService> open_on_first_use(const std::filesystem::path& home,
+                                                           const std::string& parhelia);
 
   // The worst case of a would-be session, from the rates and the budget settings.
   Result<CostEstimate> estimate(const SubmitRequest& request);

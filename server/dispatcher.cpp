@@ -14,9 +14,13 @@ class Dispatcher::Batch {
   Batch(transport::Transport& transport, std::size_t size)
       : transport_(transport), waiting_(size) {}
 
-  void add(std::optional<json> answer) {
+  void add(std::optional<Outgoing> answer) {
     std::lock_guard lock(mutex_);
-    if (answer) answers_.push_back(std::move(*answer));
+    if (auto* text = answer ? std::get_if<std::string>(&*answer) : nullptr) {
+      answers_.push_back(json::parse(*text));  // batches are rare (2025-03-26 only)
+    } else if (answer) {
+      answers_.push_back(std::get<json>(std::move(*answer)));
+    }
     if (--waiting_ == 0 && !answers_.empty()) transport_.send(answers_);
   }
 
@@ -50,8 +54,13 @@ void Dispatcher::reject_unreadable(const RpcError& error) {
 
 void Dispatcher::dispatch(const json& message) {
   if (!message.is_array()) {
-    dispatch_one(message, [this](std::optional<json> answer) {
-      if (answer) transport_.send(*answer);
+    dispatch_one(message, [this](std::optional<Outgoing> answer) {
+      if (!answer) return;
+      if (auto* text = std::get_if<std::string>(&*answer)) {
+        transport_.send_serialized(std::move(*text));
+      } else {
+        transport_.send(std::get<json>(*answer));
+      }
     });
     return;
   }
@@ -68,7 +77,8 @@ void Dispatcher::dispatch(const json& message) {
   }
   auto batch = std::make_shared<Batch>(transport_, message.size());
   for (const auto& element : message) {
-    dispatch_one(element, [batch](std::optional<json> answer) { batch->add(std::move(answer)); });
+    dispatch_one(element,
+                 [batch](std::optional<Outgoing> answer) { batch->add(std::move(answer)); });
   }
 }
 
@@ -155,6 +165,9 @@ void Dispatcher::run_request(RpcRequest request, const Answer& answer) {
       answer(std::nullopt);
     } else if (const auto* error = std::get_if<RpcError>(&outcome)) {
       answer(make_error_response(scope.id, *error));
+    } else if (const auto* serialized = std::get_if<SerializedResult>(&outcome)) {
+      answer(Outgoing(std::in_place_type<std::string>,
+                      make_response_text(scope.id, *serialized->json_text)));
     } else {
       answer(make_response(scope.id, std::get<json>(std::move(outcome))));
     }

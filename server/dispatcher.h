@@ -8,7 +8,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <variant>
 
 #include "server/jsonrpc.h"
 #include "server/worker_pool.h"
@@ -69,7 +71,9 @@ class Dispatcher {
 
  private:
   class Batch;
-  using Answer = std::function<void(std::optional<json>)>;
+  // An answer on its way out: a message, or the text of one whose result was already text.
+  using Outgoing = std::variant<json, std::string>;
+  using Answer = std::function<void(std::optional<Outgoing>)>;
 
   void dispatch_one(const json& message, const Answer& answer);
   void run_request(RpcRequest request, const Answer& answer);

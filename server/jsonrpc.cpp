@@ -1,5 +1,7 @@
 #include "server/jsonrpc.h"
 
+#include "transport/transport.h"
+
 namespace parhelia::server {
 namespace {
 
@@ -56,6 +58,11 @@ RpcMessage classify(const json& message) {
 
 json make_response(const json& id, json result) {
   return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+}
+
+std::string make_response_text(const json& id, const std::string& result_json) {
+  return R"({"id":)" + transport::serialize(id) + R"(,"jsonrpc":"2.0","result":)" + result_json +
+         "}";
 }
 
 json make_error_response(const json& id, const RpcError& error) {

@@ -1,6 +1,7 @@
 // JSON-RPC 2.0 messages: what an incoming message is, and how answers are shaped.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
@@ -25,8 +26,14 @@ struct RpcError {
   json data = nullptr;
 };
 
+// A result already written as JSON text: an answer that is the same every time (a list of
+// fixed tools) is made once and sent as it is, not rebuilt and written out on every request.
+struct SerializedResult {
+  std::shared_ptr<const std::string> json_text;
+};
+
 // What a request handler gives back: the result, or the error to answer with.
-using RpcResult = std::variant<json, RpcError>;
+using RpcResult = std::variant<json, RpcError, SerializedResult>;
 
 struct RpcRequest {
   json id;
@@ -56,6 +63,8 @@ RpcMessage classify(const json& message);
 bool is_valid_id(const json& id);
 
 json make_response(const json& id, json result);
+// The text of a response whose result is already text.
+std::string make_response_text(const json& id, const std::string& result_json);
 json make_error_response(const json& id, const RpcError& error);
 json make_notification(const std::string& method, json params);
 json make_request(const json& id, const std::string& method, json params);

@@ -13,8 +13,9 @@ std::shared_ptr<const json> fresh(json items) {
 }  // namespace
 
 void McpServer::bind_tools() {
-  bind_list("tools/list", "tools",
-            [this](const ProtocolVersion& version) { return tools_.list(version); });
+  bind_list(
+      "tools/list", "tools",
+      [this](const ProtocolVersion& version) { return tools_.list(version); }, Listed::fixed);
   bind("tools/call", Dispatcher::Execution::on_pool, Phase::after_initialize,
        [this](const json& params, const RequestScope& scope) {
          CallContext context(scope, client_, *this);

@@ -72,15 +72,26 @@ void McpServer::bind(const std::string& method, Dispatcher::Execution execution,
       });
 }
 
-void McpServer::bind_list(
-    const std::string& method, const char* key,
-    std::function<std::shared_ptr<const json>(const ProtocolVersion&)> items) {
+void McpServer::bind_list(const std::string& method, const char* key,
+                          std::function<std::shared_ptr<const json>(const ProtocolVersion&)> items,
+                          Listed listed) {
   bind(method, Dispatcher::Execution::inline_on_reader, Phase::after_initialize,
-       [this, key, items = std::move(items)](const json& params, const RequestScope&) -> RpcResult {
+       [this, method, key, items = std::move(items), listed](const json& params,
+                                                             const RequestScope&) -> RpcResult {
          const auto all = items(client_.version());
-         auto page = paginate(params, all->size(), options_.page_size);
-         if (auto* error = std::get_if<RpcError>(&page)) return *error;
-         return page_result(key, *all, std::get<Page>(page));
+         auto paged = paginate(params, all->size(), options_.page_size);
+         if (auto* error = std::get_if<RpcError>(&paged)) return *error;
+         const Page& page = std::get<Page>(paged);
+         if (listed == Listed::changing) return page_result(key, *all, page);
+         // A page of a fixed list is the same text every time: written once, then sent as is.
+         const std::string cache_key =
+             method + " " + client_.version().name() + " " + std::to_string(page.begin);
+         std::lock_guard lock(page_texts_mutex_);
+         auto& text = page_texts_[cache_key];
+         if (!text)
+           text = std::make_shared<const std::string>(
+               transport::serialize(page_result(key, *all, page)));
+         return SerializedResult{text};
        });
 }
 
@@ -105,8 +116,10 @@ void McpServer::bind_lifecycle() {
          return json::object();
        });
 
-  dispatcher_.on_notification("notifications/initialized",
-                              [this](const json&) { refresh_roots(); });
+  dispatcher_.on_notification("notifications/initialized", [this](const json&) {
+    refresh_roots();
+    if (options_.on_initialized) std::call_once(initialized_once_, options_.on_initialized);
+  });
   dispatcher_.on_notification("notifications/roots/list_changed",
                               [this](const json&) { refresh_roots(); });
   dispatcher_.on_notification("notifications/cancelled", [this](const json& params) {

@@ -4,6 +4,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "server/call_context.h"
@@ -29,6 +33,9 @@ struct McpServerOptions {
   std::size_t max_workers = 16;  // requests running at once; more wait their turn
   // The least time between a request's last progress notification and its answer.
   std::chrono::milliseconds quiet_after_progress{300};
+  // Runs once, on the reader thread, when the client says it has its initialize answer
+  // (notifications/initialized): the moment for work that must not hold up that answer.
+  std::function<void()> on_initialized;
 };
 
 class McpServer final : public transport::MessageHandler, public ClientChannel {
@@ -63,8 +70,12 @@ class McpServer final : public transport::MessageHandler, public ClientChannel {
   void bind(const std::string& method, Dispatcher::Execution execution, Phase phase,
             Dispatcher::RequestHandler handler);
   // A list method: paginated over whatever `items` produces for the negotiated version.
+  // Whether a list's items can change while serving (resources come and go; the tools are
+  // registered before the server serves and never change).
+  enum class Listed { changing, fixed };
   void bind_list(const std::string& method, const char* key,
-                 std::function<std::shared_ptr<const json>(const ProtocolVersion&)> items);
+                 std::function<std::shared_ptr<const json>(const ProtocolVersion&)> items,
+                 Listed listed = Listed::changing);
 
   void bind_lifecycle();
   void bind_tools();
@@ -75,6 +86,9 @@ class McpServer final : public transport::MessageHandler, public ClientChannel {
   void refresh_roots();
 
   McpServerOptions options_;
+  std::once_flag initialized_once_;
+  std::mutex page_texts_mutex_;
+  std::map<std::string, std::shared_ptr<const std::string>> page_texts_;  // of fixed lists
   Dispatcher dispatcher_;
   ClientSession client_;
   ToolRegistry tools_;

@@ -2,7 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "server/json_schema.h"
@@ -63,8 +64,11 @@ json ToolRegistry::with_alerts(json output_schema) {
 }
 
 void ToolRegistry::add_entry(Entry entry) {
-  static const std::regex valid_name("^[A-Za-z0-9_.-]{1,128}$");
-  if (!std::regex_match(entry.spec.name, valid_name)) {
+  const auto name_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  };
+  const std::string& name = entry.spec.name;
+  if (name.empty() || name.size() > 128 || !std::all_of(name.begin(), name.end(), name_char)) {
     throw std::logic_error("invalid tool name: " + entry.spec.name);
   }
   if (find(entry.spec.name) != nullptr)
@@ -95,10 +99,10 @@ const ToolRegistry::Entry* ToolRegistry::find(const std::string& name) const {
 json ToolRegistry::describe(const Entry& entry, const ProtocolVersion& version) const {
   json tool = {{"name", entry.spec.name},
                {"description", entry.spec.description},
-               {"inputSchema", entry.input_schema}};
+               {"inputSchema", entry.schemas->input()}};
   if (version.structured_content()) {
     tool["title"] = entry.spec.title;
-    tool["outputSchema"] = entry.output_schema;
+    tool["outputSchema"] = entry.schemas->output();
   }
   if (version.tool_annotations()) {
     tool["annotations"] = {{"title", entry.spec.title},
@@ -123,7 +127,7 @@ RpcResult ToolRegistry::call(const json& params, CallContext& context,
                                                   "; tools/list names the tools there are"};
   }
   const json arguments = params.value("arguments", json::object());
-  if (auto violation = validate_against_schema(entry->input_schema, arguments)) {
+  if (auto violation = validate_against_schema(entry->schemas->input(), arguments)) {
     return error_result("Invalid arguments for " + entry->spec.name + ": " + *violation + ".");
   }
 

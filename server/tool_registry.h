@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -98,10 +99,27 @@ using AlertSource =
 class ToolRegistry {
  public:
   using Invoke = std::function<ToolOutput(const json& arguments, CallContext& context)>;
+  // A tool's input and output schemas, made on first need (a list, a call) rather than at
+  // registration: the server answers initialize before it builds tens of kilobytes of JSON.
+  class Schemas {
+   public:
+    using Make = std::function<std::pair<json, json>()>;
+    explicit Schemas(Make make) : make_(std::move(make)) {}
+    const json& input() const { return made().first; }
+    const json& output() const { return made().second; }
+
+   private:
+    const std::pair<json, json>& made() const {
+      std::call_once(once_, [this] { made_ = make_(); });
+      return made_;
+    }
+    Make make_;
+    mutable std::once_flag once_;
+    mutable std::pair<json, json> made_;
+  };
   struct Entry {
     ToolSpec spec;
-    json input_schema;
-    json output_schema;
+    std::shared_ptr<const Schemas> schemas;
     Invoke invoke;
   };
 
@@ -130,8 +148,11 @@ class ToolRegistry {
         output.shrink = [result](double keep) { return static_cast<bool>(shrink(*result, keep)); };
       return output;
     };
-    add_entry({std::move(spec), schema::schema_of<Args>(), with_alerts(schema::schema_of<Result>()),
-               std::move(invoke)});
+    add_entry(
+        {std::move(spec), std::make_shared<const Schemas>([] {
+           return std::pair{schema::schema_of<Args>(), with_alerts(schema::schema_of<Result>())};
+         }),
+         std::move(invoke)});
   }
 
   void set_alert_source(AlertSource source) { alert_source_ = std::move(source); }

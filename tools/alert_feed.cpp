@@ -11,7 +11,7 @@ constexpr std::size_t kMostAlerts = 5;
 }  // namespace
 
 BudgetAlertFeed::BudgetAlertFeed(core::SessionService& service)
-    : service_(service), last_shown_(service.budget().last_alert_id().value_or(0)) {}
+    : service_(service), started_at_(core::now_ms()) {}
 
 std::vector<std::string> BudgetAlertFeed::for_call(const std::string& tool,
                                                    const server::json& arguments) {
@@ -19,7 +19,7 @@ std::vector<std::string> BudgetAlertFeed::for_call(const std::string& tool,
   std::vector<core::BudgetAlert> fresh;
   {
     std::lock_guard lock(mutex_);
-    fresh = service_.budget().alerts_after(last_shown_, 100).value_or({});
+    fresh = service_.budget().alerts_unseen(last_shown_, started_at_, 100).value_or({});
     if (!fresh.empty()) last_shown_ = fresh.back().id;
   }
   // budget show and set list this month's alerts in the answer itself.

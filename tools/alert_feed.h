@@ -17,6 +17,7 @@ namespace parhelia::tools {
 class BudgetAlertFeed {
  public:
   // Alerts recorded before the feed starts are not news: status and budget show list them.
+  // Nothing is read until the first call.
   explicit BudgetAlertFeed(core::SessionService& service);
 
   // For the registry's alert source; at most a handful of sentences, newest last.
@@ -25,6 +26,7 @@ class BudgetAlertFeed {
  private:
   core::SessionService& service_;
   std::mutex mutex_;
+  const std::int64_t started_at_;
   std::int64_t last_shown_ = 0;
 };
 

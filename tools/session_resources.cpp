@@ -101,8 +101,8 @@ void register_session_resources(server::McpServer& server, core::SessionService&
 namespace {
 
 void relay_budget_alerts(server::McpServer& server, core::SessionService& service,
-                         std::int64_t& last_alert) {
-  auto alerts = service.budget().alerts_after(last_alert, 20);
+                         std::int64_t started_at, std::int64_t& last_alert) {
+  auto alerts = service.budget().alerts_unseen(last_alert, started_at, 20);
   if (!alerts) return;
   for (const auto& alert : alerts.value()) {
     spdlog::warn("{}", alert.sentence());
@@ -123,9 +123,17 @@ void SessionWatcher::watch(server::McpServer& server, core::SessionService& serv
   std::map<std::string, std::int64_t> seen;
   // Budget alerts recorded from now on (by any process: a session's supervisor records
   // them) go to this client as warnings; older ones are shown by status and budget show.
-  std::int64_t last_alert = service.budget().last_alert_id().value_or(0);
-  for (int round = 0; !stop.stop_requested(); ++round) {
-    if (round % 4 == 0) relay_budget_alerts(server, service, last_alert);
+  const std::int64_t started_at = core::now_ms();
+  std::int64_t last_alert = 0;
+  // The first look comes a round after the start: the server answers its first requests
+  // before anything opens the database.
+  for (int round = 1; !stop.stop_requested(); ++round) {
+    std::mutex idle;
+    std::unique_lock lock(idle);
+    std::condition_variable_any().wait_for(lock, stop, std::chrono::milliseconds(250),
+                                           [] { return false; });
+    if (stop.stop_requested()) break;
+    if (round % 4 == 1) relay_budget_alerts(server, service, started_at, last_alert);
     for (const auto& uri : server.client().subscriptions()) {
       const std::string prefix = "parhelia://sessions/";
       if (uri.rfind(prefix, 0) != 0) continue;
@@ -146,10 +154,6 @@ void SessionWatcher::watch(server::McpServer& server, core::SessionService& serv
         server.resource_updated(uri);
       }
     }
-    std::mutex idle;
-    std::unique_lock lock(idle);
-    std::condition_variable_any().wait_for(lock, stop, std::chrono::milliseconds(250),
-                                           [] { return false; });
   }
 }
 

@@ -47,8 +47,10 @@ StdioTransport::~StdioTransport() {
 }
 
 bool StdioTransport::send(const nlohmann::json& message) {
-  // `replace` keeps a stray invalid byte in some string from turning into an exception here.
-  std::string line = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return send_serialized(serialize(message));
+}
+
+bool StdioTransport::send_serialized(std::string line) {
   line.push_back('\n');
   std::lock_guard lock(write_mutex_);
   if (output_closed_) return false;

@@ -27,6 +27,7 @@ class StdioTransport final : public Transport {
   StdioTransport& operator=(const StdioTransport&) = delete;
 
   bool send(const nlohmann::json& message) override;
+  bool send_serialized(std::string json_text) override;
   void run(MessageHandler& handler) override;
 
   // Makes run() return soon. Async-signal-safe: a SIGTERM handler may call it.

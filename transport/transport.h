@@ -7,6 +7,12 @@
 
 namespace parhelia::transport {
 
+// How a message is written: compact, on one line (a newline inside a string is escaped), a
+// stray invalid byte in some string replaced rather than thrown on.
+inline std::string serialize(const nlohmann::json& message) {
+  return message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // Why a line that arrived could not be handed on as a message: not JSON (or JSON no parser
 // can hold, such as 1e400), over the size cap, or nested beyond the depth cap.
 enum class ReadFailure { malformed_json, too_large, too_deep };
@@ -27,6 +33,8 @@ class Transport {
   virtual ~Transport() = default;
   // Returns false once the peer has gone (the message was not delivered).
   virtual bool send(const nlohmann::json& message) = 0;
+  // The same for a message already written as JSON text (one value, as serialize() writes it).
+  virtual bool send_serialized(std::string json_text) = 0;
   virtual void run(MessageHandler& handler) = 0;
 };
 

@@ -40,6 +40,9 @@ class CapturingTransport final : public parhelia::transport::Transport {
     ++sent_;
     return true;
   }
+  bool send_serialized(std::string json_text) override {
+    return send(json::parse(json_text));  // a text that is not JSON aborts here
+  }
   void run(parhelia::transport::MessageHandler&) override {}
 
  private:

@@ -277,6 +277,40 @@ TEST_CASE("50 concurrent reservations from several processes never pass a hard l
   }
 }
 
+TEST_CASE("a reader started at a time is shown the alerts recorded since, each once, oldest first",
+          "[unit][budget]") {
+  TempDir home;
+  auto database = open_database(home);
+  Budget budget(database);
+  Ledger ledger(database);
+  BudgetUpdate update;
+  update.limits[LimitScope::daily] = kMicrosPerDollar;
+  REQUIRE(budget.update(update, "test"));
+  const std::int64_t t0 = now_ms();
+  const std::string session = "task-0000a1e8";
+  ledger.charge({{session, ChargeKind::compute, "cpu", "core-second", 600, kPicosPerDollar}}, t0)
+      .value();
+  REQUIRE(budget.record_alerts(session, std::nullopt, t0)->size() == 1);  // 50%
+  ledger
+      .charge({{session, ChargeKind::compute, "cpu", "core-second", 1000, kPicosPerDollar}},
+              t0 + 5000)
+      .value();
+  REQUIRE(budget.record_alerts(session, std::nullopt, t0 + 5000)->size() == 2);  // 80%, 100%
+
+  const auto thresholds = [](const std::vector<BudgetAlert>& alerts) {
+    std::vector<int> pcts;
+    for (const auto& alert : alerts) pcts.push_back(alert.threshold_pct);
+    return pcts;
+  };
+  CHECK(thresholds(budget.alerts_unseen(0, t0, 10).value()) == std::vector<int>{50, 80, 100});
+  const auto later = budget.alerts_unseen(0, t0 + 1000, 10).value();
+  REQUIRE(thresholds(later) == std::vector<int>{80, 100});
+  CHECK(thresholds(budget.alerts_unseen(later[0].id, t0 + 1000, 10).value()) ==
+        std::vector<int>{100});
+  CHECK(budget.alerts_unseen(later[1].id, t0 + 1000, 10)->empty());
+  CHECK(budget.alerts_unseen(0, t0 + 10'000, 10)->empty());
+}
+
 TEST_CASE("threshold alerts are recorded once per threshold and period; the watchdog's checks",
           "[unit][budget]") {
   TempDir home;
