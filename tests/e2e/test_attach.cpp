@@ -214,11 +214,14 @@ TEST_CASE("attach over ssh: pinned host key, screen, keys, the ssh command line,
     const auto silent_info = json::parse(silent_run.out);
     INFO(silent_run.out);
     CHECK(silent_info["reachable"] == false);
-    CHECK(silent_info["checked_in_ms"].get<int>() <= 3000);
+    // The 3 s deadline holds to the scheduler's precision: on a loaded 2-core machine the last
+    // wait wakes a few milliseconds late (3006 ms was seen), never a second.
+    constexpr int kSlackMs = 200;
+    CHECK(silent_info["checked_in_ms"].get<int>() <= 3000 + kSlackMs);
     CHECK(wall < std::chrono::milliseconds(3500));
     const auto direct = core::check_ssh(silent, std::chrono::seconds(3));
     CHECK_FALSE(direct.reachable);
-    CHECK(direct.elapsed_ms <= 3000);
+    CHECK(direct.elapsed_ms <= 3000 + kSlackMs);
   }
 
   // doctor names the key by path and fingerprint.
