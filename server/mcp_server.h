@@ -69,10 +69,11 @@ class McpServer final : public transport::MessageHandler, public ClientChannel {
   enum class Phase { any, after_initialize };
   void bind(const std::string& method, Dispatcher::Execution execution, Phase phase,
             Dispatcher::RequestHandler handler);
-  // A list method: paginated over whatever `items` produces for the negotiated version.
   // Whether a list's items can change while serving (resources come and go; the tools are
   // registered before the server serves and never change).
   enum class Listed { changing, fixed };
+  // A list method: paginated over whatever `items` produces for the negotiated version; the
+  // pages of a fixed list are written once and sent as text.
   void bind_list(const std::string& method, const char* key,
                  std::function<std::shared_ptr<const json>(const ProtocolVersion&)> items,
                  Listed listed = Listed::changing);

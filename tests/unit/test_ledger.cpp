@@ -27,6 +27,19 @@ Charge cpu_charge(const std::string& session, std::int64_t seconds, Picos price 
   return {session, ChargeKind::compute, "cpu", "core-second", seconds * 1000, price};
 }
 
+// A fresh database whose budget has a $1.00 daily limit.
+struct DailyDollarBudget {
+  TempDir home;
+  std::shared_ptr<Database> database = open_database(home);
+  Budget budget{database};
+  Ledger ledger{database};
+  DailyDollarBudget() {
+    BudgetUpdate update;
+    update.limits[LimitScope::daily] = kMicrosPerDollar;
+    REQUIRE(budget.update(update, "test")->size() == 1);
+  }
+};
+
 std::int64_t single_integer(Database& database, const std::string& sql) {
   return database
       .run([&](sqlite::Connection& db) {
@@ -279,13 +292,9 @@ TEST_CASE("50 concurrent reservations from several processes never pass a hard l
 
 TEST_CASE("a reader started at a time is shown the alerts recorded since, each once, oldest first",
           "[unit][budget]") {
-  TempDir home;
-  auto database = open_database(home);
-  Budget budget(database);
-  Ledger ledger(database);
-  BudgetUpdate update;
-  update.limits[LimitScope::daily] = kMicrosPerDollar;
-  REQUIRE(budget.update(update, "test"));
+  DailyDollarBudget rig;
+  Budget& budget = rig.budget;
+  Ledger& ledger = rig.ledger;
   const std::int64_t t0 = now_ms();
   const std::string session = "task-0000a1e8";
   ledger.charge({{session, ChargeKind::compute, "cpu", "core-second", 600, kPicosPerDollar}}, t0)
@@ -313,13 +322,9 @@ TEST_CASE("a reader started at a time is shown the alerts recorded since, each o
 
 TEST_CASE("threshold alerts are recorded once per threshold and period; the watchdog's checks",
           "[unit][budget]") {
-  TempDir home;
-  auto database = open_database(home);
-  Budget budget(database);
-  Ledger ledger(database);
-  BudgetUpdate update;
-  update.limits[LimitScope::daily] = kMicrosPerDollar;
-  REQUIRE(budget.update(update, "test")->size() == 1);
+  DailyDollarBudget rig;
+  Budget& budget = rig.budget;
+  Ledger& ledger = rig.ledger;
   const std::int64_t now = now_ms();
   const Picos dollar = kPicosPerDollar;
   const std::string session = "task-0000a1e7";
