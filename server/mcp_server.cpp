@@ -1,5 +1,6 @@
 #include "server/mcp_server.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include "server/pagination.h"
@@ -78,19 +79,34 @@ void McpServer::bind_list(const std::string& method, const char* key,
   bind(method, Dispatcher::Execution::inline_on_reader, Phase::after_initialize,
        [this, method, key, items = std::move(items), listed](const json& params,
                                                              const RequestScope&) -> RpcResult {
-         const auto all = items(client_.version());
-         auto paged = paginate(params, all->size(), options_.page_size);
+         if (listed == Listed::changing) {
+           const auto all = items(client_.version());
+           auto paged = paginate(params, all->size(), options_.page_size);
+           if (auto* error = std::get_if<RpcError>(&paged)) return *error;
+           return page_result(key, *all, std::get<Page>(paged));
+         }
+         // A page of a fixed list is the same text every time: written once, then sent as is;
+         // the items themselves are made only to write a page and not kept.
+         std::lock_guard lock(fixed_lists_mutex_);
+         FixedList& list = fixed_lists_[method + " " + client_.version().name()];
+         std::shared_ptr<const json> all;
+         if (!list.size) {
+           all = items(client_.version());
+           list.size = all->size();
+         }
+         auto paged = paginate(params, *list.size, options_.page_size);
          if (auto* error = std::get_if<RpcError>(&paged)) return *error;
          const Page& page = std::get<Page>(paged);
-         if (listed == Listed::changing) return page_result(key, *all, page);
-         // A page of a fixed list is the same text every time: written once, then sent as is.
-         const std::string cache_key =
-             method + " " + client_.version().name() + " " + std::to_string(page.begin);
-         std::lock_guard lock(page_texts_mutex_);
-         auto& text = page_texts_[cache_key];
-         if (!text)
+         auto& text = list.pages[page.begin];
+         if (!text) {
+           if (!all) all = items(client_.version());
            text = std::make_shared<const std::string>(
                transport::serialize(page_result(key, *all, page)));
+           all.reset();
+           // The hundreds of small blocks the items took go back to the system, not only to
+           // the allocator: an idle server holds its lists as text alone.
+           ::malloc_trim(0);
+         }
          return SerializedResult{text};
        });
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "server/call_context.h"
@@ -88,8 +89,12 @@ class McpServer final : public transport::MessageHandler, public ClientChannel {
 
   McpServerOptions options_;
   std::once_flag initialized_once_;
-  std::mutex page_texts_mutex_;
-  std::map<std::string, std::shared_ptr<const std::string>> page_texts_;  // of fixed lists
+  struct FixedList {
+    std::optional<std::size_t> size;
+    std::map<std::size_t, std::shared_ptr<const std::string>> pages;  // by first item
+  };
+  std::mutex fixed_lists_mutex_;
+  std::map<std::string, FixedList> fixed_lists_;  // by method and protocol version
   Dispatcher dispatcher_;
   ClientSession client_;
   ToolRegistry tools_;

@@ -74,19 +74,12 @@ void ToolRegistry::add_entry(Entry entry) {
   if (find(entry.spec.name) != nullptr)
     throw std::logic_error("duplicate tool: " + entry.spec.name);
   entries_.push_back(std::move(entry));
-  std::lock_guard lock(lists_mutex_);
-  lists_.clear();
 }
 
 std::shared_ptr<const json> ToolRegistry::list(const ProtocolVersion& version) const {
-  std::lock_guard lock(lists_mutex_);
-  auto& cached = lists_[version.name()];
-  if (!cached) {
-    json items = json::array();
-    for (const auto& entry : entries_) items.push_back(describe(entry, version));
-    cached = std::make_shared<const json>(std::move(items));
-  }
-  return cached;
+  json items = json::array();
+  for (const auto& entry : entries_) items.push_back(describe(entry, version));
+  return std::make_shared<const json>(std::move(items));
 }
 
 const ToolRegistry::Entry* ToolRegistry::find(const std::string& name) const {

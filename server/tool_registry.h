@@ -99,23 +99,26 @@ using AlertSource =
 class ToolRegistry {
  public:
   using Invoke = std::function<ToolOutput(const json& arguments, CallContext& context)>;
-  // A tool's input and output schemas, made on first need (a list, a call) rather than at
-  // registration: the server answers initialize before it builds tens of kilobytes of JSON.
+  // A tool's schemas, made when needed rather than at registration: the server answers
+  // initialize before it builds tens of kilobytes of JSON. The input schema, which checks
+  // every call, is kept once made; the output schema is only listed, and the server keeps the
+  // text of its list, so it is made when asked and not held.
   class Schemas {
    public:
-    using Make = std::function<std::pair<json, json>()>;
-    explicit Schemas(Make make) : make_(std::move(make)) {}
-    const json& input() const { return made().first; }
-    const json& output() const { return made().second; }
+    using Make = std::function<json()>;
+    Schemas(Make input, Make output)
+        : make_input_(std::move(input)), make_output_(std::move(output)) {}
+    const json& input() const {
+      std::call_once(input_once_, [this] { input_ = make_input_(); });
+      return input_;
+    }
+    json output() const { return make_output_(); }
 
    private:
-    const std::pair<json, json>& made() const {
-      std::call_once(once_, [this] { made_ = make_(); });
-      return made_;
-    }
-    Make make_;
-    mutable std::once_flag once_;
-    mutable std::pair<json, json> made_;
+    Make make_input_;
+    Make make_output_;
+    mutable std::once_flag input_once_;
+    mutable json input_;
   };
   struct Entry {
     ToolSpec spec;
@@ -149,9 +152,9 @@ class ToolRegistry {
       return output;
     };
     add_entry(
-        {std::move(spec), std::make_shared<const Schemas>([] {
-           return std::pair{schema::schema_of<Args>(), with_alerts(schema::schema_of<Result>())};
-         }),
+        {std::move(spec),
+         std::make_shared<const Schemas>([] { return schema::schema_of<Args>(); },
+                                         [] { return with_alerts(schema::schema_of<Result>()); }),
          std::move(invoke)});
   }
 
@@ -162,8 +165,8 @@ class ToolRegistry {
 
   // The tools/list entry for one tool, as the given protocol version knows it.
   json describe(const Entry& entry, const ProtocolVersion& version) const;
-  // Every tool described for `version`; built once per version (the tools are fixed once the
-  // server serves), since their schemas make tens of kilobytes of JSON.
+  // Every tool described for `version`, made when asked: the server writes the pages of this
+  // fixed list once and keeps their text.
   std::shared_ptr<const json> list(const ProtocolVersion& version) const;
   // Validates and runs a tools/call; an unknown tool is an RpcError, anything else a result.
   RpcResult call(const json& params, CallContext& context, const ProtocolVersion& version) const;
@@ -174,8 +177,6 @@ class ToolRegistry {
   static json with_alerts(json output_schema);
   std::vector<Entry> entries_;
   AlertSource alert_source_;
-  mutable std::mutex lists_mutex_;
-  mutable std::map<std::string, std::shared_ptr<const json>> lists_;  // by protocol version
 };
 
 }  // namespace parhelia::server
