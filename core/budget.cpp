@@ -428,25 +428,6 @@ Result<std::vector<BudgetAlert>> Budget::record_alerts(const std::string& sessio
   });
 }
 
-Result<std::vector<BudgetAlert>> Budget::alerts_after(std::int64_t id, std::size_t limit) {
-  return database_->run([&](sqlite::Connection& db) {
-    auto q = db.prepare(std::string("SELECT ") + kAlertColumns +
-                        " FROM budget_alerts WHERE id > ? ORDER BY id LIMIT ?");
-    q.bind(1, id).bind(2, static_cast<std::int64_t>(limit));
-    std::vector<BudgetAlert> alerts;
-    while (q.step()) alerts.push_back(read_alert(q));
-    return alerts;
-  });
-}
-
-Result<std::int64_t> Budget::last_alert_id() {
-  return database_->run([](sqlite::Connection& db) {
-    auto q = db.prepare("SELECT coalesce(max(id), 0) FROM budget_alerts");
-    q.step();
-    return q.integer(0);
-  });
-}
-
 Result<std::vector<BudgetAlert>> Budget::alerts_unseen(std::int64_t seen, std::int64_t since_ms,
                                                        std::size_t limit) {
   return database_->run([&](sqlite::Connection& db) {

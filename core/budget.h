@@ -125,8 +125,6 @@ class Budget {
   // Records each threshold now crossed (once per threshold and period); returns the new ones.
   Result<std::vector<BudgetAlert>> record_alerts(const std::string& session_id,
                                                  std::optional<Micros> cap, std::int64_t now_ms);
-  Result<std::vector<BudgetAlert>> alerts_after(std::int64_t id, std::size_t limit);
-  Result<std::int64_t> last_alert_id();
   // What a reader started at `since_ms` has not been shown yet, oldest first: the alerts after
   // the id `seen` (0 before the first), never one recorded before `since_ms`.
   Result<std::vector<BudgetAlert>> alerts_unseen(std::int64_t seen, std::int64_t since_ms,

@@ -352,8 +352,8 @@ TEST_CASE("threshold alerts are recorded once per threshold and period; the watc
         "The daily budget limit of $1.00 was reached (spent $1.00).");
   // Tomorrow is another period.
   CHECK_FALSE(budget.allowance(session, std::nullopt, now + 86'400'000)->stop_reason);
-  CHECK(budget.alerts_after(0, 10)->size() == 3);
-  CHECK(budget.alerts_after(alerts[0].id, 10)->size() == 1);
+  CHECK(budget.alerts_unseen(0, 0, 10)->size() == 3);
+  CHECK(budget.alerts_unseen(alerts[0].id, 0, 10)->size() == 1);
 
   SECTION("every settings change is recorded, and bad settings are refused") {
     BudgetUpdate thresholds;
