@@ -62,7 +62,9 @@ TEST_CASE("cli: 50 concurrent submits from separate processes never over-commit 
   CHECK(shown["reservations"][0]["reserved_usd"] == Approx(0.1));
   CHECK(shown["limits"][0]["remaining_usd"] == Approx(0.0).margin(1e-9));
 
-  // Stopping them gives back what they did not spend.
+  // Stopping them gives back what they did not spend (once their work runs, which is charged:
+  // one stopped before its supervisor started the work would cost nothing).
+  for (const auto& id : ids) wait_for_state(cli, id, "running");
   for (const auto& id : ids)
     CHECK(cli.run({"session", "stop", id, "--grace", "1"}).exit_status == 0);
   for (const auto& id : ids) cli.run({"session", "logs", id, "-f"});  // waits for the end

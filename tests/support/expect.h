@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/cli_runner.h"
@@ -32,6 +34,17 @@ inline nlohmann::json run_json(const Cli& cli, std::vector<std::string> args,
 inline nlohmann::json wait_for_end(const Cli& cli, const std::string& id) {
   cli.run({"session", "logs", id, "-f"});
   return run_json(cli, {"session", "show", id});
+}
+
+// Waits up to 30 s for a session to reach `state` (`session show`), which it must.
+inline void wait_for_state(const Cli& cli, const std::string& id, const std::string& state) {
+  std::string seen;
+  for (int i = 0; i < 300 && seen != state; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    seen = run_json(cli, {"session", "show", id})["state"].get<std::string>();
+  }
+  INFO("session " << id << " is " << seen);
+  REQUIRE(seen == state);
 }
 
 // Whether a JSON array holds this string.
