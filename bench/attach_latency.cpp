@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "bench/bench_stats.h"
-#include "core/sessions.h"
-#include "core/ssh_client.h"
+#include "core/session/sessions.h"
+#include "core/terminal/ssh_client.h"
 #include "tests/support/terminal_fixtures.h"
 #include "tests/support/workspace_fixture.h"
 

@@ -6,8 +6,8 @@
 #include <cstring>
 
 #include "bench/bench_stats.h"
-#include "core/budget_report.h"
-#include "core/sessions.h"
+#include "core/budget/budget_report.h"
+#include "core/session/sessions.h"
 #include "tests/support/mcp_client.h"
 #include "tools/cost_view.h"
 

@@ -7,9 +7,9 @@
 #include <fstream>
 
 #include "bench/bench_stats.h"
-#include "core/checkpointer.h"
-#include "core/session_files.h"
-#include "core/workspace.h"
+#include "core/checkpoints/checkpointer.h"
+#include "core/session/session_files.h"
+#include "core/workspace/workspace.h"
 #include "tests/support/temp_dir.h"
 
 using namespace parhelia;

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "bench/bench_stats.h"
-#include "core/sessions.h"
+#include "core/session/sessions.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "bench/bench_stats.h"
-#include "core/process.h"
+#include "core/base/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace {

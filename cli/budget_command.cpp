@@ -7,7 +7,7 @@
 #include "cli/output.h"
 #include "cli/resource_options.h"
 #include "cli/session_output.h"
-#include "core/calendar.h"
+#include "core/base/calendar.h"
 #include "tools/cost_view.h"
 
 namespace parhelia::cli {

@@ -3,9 +3,9 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "core/environment.h"
-#include "core/health.h"
-#include "core/ssh_key.h"
+#include "core/base/environment.h"
+#include "core/session/health.h"
+#include "core/terminal/ssh_key.h"
 
 namespace parhelia::cli {
 namespace {

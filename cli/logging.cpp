@@ -5,7 +5,7 @@
 
 #include <iostream>
 
-#include "core/environment.h"
+#include "core/base/environment.h"
 #include "transport/stderr_log_sink.h"
 
 namespace parhelia::cli {

@@ -8,9 +8,9 @@
 
 #include "cli/commands.h"
 #include "cli/logging.h"
-#include "core/environment.h"
-#include "core/host_probe.h"
-#include "core/sessions.h"
+#include "core/base/environment.h"
+#include "core/local/host_probe.h"
+#include "core/session/sessions.h"
 #include "tools/toolset.h"
 #include "transport/stdio_transport.h"
 

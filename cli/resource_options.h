@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "core/sessions.h"
+#include "core/session/sessions.h"
 
 namespace parhelia::cli {
 

@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/terminal_text.h"
-#include "core/environment.h"
+#include "core/base/environment.h"
 #include "tools/cost_view.h"
 #include "tools/session_view.h"
 

@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "core/result.h"
-#include "core/session.h"
-#include "core/sessions.h"
+#include "core/base/result.h"
+#include "core/session/session.h"
+#include "core/session/sessions.h"
 
 namespace parhelia::cli {
 

@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "core/environment.h"
+#include "core/base/environment.h"
 #include "skills/catalog.h"
 
 namespace parhelia::cli {

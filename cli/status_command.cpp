@@ -5,7 +5,7 @@
 #include "cli/output.h"
 #include "cli/session_output.h"
 #include "cli/terminal_text.h"
-#include "core/health.h"
+#include "core/session/health.h"
 
 namespace parhelia::cli {
 namespace {

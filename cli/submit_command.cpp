@@ -8,7 +8,7 @@
 #include "cli/resource_options.h"
 #include "cli/session_output.h"
 #include "cli/terminal_text.h"
-#include "core/host_probe.h"
+#include "core/local/host_probe.h"
 #include "tools/cost_view.h"
 
 namespace parhelia::cli {

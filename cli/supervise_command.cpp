@@ -1,12 +1,12 @@
-// `parhelia __supervise ID`: what tmux runs for a local session (see core/supervisor.h), and
+// `parhelia __supervise ID`: what tmux runs for a local session (see core/local/supervisor.h), and
 // `parhelia __checkpoint ID [TOKEN] [--trigger T]`: a checkpoint in a process of its own (see
-// core/checkpoint_job.h), or of a session whose supervisor has ended.
+// core/checkpoints/checkpoint_job.h), or of a session whose supervisor has ended.
 // Hidden from --help: people never run them themselves.
 #include "cli/commands.h"
 #include "cli/logging.h"
-#include "core/checkpointer.h"
-#include "core/environment.h"
-#include "core/supervisor.h"
+#include "core/checkpoints/checkpointer.h"
+#include "core/base/environment.h"
+#include "core/local/supervisor.h"
 
 namespace parhelia::cli {
 

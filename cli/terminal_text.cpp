@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "core/utf8.h"
+#include "core/base/utf8.h"
 
 namespace parhelia::cli {
 namespace {

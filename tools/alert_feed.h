@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/sessions.h"
+#include "core/session/sessions.h"
 #include "server/jsonrpc.h"
 
 namespace parhelia::tools {

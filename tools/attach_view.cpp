@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "core/ssh_endpoint.h"
+#include "core/terminal/ssh_endpoint.h"
 
 namespace parhelia::tools {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/sessions.h"
+#include "core/session/sessions.h"
 #include "server/tool_registry.h"
 
 namespace parhelia::tools {

@@ -1,6 +1,6 @@
 // tools/budget.cpp: the budget tool: where the money stands, what a session would cost,
 // the ledger's rows, the limits, and the rates.
-#include "core/calendar.h"
+#include "core/base/calendar.h"
 #include "tools/cost_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"

@@ -1,6 +1,6 @@
 // tools/checkpoint.cpp: the checkpoint tool: take a checkpoint of a session, list, compare and
 // delete them, and restore one into a new session that carries on the work.
-#include "core/sessions.h"
+#include "core/session/sessions.h"
 #include "tools/checkpoint_view.h"
 #include "tools/cost_view.h"
 #include "tools/session_view.h"

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "core/session.h"
+#include "core/session/session.h"
 
 namespace parhelia::tools {
 

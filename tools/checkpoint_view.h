@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/checkpoints.h"
-#include "core/sessions.h"
+#include "core/checkpoints/checkpoints.h"
+#include "core/session/sessions.h"
 #include "server/tool_registry.h"
 
 namespace parhelia::tools {

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "core/budget_report.h"
-#include "core/estimate.h"
-#include "core/sessions.h"
+#include "core/budget/budget_report.h"
+#include "core/budget/estimate.h"
+#include "core/session/sessions.h"
 #include "server/tool_registry.h"
 
 namespace parhelia::tools {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <limits>
 
-#include "core/agent_stream.h"
-#include "core/untrusted_json.h"
+#include "core/agent/agent_stream.h"
+#include "core/base/untrusted_json.h"
 
 namespace parhelia::tools {
 namespace {

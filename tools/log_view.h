@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/sessions.h"
+#include "core/session/sessions.h"
 #include "server/typed_schema.h"
 
 namespace parhelia::tools {

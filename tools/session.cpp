@@ -2,7 +2,7 @@
 // stop one, take its results.
 #include <sstream>
 
-#include "core/sessions.h"
+#include "core/session/sessions.h"
 #include "tools/log_view.h"
 #include "tools/session_view.h"
 #include "tools/tool_support.h"

@@ -1,6 +1,6 @@
 // tools/session_resources.cpp: sessions as resources: parhelia://sessions/{id} (JSON),
 // .../log (text) and .../patch (git diff), with session ids completed from the store.
-#include "core/sessions.h"
+#include "core/session/sessions.h"
 #include "tools/session_view.h"
 #include "tools/toolset.h"
 

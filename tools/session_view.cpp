@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "core/sandbox.h"
+#include "core/local/sandbox.h"
 
 namespace parhelia::tools {
 namespace {

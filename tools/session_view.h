@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "core/ledger.h"
-#include "core/session.h"
-#include "core/sessions.h"
+#include "core/budget/ledger.h"
+#include "core/session/session.h"
+#include "core/session/sessions.h"
 #include "server/tool_registry.h"
 
 namespace parhelia::tools {

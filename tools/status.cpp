@@ -1,9 +1,9 @@
 // tools/status.cpp: the status tool: one session, or the health of the whole installation.
 #include <sstream>
 
-#include "core/health.h"
-#include "core/host_probe.h"
-#include "core/sessions.h"
+#include "core/session/health.h"
+#include "core/local/host_probe.h"
+#include "core/session/sessions.h"
 #include "tools/cost_view.h"
 #include "tools/session_view.h"
 #include "tools/tool_support.h"

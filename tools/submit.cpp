@@ -1,5 +1,5 @@
 // tools/submit.cpp: the submit tool, which dispatches a task or a command as a session.
-#include "core/sessions.h"
+#include "core/session/sessions.h"
 #include "tools/cost_view.h"
 #include "tools/session_view.h"
 #include "tools/tool_support.h"

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "core/result.h"
-#include "core/sessions.h"
+#include "core/base/result.h"
+#include "core/session/sessions.h"
 #include "server/call_context.h"
 #include "server/client_session.h"
 #include "server/tool_registry.h"

@@ -6,7 +6,7 @@
 #include <stop_token>
 #include <thread>
 
-#include "core/sessions.h"
+#include "core/session/sessions.h"
 #include "server/mcp_server.h"
 
 namespace parhelia::tools {

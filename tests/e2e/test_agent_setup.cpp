@@ -8,7 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/environment.h"
+#include "core/base/environment.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"

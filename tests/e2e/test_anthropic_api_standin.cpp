@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/environment.h"
-#include "core/process.h"
+#include "core/base/environment.h"
+#include "core/base/process.h"
 #include "tests/support/anthropic_api_standin.h"
 #include "tests/support/temp_dir.h"
 

@@ -9,9 +9,9 @@
 #include <sstream>
 #include <thread>
 
-#include "core/environment.h"
-#include "core/sessions.h"
-#include "core/ssh_client.h"
+#include "core/base/environment.h"
+#include "core/session/sessions.h"
+#include "core/terminal/ssh_client.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/terminal_fixtures.h"

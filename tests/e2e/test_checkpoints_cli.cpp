@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/agent_transcript.h"
+#include "core/agent/agent_transcript.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"

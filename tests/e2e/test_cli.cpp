@@ -5,8 +5,8 @@
 #include <regex>
 #include <set>
 
-#include "core/environment.h"
-#include "core/process.h"
+#include "core/base/environment.h"
+#include "core/base/process.h"
 #include "skills/catalog.h"
 #include "tests/support/mcp_client.h"
 

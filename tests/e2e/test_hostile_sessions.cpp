@@ -14,7 +14,7 @@
 #include <regex>
 #include <string>
 
-#include "core/process.h"
+#include "core/base/process.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"

@@ -6,10 +6,10 @@
 #include <fstream>
 #include <set>
 
-#include "core/database.h"
-#include "core/ledger.h"
-#include "core/session.h"
-#include "core/store.h"
+#include "core/store/database.h"
+#include "core/budget/ledger.h"
+#include "core/session/session.h"
+#include "core/store/store.h"
 #include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"

@@ -7,8 +7,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "core/environment.h"
-#include "core/process.h"
+#include "core/base/environment.h"
+#include "core/base/process.h"
 #include "tests/support/anthropic_api_standin.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/expect.h"

@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/database.h"
-#include "core/ledger.h"
-#include "core/money.h"
-#include "core/rates.h"
+#include "core/store/database.h"
+#include "core/budget/ledger.h"
+#include "core/base/money.h"
+#include "core/budget/rates.h"
 #include "tests/support/anthropic_api_standin.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/workspace_fixture.h"

@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "core/environment.h"
-#include "core/process.h"
+#include "core/base/environment.h"
+#include "core/base/process.h"
 #include "tests/support/anthropic_api_standin.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/workspace_fixture.h"

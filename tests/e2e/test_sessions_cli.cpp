@@ -4,8 +4,8 @@
 #include <regex>
 #include <thread>
 
-#include "core/environment.h"
-#include "core/process.h"
+#include "core/base/environment.h"
+#include "core/base/process.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"

@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "core/environment.h"
+#include "core/base/environment.h"
 #include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/store.h"
+#include "core/store/store.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/expect.h"
 #include "tests/support/workspace_fixture.h"
@@ -48,7 +48,7 @@ std::vector<pid_t> processes_running(const std::vector<std::string>& words) {
 }
 
 // The session's working directory as Claude Code keys its transcripts (see
-// core/agent_transcript.h), computed by the session itself.
+// core/agent/agent_transcript.h), computed by the session itself.
 constexpr const char* kTranscriptDir =
     "d=\"$HOME/.claude/projects/$(pwd | sed 's/[^A-Za-z0-9]/-/g')\"; ";
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "core/agent_stream.h"
+#include "core/agent/agent_stream.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto update =

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "core/environment.h"
+#include "core/base/environment.h"
 
 namespace parhelia::testing {
 

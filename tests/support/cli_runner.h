@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/process.h"
+#include "core/base/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace parhelia::testing {

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "core/environment.h"
+#include "core/base/environment.h"
 #include "server/json_schema.h"
 
 namespace parhelia::testing {

@@ -5,9 +5,9 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "core/session_files.h"
-#include "core/store.h"
-#include "core/workspace.h"
+#include "core/session/session_files.h"
+#include "core/store/store.h"
+#include "core/workspace/workspace.h"
 
 namespace parhelia::testing {
 

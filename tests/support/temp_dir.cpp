@@ -6,7 +6,7 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "core/process.h"
+#include "core/base/process.h"
 
 namespace parhelia::testing {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/process.h"
-#include "core/ssh_key.h"
-#include "core/terminal.h"
+#include "core/base/process.h"
+#include "core/terminal/ssh_key.h"
+#include "core/terminal/terminal.h"
 #include "tests/support/temp_dir.h"
 
 namespace parhelia::testing {

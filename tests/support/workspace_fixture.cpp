@@ -3,7 +3,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "core/process.h"
+#include "core/base/process.h"
 
 namespace parhelia::testing {
 

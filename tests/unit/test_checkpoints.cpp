@@ -6,12 +6,12 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "core/agent_transcript.h"
-#include "core/checkpoint_file.h"
-#include "core/checkpointer.h"
-#include "core/session_files.h"
-#include "core/sha256.h"
-#include "core/workspace.h"
+#include "core/agent/agent_transcript.h"
+#include "core/checkpoints/checkpoint_file.h"
+#include "core/checkpoints/checkpointer.h"
+#include "core/session/session_files.h"
+#include "core/base/sha256.h"
+#include "core/workspace/workspace.h"
 #include "tests/support/session_fixture.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/workspace_fixture.h"

@@ -6,10 +6,10 @@
 #include <random>
 #include <thread>
 
-#include "core/budget.h"
-#include "core/calendar.h"
-#include "core/ledger.h"
-#include "core/session.h"
+#include "core/budget/budget.h"
+#include "core/base/calendar.h"
+#include "core/budget/ledger.h"
+#include "core/session/session.h"
 #include "tests/support/temp_dir.h"
 
 using namespace parhelia::core;

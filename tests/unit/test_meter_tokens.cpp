@@ -8,12 +8,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/agent_stream.h"
-#include "core/agent_transcript.h"
-#include "core/budget.h"
-#include "core/ledger.h"
-#include "core/meter.h"
-#include "core/rates.h"
+#include "core/agent/agent_stream.h"
+#include "core/agent/agent_transcript.h"
+#include "core/budget/budget.h"
+#include "core/budget/ledger.h"
+#include "core/budget/meter.h"
+#include "core/budget/rates.h"
 #include "tests/support/expect.h"
 #include "tests/support/temp_dir.h"
 

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "core/budget.h"
-#include "core/estimate.h"
-#include "core/money.h"
-#include "core/rates.h"
+#include "core/budget/budget.h"
+#include "core/budget/estimate.h"
+#include "core/base/money.h"
+#include "core/budget/rates.h"
 #include "tests/support/temp_dir.h"
 
 using namespace parhelia::core;

@@ -6,13 +6,13 @@
 #include <fstream>
 #include <thread>
 
-#include "core/agent_command.h"
-#include "core/agent_stream.h"
-#include "core/gpu_request.h"
-#include "core/sandbox.h"
-#include "core/session.h"
-#include "core/session_log.h"
-#include "core/store.h"
+#include "core/agent/agent_command.h"
+#include "core/agent/agent_stream.h"
+#include "core/session/gpu_request.h"
+#include "core/local/sandbox.h"
+#include "core/session/session.h"
+#include "core/session/session_log.h"
+#include "core/store/store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace parhelia::core;

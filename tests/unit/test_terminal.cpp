@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "core/process.h"
-#include "core/ssh_endpoint.h"
-#include "core/terminal.h"
+#include "core/base/process.h"
+#include "core/terminal/ssh_endpoint.h"
+#include "core/terminal/terminal.h"
 #include "tests/support/temp_dir.h"
 
 namespace core = parhelia::core;

@@ -1,0 +1,219 @@
+// The session service: submit, look at, list, read the log of, stop, and take the results of
+// sessions. One facade over the store and the backends, shared by the MCP tools and the CLI.
+// Every read reconciles live sessions with their backend first, so nothing stays "running"
+// after its processes died.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/budget/budget.h"
+#include "core/checkpoints/checkpointer.h"
+#include "core/checkpoints/checkpoints.h"
+#include "core/budget/estimate.h"
+#include "core/budget/ledger.h"
+#include "core/local/local_backend.h"
+#include "core/base/result.h"
+#include "core/session/session_files.h"
+#include "core/session/session_log.h"
+#include "core/terminal/ssh_endpoints.h"
+#include "core/store/store.h"
+
+namespace parhelia::core {
+
+// The path of the running program (/proc/self/exe): what the parhelia binary passes to open().
+std::string running_executable();
+
+struct SubmitRequest {
+  std::optional<std::string> task;     // a prompt for Claude Code
+  std::optional<std::string> command;  // or a shell command
+  std::string gpu;
+  std::string backend = "local";
+  std::string workspace;  // defaults to the current directory
+  std::string name;
+  std::int64_t timeout_s = 3600;
+  bool no_sandbox = false;
+  std::optional<bool> network;           // the sandbox keeps the network; default: config, else yes
+  std::int64_t cpu_milli = 2000;         // 2 cores
+  std::int64_t memory_milli_gib = 4000;  // 4 GiB
+  std::optional<Micros> max_cost;        // the session's own cap
+  std::optional<std::int64_t> checkpoint_every_s;  // default: the config's (10 minutes)
+  // Set by resume: the session continued, the checkpoint it starts from, Claude Code's
+  // conversation to take up.
+  std::string parent_id;
+  std::string restore_from;
+  std::string resume_agent_session;
+};
+
+// A new session that carries on from a checkpoint of an ended one; what is not given is
+// taken from that session.
+struct ResumeRequest {
+  std::string session_id;                    // may be empty when checkpoint_id is given
+  std::optional<std::string> checkpoint_id;  // default: the session's latest
+  std::optional<std::string> prompt;         // what Claude Code is told next
+  std::optional<std::string> gpu;
+  std::optional<std::int64_t> timeout_s;
+  std::optional<std::int64_t> cpu_milli;
+  std::optional<std::int64_t> memory_milli_gib;
+  std::optional<Micros> max_cost;
+};
+
+struct CheckpointCreated {
+  Checkpoint checkpoint;
+  bool unchanged = false;  // nothing had changed since this, the latest, checkpoint
+};
+
+// What differs between the files of two checkpoints of one line of sessions.
+struct CheckpointDiff {
+  Checkpoint from;
+  Checkpoint to;
+  struct File {
+    std::string path;
+    char change = 'M';       // A, M or D going from `from` to `to`
+    std::uint64_t size = 0;  // in `to` (0 when deleted)
+  };
+  std::vector<File> files;
+  std::int64_t transcript_bytes_from = 0;
+  std::int64_t transcript_bytes_to = 0;
+};
+
+// What a submit would do, worked out before anything starts.
+struct SubmitPlan {
+  Session session;
+  std::vector<std::string> argv;  // the work as it would run, sandbox included
+  std::string cuda_visible_devices;
+  CostEstimate estimate;
+  std::string credential;  // for a task: the variable Claude Code signs in with (its name)
+};
+
+// How to reach a session's terminal, and whether it answers now.
+struct AttachInfo {
+  Session session;
+  bool remote = false;  // behind SSH in its container; else tmux on this machine
+  TmuxTarget tmux;
+  std::optional<SshEndpoint> ssh;
+  std::filesystem::path identity;     // ssh: the path of Parhelia's private key, never its bytes
+  std::filesystem::path known_hosts;  // ssh: the pinned host key, as ssh reads it
+  std::vector<std::string> attach;    // the command that attaches
+  std::vector<std::string> watch;     // the same, read-only
+  std::vector<std::string> screen;    // prints the screen and returns; needs no terminal
+  bool reachable = false;
+  bool host_key_mismatch = false;
+  std::string reachability;  // what the check found, in a sentence
+  std::int64_t checked_in_ms = 0;
+};
+
+struct SessionResults {
+  Session session;
+  bool finished = false;
+  std::filesystem::path patch_file;
+  std::uintmax_t patch_bytes = 0;
+};
+
+class SessionService {
+ public:
+  // `parhelia` is the parhelia executable, which tmux runs as `parhelia __supervise ID` for
+  // each local session. Deliberately no default: a program that embeds core (a benchmark)
+  // must name the real binary, never itself.
+  static Result<std::unique_ptr<SessionService>> open(const std::filesystem::path& home,
+                                                      const std::string& parhelia);
+  // For a server: the database is opened by the first call that needs it (whose answer is
+  // the error if it cannot be) and nothing is reconciled, so the first answers wait for
+  // nothing; the caller reconciles once it has answered.
+  static std::unique_ptr<SessionService> open_on_first_use(const std::filesystem::path& home,
+                                                           const std::string& parhelia);
+
+  // The worst case of a would-be session, from the rates and the budget settings.
+  Result<CostEstimate> estimate(const SubmitRequest& request);
+  // The longest timeout whose reservation would fit in `room`; 0 if none.
+  Result<std::int64_t> longest_timeout(const SubmitRequest& request, Micros room);
+  Result<SubmitPlan> plan(const SubmitRequest& request);
+  // Plans, reserves the worst case against the hard limits (refusing with the numbers and
+  // the longest timeout that would fit), records and launches the session.
+  Result<Session> submit(const SubmitRequest& request);
+
+  Result<Session> get(const std::string& id);
+  Result<std::vector<Session>> list(const SessionQuery& query);
+  Result<LogChunk> log_from(const std::string& id, std::uint64_t offset, std::size_t max_bytes);
+  Result<LogChunk> log_tail(const std::string& id, std::size_t lines, std::size_t max_bytes);
+  // Polls the session every 200 ms until it has ended and returns it then. `on_live` sees it
+  // at each poll while it is still live; returning false stops the wait early, with an error
+  // saying the session keeps running.
+  Result<Session> wait_for_end(const std::string& id,
+                               const std::function<bool(const Session&)>& on_live);
+  // Stops a live session (SIGTERM, SIGKILL after grace_s); returns it as it stands now.
+  Result<Session> stop(const std::string& id, int grace_s);
+  Result<SessionResults> results(const std::string& id);
+  Result<Done> apply(const std::string& id);
+
+  // Checkpoints (session_checkpoints.cpp).
+  // What a resume would submit, worked out (for estimates and confirmations).
+  Result<SubmitRequest> resume_request(const ResumeRequest& request);
+  Result<Session> resume(const ResumeRequest& request);
+  // Asks for a checkpoint of the session now and waits for it, calling `on_wait` every
+  // 100 ms; returning false stops the wait (the checkpoint is still taken).
+  Result<CheckpointCreated> create_checkpoint(const std::string& id,
+                                              const std::function<bool()>& on_wait);
+  Result<std::vector<Checkpoint>> checkpoints(const std::string& id);
+  // Every checkpoint id from outside is checked here: one that is not ck-xxxxxxxx is invalid
+  // input (exit 2 in the CLI), a well-formed one that is not recorded is not found.
+  Result<Checkpoint> checkpoint(const std::string& checkpoint_id);
+  Result<CheckpointDiff> diff_checkpoints(const std::string& from, const std::string& to);
+  Result<Done> delete_checkpoint(const std::string& checkpoint_id);
+  CheckpointStore& checkpoint_store() { return checkpoints_; }
+
+  // Terminals (session_terminal.cpp): each reaches the session's tmux, here or over SSH, and
+  // answers within 3 s.
+  Result<AttachInfo> attach_info(const std::string& id);
+  // The session's screen now, as text.
+  Result<std::string> screen(const std::string& id);
+  // Types into the session's terminal, as a person attached to it would.
+  Result<Done> send_keys(const std::string& id, const Keystrokes& keys);
+  // Where remote sessions' terminals are; their backend records them at start.
+  EndpointStore& endpoints() { return endpoints_; }
+
+  // Checks every live session against its backend and records those that ended unseen.
+  void reconcile();
+
+  Store& store() { return *store_; }
+  Ledger& ledger() { return ledger_; }
+  Budget& budget() { return budget_; }
+  LocalBackend& local() { return *local_; }
+  const std::filesystem::path& home() const { return home_; }
+  SessionFiles files(const std::string& id) const { return SessionFiles::of(home_, id); }
+
+ private:
+  SessionService(std::filesystem::path home, std::unique_ptr<Store> store,
+                 const std::string& parhelia);
+  void reconcile_one(Session& session);
+  // Every session id from outside is checked here, as checkpoint() checks checkpoint ids.
+  Result<Session> existing(const std::string& id);
+  // A session whose terminal can be reached: live, and (remote) with its endpoint recorded.
+  Result<AttachInfo> terminal_of(const std::string& id);
+  Result<CapturedRun> run_in_terminal(const AttachInfo& where,
+                                      const std::vector<std::string>& tmux);
+  // What pricing a request takes: the question, the rates and the budget settings, as now.
+  struct Pricing {
+    CostQuestion question;
+    RateTable rates;
+    BudgetSettings settings;
+  };
+  Result<CostQuestion> cost_question(const SubmitRequest& request);
+  Result<Pricing> pricing(const SubmitRequest& request);
+  Error refusal(const SubmitRequest& request, const CostEstimate& estimate,
+                const Headroom& tightest);
+
+  std::filesystem::path home_;
+  std::unique_ptr<Store> store_;
+  Ledger ledger_;
+  Budget budget_;
+  std::unique_ptr<LocalBackend> local_;
+  CheckpointStore checkpoints_;
+  EndpointStore endpoints_;
+};
+
+}  // namespace parhelia::core
