@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "bench/bench_stats.h"
+#include "core/local/local_backend.h"
 #include "core/session/sessions.h"
 #include "core/terminal/ssh_client.h"
 #include "tests/support/terminal_fixtures.h"
@@ -38,7 +39,8 @@ int main(int argc, char** argv) {
   testing::ParheliaHome home;
   testing::GitWorkspace workspace;
   ::setenv("PARHELIA_HOME", home.path().c_str(), 1);
-  auto opened = core::SessionService::open(home.path(), PARHELIA_BINARY);
+  auto opened =
+      core::SessionService::open(home.path(), core::local_backends(home.path(), PARHELIA_BINARY));
   must(opened);
   core::SessionService& service = *opened.value();
 

@@ -7,6 +7,7 @@
 
 #include "bench/bench_stats.h"
 #include "core/budget/budget_report.h"
+#include "core/local/local_backend.h"
 #include "core/session/sessions.h"
 #include "tests/support/mcp_client.h"
 #include "tools/cost_view.h"
@@ -22,7 +23,8 @@ int main(int argc, char** argv) {
   }
   const bool quick = argc == 2;
   testing::ParheliaHome home;
-  auto opened = core::SessionService::open(home.path(), PARHELIA_BINARY);
+  auto opened =
+      core::SessionService::open(home.path(), core::local_backends(home.path(), PARHELIA_BINARY));
   if (!opened) {
     std::fprintf(stderr, "%s\n", opened.error().sentence().c_str());
     return 1;

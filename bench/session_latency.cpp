@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "bench/bench_stats.h"
+#include "core/local/local_backend.h"
 #include "core/session/sessions.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
   testing::ParheliaHome home;
   testing::GitWorkspace workspace;
   ::setenv("PARHELIA_HOME", home.path().c_str(), 1);
-  auto opened = core::SessionService::open(home.path(), PARHELIA_BINARY);
+  auto opened =
+      core::SessionService::open(home.path(), core::local_backends(home.path(), PARHELIA_BINARY));
   if (!opened) {
     std::fprintf(stderr, "%s\n", opened.error().sentence().c_str());
     return 1;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/composition.h"
 #include "cli/logging.h"
 #include "core/base/environment.h"
 #include "core/local/host_probe.h"
@@ -42,7 +43,7 @@ int serve(const LoggingOptions& logging) {
   // first call that needs it, and the reconciliation of sessions and the sandbox and GPU
   // probes (child processes) start once the client has its answer, off the reader thread.
   auto service =
-      core::SessionService::open_on_first_use(core::parhelia_home(), core::running_executable());
+      core::SessionService::open_on_first_use(core::parhelia_home(), sessions_backends());
   std::jthread warm_up;
   transport::StdioTransport transport({});
   server::McpServer server(transport, {.identity = tools::parhelia_identity(),

@@ -22,11 +22,10 @@ std::optional<std::int64_t> parse_duration(const std::string& text) {
   return value * scale;
 }
 
-void ResourceOptions::add_to(CLI::App& command, bool with_backend) {
+void ResourceOptions::add_to(CLI::App& command) {
   command.add_option("--gpu", gpu, "GPU as TYPE, TYPE:COUNT or COUNT (e.g. A10G, H100:2)");
-  if (with_backend)
-    command.add_option("--backend", backend, "local (default) or modal")
-        ->check(CLI::IsMember({"local", "modal"}));
+  command.add_option("--backend", backend,
+                     "Where it runs, and so its prices: local (this machine, the default)");
   command.add_option("--timeout", timeout, "Time limit: seconds or 90s, 30m, 2h (default 1h)");
   command.add_option("--cpu", cpu, "Cores to ask for and price (default 2)");
   command.add_option("--memory", memory_gib, "Memory in GiB (default 4)");

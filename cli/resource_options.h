@@ -21,7 +21,7 @@ struct ResourceOptions {
   double memory_gib = 4;
   std::optional<double> max_cost;
 
-  void add_to(CLI::App& command, bool with_backend);
+  void add_to(CLI::App& command);
   // Fills the request, or says (as a sentence) which option is wrong.
   std::optional<std::string> apply(core::SubmitRequest& request) const;
 };

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/composition.h"
 #include "cli/output.h"
 #include "cli/terminal_text.h"
 #include "core/base/environment.h"
@@ -16,7 +17,7 @@
 namespace parhelia::cli {
 
 std::unique_ptr<core::SessionService> open_sessions() {
-  auto service = core::SessionService::open(core::parhelia_home(), core::running_executable());
+  auto service = core::SessionService::open(core::parhelia_home(), sessions_backends());
   if (!service) {
     report(service.error());
     return nullptr;

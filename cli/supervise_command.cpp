@@ -3,9 +3,10 @@
 // core/checkpoints/checkpoint_job.h), or of a session whose supervisor has ended.
 // Hidden from --help: people never run them themselves.
 #include "cli/commands.h"
+#include "cli/composition.h"
 #include "cli/logging.h"
-#include "core/checkpoints/checkpointer.h"
 #include "core/base/environment.h"
+#include "core/checkpoints/checkpointer.h"
 #include "core/local/supervisor.h"
 
 namespace parhelia::cli {
@@ -16,7 +17,9 @@ void add_supervise_command(CLI::App& app, int& exit_code) {
   command->group("");
   auto id = std::make_shared<std::string>();
   command->add_option("session_id", *id)->required();
-  command->callback([id, &exit_code] { exit_code = core::supervise(core::parhelia_home(), *id); });
+  command->callback([id, &exit_code] {
+    exit_code = core::supervise(core::parhelia_home(), *id, sessions_backends());
+  });
 
   auto* helper = app.add_subcommand("__checkpoint", "Checkpoint a session (internal)");
   helper->group("");

@@ -33,8 +33,9 @@ struct SubmitArgs {
               "A shell command to run instead, e.g. 'pytest -x' or 'make bench'",
               {{"minLength", 1}}),
         field("gpu", &SubmitArgs::gpu, "GPU as TYPE, TYPE:COUNT or COUNT, e.g. A10G, H100:2, 1"),
-        field("backend", &SubmitArgs::backend, "Where it runs (default local: this machine)",
-              {{"enum", {"local"}}}),
+        field("backend", &SubmitArgs::backend,
+              "Where it runs: local (this machine, the default); an unknown one is refused with "
+              "the list of those there are"),
         field("workspace", &SubmitArgs::workspace,
               "The project directory to copy into the session (default: the client's root, else "
               "the server's cwd)"),

@@ -3,10 +3,6 @@
 #include <filesystem>
 
 #include "core/base/environment.h"
-#include "core/session/gpu_request.h"
-#include "core/local/host_probe.h"
-#include "core/local/sandbox.h"
-#include "core/local/session_environment.h"
 
 namespace parhelia::core {
 
@@ -44,43 +40,6 @@ std::vector<std::string> work_argv(const Session& session, const std::vector<std
     argv.push_back(session.resume_agent_session);
   }
   return argv;
-}
-
-Result<WorkCommand> work_command(const Session& session, const SessionFiles& files,
-                                 const std::filesystem::path& parhelia_home,
-                                 const SandboxSettings& settings) {
-  WorkCommand command;
-  std::string agent;
-  if (session.kind == SessionKind::task) {
-    auto located = locate_agent();
-    if (!located) return located.error();
-    agent = located.value();
-  }
-  auto gpu = parse_gpu_request(session.gpu);
-  if (!gpu) return gpu.error();
-  auto devices = local_cuda_devices(gpu.value(), host_capabilities());
-  if (!devices) return devices.error();
-  command.cuda_visible_devices = devices.value();
-  command.environment =
-      work_environment(session, files, command.cuda_visible_devices, settings.environment);
-  if (!session.sandboxed) {
-    command.argv = work_argv(session, {agent});
-    return command;
-  }
-  SandboxSpec spec;
-  spec.files = &files;
-  spec.parhelia_home = parhelia_home;
-  const bool is_task = session.kind == SessionKind::task;
-  Installation installation = installation_of(is_task ? agent : "/bin/sh");
-  spec.programs = std::move(installation.dirs);
-  spec.gpu = !command.cuda_visible_devices.empty();
-  spec.network = session.network;
-  spec.limits = sandbox_limits(session);
-  spec.read_only_paths = settings.read_only_paths;
-  auto wrapped = sandboxed_argv(work_argv(session, installation.argv), spec);
-  if (!wrapped) return wrapped.error();
-  command.argv = std::move(wrapped).value();
-  return command;
 }
 
 }  // namespace parhelia::core

@@ -9,9 +9,9 @@ constexpr std::int64_t kLongestTimeout = 24 * 3600;
 
 }  // namespace
 
-ComputeRequest compute_request_of(const Session& session) {
+ComputeRequest compute_request_of(const Session& session, std::string_view priced_as) {
   ComputeRequest request;
-  request.backend = session.backend;
+  request.backend = std::string(priced_as);
   request.gpu = parse_gpu_request(session.gpu).value_or(GpuRequest{});
   request.cpu_milli = session.cpu_milli;
   request.memory_milli_gib = session.memory_milli_gib;

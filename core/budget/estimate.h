@@ -40,7 +40,7 @@ struct CostEstimate {
 };
 
 // What a recorded session asks for, priced as at its submit.
-ComputeRequest compute_request_of(const Session& session);
+ComputeRequest compute_request_of(const Session& session, std::string_view priced_as);
 
 Result<CostEstimate> estimate_cost(const RateTable& rates, const BudgetSettings& settings,
                                    const CostQuestion& question);

@@ -8,10 +8,10 @@
 #pragma once
 
 #include <filesystem>
-#include <functional>
 
-#include "core/session/backend.h"
 #include "core/local/child_reaper.h"
+#include "core/session/backend.h"
+#include "core/session/backends.h"
 #include "core/session/session_files.h"
 #include "core/terminal/terminal.h"
 
@@ -19,29 +19,35 @@ namespace parhelia::core {
 
 class LocalBackend final : public Backend {
  public:
-  // on_launch_failure records a session whose tmux never started (with tmux's own words).
-  using LaunchFailure = std::function<void(const std::string& session_id, const std::string& why)>;
   // `parhelia` is the program tmux runs as `parhelia __supervise ID`.
-  LocalBackend(std::filesystem::path home, std::string parhelia, LaunchFailure on_launch_failure);
+  LocalBackend(std::filesystem::path home, std::string parhelia);
 
   std::string_view name() const override { return "local"; }
-  Result<Done> launch(const Session& session) override;
+  // The work sandboxed with bubblewrap (unless the session is not), the GPUs asked for
+  // matched against this machine's.
+  Result<WorkCommand> plan(const Session& session) override;
+  Result<Done> launch(const Session& session, LaunchFailure on_failure) override;
   BackendView inspect(const Session& session) override;
   Result<Done> stop(const Session& session, int grace_s) override;
   // A running session's supervisor takes it; for one that has ended, a helper process
-  // (`parhelia __checkpoint ID TOKEN`) does.
+  // (`parhelia __checkpoint ID TOKEN`) does. Both answer in the session's files.
   Result<Done> request_checkpoint(const Session& session, const std::string& token) override;
-
-  // The session's terminal: its tmux session on its own server.
-  TmuxTarget terminal(const Session& session) const;
+  std::optional<CheckpointAnswer> checkpoint_answer(const Session& session,
+                                                    const std::string& token) override;
+  // The session's tmux session on its own server.
+  TerminalPlace terminal(const Session& session) const override;
   // Whether that tmux server takes connections now (a connect to its socket; no child).
-  bool terminal_answers(const Session& session) const;
+  bool terminal_answers(const Session& session) const override;
+  // The session directories under $PARHELIA_HOME/sessions; alive when their tmux answers.
+  Result<std::vector<BackendListing>> list() override;
 
  private:
   std::filesystem::path home_;
   std::string parhelia_;
-  LaunchFailure on_launch_failure_;
   ChildReaper reaper_;
 };
+
+// The backends of a program that runs sessions on this machine only (a benchmark, a test).
+Backends local_backends(const std::filesystem::path& home, const std::string& parhelia);
 
 }  // namespace parhelia::core

@@ -7,9 +7,13 @@
 #include <filesystem>
 #include <string>
 
+#include "core/session/backends.h"
+
 namespace parhelia::core {
 
-// Returns the supervisor's exit status (0 once the outcome is recorded).
-int supervise(const std::filesystem::path& home, const std::string& session_id);
+// Returns the supervisor's exit status (0 once the outcome is recorded). The session's backend
+// (one of `backends`) says what its work is.
+int supervise(const std::filesystem::path& home, const std::string& session_id,
+              const Backends& backends);
 
 }  // namespace parhelia::core

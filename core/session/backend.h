@@ -1,13 +1,24 @@
-// The Backend interface: where sessions run. The local backend (this machine, tmux) is built
-// in; the Modal backend implements the same interface in modal/.
+// The backend port: everything the session service needs from where sessions run. The local
+// backend (core/local: this machine, tmux) is built in; the Modal backend (modal/) implements
+// the same port. Backends are handed to the service by name at the composition root (cli/),
+// and the service dispatches on `session.backend`; nothing above core names a backend's type.
+//
+// What every backend guarantees, so that readers never care where the work runs:
+// - the session's log is kept (or mirrored, for a remote one) at SessionFiles::log, growing
+//   as the work writes, and the session's outcome is recorded in the store by its supervisor;
+// - its results (the patch against its base) are at SessionFiles::patch once it has ended.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/base/result.h"
+#include "core/checkpoints/checkpoint_request.h"
 #include "core/session/session.h"
+#include "core/terminal/terminal.h"
 
 namespace parhelia::core {
 
@@ -17,20 +28,58 @@ struct BackendView {
   bool files_missing = false;    // the backend holds nothing of the session any more
 };
 
+// What a session runs where its backend runs it: the one place this is decided, for the dry
+// run, the submit's checks and the supervisor alike.
+struct WorkCommand {
+  std::vector<std::string> argv;
+  std::vector<std::string> environment;  // the work's whole environment, "K=V"
+  std::string cuda_visible_devices;
+};
+
+// Where a session's terminal is. `here`: a tmux server on this machine; `over_ssh`: the tmux
+// in its container, behind the SSH endpoint its backend recorded at start (ssh_endpoints.h);
+// `none`: the backend gives it no terminal, and `why_none` says so.
+struct TerminalPlace {
+  enum class Kind { here, over_ssh, none } kind = Kind::none;
+  TmuxTarget tmux;  // here
+  std::string why_none;
+};
+
+// A session as the backend holds it, for reconciliation: it may be one the store does not know.
+struct BackendListing {
+  std::string session_id;
+  bool alive = false;
+};
+
 class Backend {
  public:
+  // Told of a session whose launch failed after launch() returned (with the backend's words).
+  using LaunchFailure = std::function<void(const std::string& session_id, const std::string& why)>;
+
   virtual ~Backend() = default;
   virtual std::string_view name() const = 0;
+  // The rates its resources are priced at (rates.h: `local.*` or `modal.*`).
+  virtual std::string_view priced_as() const { return name(); }
+  // Checks what this backend needs for the session (its preconditions: a sandbox, the GPUs
+  // asked for, the agent) and works out what would run. Starts nothing.
+  virtual Result<WorkCommand> plan(const Session& session) = 0;
   // Starts the session's supervisor and returns at once; a launch that fails later is
-  // recorded on the session by the backend itself.
-  virtual Result<Done> launch(const Session& session) = 0;
+  // reported through `on_failure`.
+  virtual Result<Done> launch(const Session& session, LaunchFailure on_failure) = 0;
   // What the backend knows of the session now. Cheap: no child process, no network.
   virtual BackendView inspect(const Session& session) = 0;
   // Asks the session to stop: SIGTERM to its work, SIGKILL after `grace_s`.
   virtual Result<Done> stop(const Session& session, int grace_s) = 0;
-  // Asks for a checkpoint of the session's files now, answered under `token`
-  // (core/checkpoints/checkpoint_request.h). Returns at once.
+  // Asks for a checkpoint of the session's files now, answered under `token`. Returns at once;
+  // checkpoint_answer() has the answer once it is there.
   virtual Result<Done> request_checkpoint(const Session& session, const std::string& token) = 0;
+  virtual std::optional<CheckpointAnswer> checkpoint_answer(const Session& session,
+                                                            const std::string& token) = 0;
+  virtual TerminalPlace terminal(const Session& session) const = 0;
+  // Whether a terminal that is `here` takes connections now. Cheap: no child process.
+  virtual bool terminal_answers(const Session& session) const = 0;
+  // Every session the backend holds now, including any the store does not know.
+  virtual Result<std::vector<BackendListing>> list() = 0;
 };
 
 }  // namespace parhelia::core

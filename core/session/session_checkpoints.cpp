@@ -148,12 +148,14 @@ Result<CheckpointCreated> SessionService::create_checkpoint(const std::string& i
     return Error{ErrorCode::conflict, "Session " + id + " has not started yet.",
                  "Checkpoint it once it is running."};
   }
+  auto backend = backend_of(session.value());
+  if (!backend) return backend.error();
   const std::string token = new_request_token();
-  if (auto asked = local_->request_checkpoint(session.value(), token); !asked) return asked.error();
-  const SessionFiles session_files = files(id);
+  if (auto asked = backend.value()->request_checkpoint(session.value(), token); !asked)
+    return asked.error();
   const auto give_up = std::chrono::steady_clock::now() + kLongestCheckpointWait;
   while (std::chrono::steady_clock::now() < give_up) {
-    if (auto answer = read_checkpoint_answer(session_files, token)) {
+    if (auto answer = backend.value()->checkpoint_answer(session.value(), token)) {
       if (!answer->error.empty()) return Error{ErrorCode::io_failure, answer->error, ""};
       auto checkpoint = checkpoints_.get(answer->checkpoint_id);
       if (!checkpoint) return checkpoint.error();
@@ -163,7 +165,7 @@ Result<CheckpointCreated> SessionService::create_checkpoint(const std::string& i
     if (auto now = store_->get(id);
         now && is_terminal(now->state) && !is_terminal(session->state)) {
       session = now.value();
-      if (auto asked = local_->request_checkpoint(session.value(), token); !asked)
+      if (auto asked = backend.value()->request_checkpoint(session.value(), token); !asked)
         return asked.error();
     }
     if (on_wait && !on_wait()) break;

@@ -28,10 +28,16 @@ Result<AttachInfo> SessionService::terminal_of(const std::string& id) {
   if (!session) return session.error();
   const Session& s = session.value();
   if (is_terminal(s.state)) return Error{ErrorCode::conflict, ended_sentence(s), kEndedHint};
+  auto backend = backend_of(s);
+  if (!backend) return backend.error();
+  const TerminalPlace place = backend.value()->terminal(s);
+  if (place.kind == TerminalPlace::Kind::none)
+    return Error{ErrorCode::unavailable, place.why_none,
+                 "Follow its log instead (`parhelia session logs " + s.id + " -f`)."};
   AttachInfo info;
   info.session = s;
-  if (s.backend == local_->name()) {
-    info.tmux = local_->terminal(s);
+  if (place.kind == TerminalPlace::Kind::here) {
+    info.tmux = place.tmux;
     return info;
   }
   auto endpoint = endpoints_.get(s.id);
@@ -89,7 +95,8 @@ Result<AttachInfo> SessionService::attach_info(const std::string& id) {
     info.attach = tmux_attach_argv(info.tmux, false);
     info.watch = tmux_attach_argv(info.tmux, true);
     info.screen = tmux_capture_argv(info.tmux);
-    info.reachable = local_->terminal_answers(info.session);
+    auto backend = backend_of(info.session);
+    info.reachable = backend && backend.value()->terminal_answers(info.session);
     info.reachability = info.reachable
                             ? "The session's tmux server answers on " + info.tmux.socket + "."
                             : "Nothing answers on " + info.tmux.socket +

@@ -6,11 +6,10 @@
 
 #include "core/agent/agent_command.h"
 #include "core/agent/agent_credential.h"
-#include "core/store/database.h"
 #include "core/base/environment.h"
-#include "core/local/host_probe.h"
 #include "core/base/process_argument.h"
 #include "core/local/sandbox.h"
+#include "core/store/database.h"
 #include "core/workspace/workspace.h"
 
 namespace parhelia::core {
@@ -29,39 +28,41 @@ std::string running_executable() {
 }
 
 SessionService::SessionService(std::filesystem::path home, std::unique_ptr<Store> store,
-                               const std::string& parhelia)
+                               Backends backends)
     : home_(std::move(home)),
       store_(std::move(store)),
       ledger_(store_->database()),
       budget_(store_->database()),
+      backends_(std::move(backends)),
       checkpoints_(store_->database(), home_),
-      endpoints_(store_->database()) {
-  local_ = std::make_unique<LocalBackend>(
-      home_, parhelia, [this](const std::string& id, const std::string& why) {
-        SessionUpdate failed;
-        failed.finished_at = now_ms();
-        failed.error = why;
-        warn_on_error(
-            store_->transition(id, SessionState::queued, SessionState::failed, failed, why),
-            "recording a failed launch");
-      });
-}
+      endpoints_(store_->database()) {}
 
 Result<std::unique_ptr<SessionService>> SessionService::open(const std::filesystem::path& home,
-                                                             const std::string& parhelia) {
+                                                             Backends backends) {
   auto store = Store::open(home);
   if (!store) return store.error();
   std::unique_ptr<SessionService> service(
-      new SessionService(home, std::move(store).value(), parhelia));
+      new SessionService(home, std::move(store).value(), std::move(backends)));
   service->reconcile();
   return service;
 }
 
 std::unique_ptr<SessionService> SessionService::open_on_first_use(const std::filesystem::path& home,
-                                                                  const std::string& parhelia) {
+                                                                  Backends backends) {
   auto store = Store::over(Database::open_on_first_use(home));
   return std::unique_ptr<SessionService>(
-      new SessionService(home, std::move(store).value(), parhelia));
+      new SessionService(home, std::move(store).value(), std::move(backends)));
+}
+
+Result<Backend*> SessionService::backend_of(const Session& session) {
+  auto backend = backends_.get(session.backend);
+  if (!backend) {
+    return Error{ErrorCode::unavailable,
+                 "Session " + session.id + " runs on the " + session.backend +
+                     " backend, which this build of Parhelia does not have.",
+                 "Use the Parhelia that started it."};
+  }
+  return backend;
 }
 
 Result<CostQuestion> SessionService::cost_question(const SubmitRequest& request) {
@@ -76,7 +77,10 @@ Result<CostQuestion> SessionService::cost_question(const SubmitRequest& request)
   auto gpu = parse_gpu_request(request.gpu);
   if (!gpu) return gpu.error();
   CostQuestion question;
-  question.compute = {request.backend, gpu.value(), request.cpu_milli, request.memory_milli_gib};
+  // Priced as its backend says; a backend this build lacks (an estimate for modal) by its name.
+  const Backend* backend = backends_.find(request.backend);
+  const std::string priced_as = backend ? std::string(backend->priced_as()) : request.backend;
+  question.compute = {priced_as, gpu.value(), request.cpu_milli, request.memory_milli_gib};
   question.agent_task = request.task && !request.task->empty();
   question.timeout_s = request.timeout_s;
   question.max_cost = request.max_cost;
@@ -139,10 +143,8 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   const std::string& work = has_task ? *request.task : *request.command;
   if (auto wrong = argument_problem(has_task ? "The task" : "The command", work)) return *wrong;
   if (auto wrong = path_problem("The workspace path", request.workspace)) return *wrong;
-  if (request.backend != "local") {
-    return invalid("The " + request.backend + " backend is not available in this build.",
-                   "Use the local backend (the default), which runs the session on this machine.");
-  }
+  auto backend = backends_.get(request.backend);
+  if (!backend) return backend.error();
   auto estimate = this->estimate(request);
   if (!estimate) return estimate.error();
   if (request.name.size() > 64)
@@ -206,14 +208,7 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   if (!workspace) return workspace.error();
   s.workspace = workspace->string();
 
-  const HostCapabilities& host = host_capabilities();
-  if (s.sandboxed && !host.sandbox_works) {
-    return Error{ErrorCode::unavailable,
-                 "The session cannot be sandboxed: " + host.sandbox_problem + ".",
-                 "Fix that, or pass no_sandbox (--no-sandbox) to run it unsandboxed with your own "
-                 "permissions."};
-  }
-  auto command = work_command(s, files(s.id), home_, sandbox_settings.value());
+  auto command = backend.value()->plan(s);
   if (!command) return command.error();
   if (s.kind == SessionKind::task) {
     auto credential = require_agent_credential();
@@ -244,7 +239,16 @@ Result<Session> SessionService::submit(const SubmitRequest& request) {
     warn_on_error(store_->note(session.id, "Claude Code signs in with " + planned->credential),
                   "noting the credential");
   }
-  if (auto launched = local_->launch(session); !launched) {
+  auto backend = backends_.get(session.backend);
+  if (!backend) return backend.error();  // plan() found it
+  const auto on_late_failure = [this](const std::string& id, const std::string& why) {
+    SessionUpdate failed;
+    failed.finished_at = now_ms();
+    failed.error = why;
+    warn_on_error(store_->transition(id, SessionState::queued, SessionState::failed, failed, why),
+                  "recording a failed launch");
+  };
+  if (auto launched = backend.value()->launch(session, on_late_failure); !launched) {
     SessionUpdate failed;
     failed.finished_at = now_ms();
     failed.error = launched.error().sentence();
@@ -258,9 +262,11 @@ Result<Session> SessionService::submit(const SubmitRequest& request) {
 }
 
 void SessionService::reconcile_one(Session& s) {
-  // Only the local backend is built in; a session of another is left as recorded.
-  if (is_terminal(s.state) || s.backend != local_->name()) return;
-  const BackendView view = local_->inspect(s);
+  if (is_terminal(s.state)) return;
+  // A session of a backend this build does not have is left as recorded.
+  Backend* backend = backends_.find(s.backend);
+  if (!backend) return;
+  const BackendView view = backend->inspect(s);
   SessionState to = SessionState::failed;
   SessionUpdate update;
   update.finished_at = now_ms();
@@ -298,6 +304,29 @@ void SessionService::reconcile() {
   if (!live) return;
   for (auto& session : live.value()) reconcile_one(session);
   warn_on_error(budget_.release_stale(now_ms()), "releasing reservations of ended sessions");
+  look_for_strays();
+}
+
+void SessionService::look_for_strays() {
+  if (looked_for_strays_) return;
+  looked_for_strays_ = true;
+  for (const std::string& name : backends_.names()) {
+    auto listed = backends_.find(name)->list();
+    if (!listed) {
+      spdlog::warn("listing the sessions of the {} backend: {}", name, listed.error().sentence());
+      continue;
+    }
+    for (const BackendListing& held : listed.value()) {
+      if (!held.alive) continue;
+      auto known = store_->get(held.session_id);
+      if (!known && known.error().code == ErrorCode::not_found) {
+        spdlog::warn(
+            "the {} backend runs session {}, which Parhelia's database does not know; it is "
+            "left running (its supervisor records nothing)",
+            name, held.session_id);
+      }
+    }
+  }
 }
 
 Result<Session> SessionService::existing(const std::string& id) {
@@ -368,7 +397,10 @@ Result<Session> SessionService::stop(const std::string& id, int grace_s) {
     session = store_->get(id);  // it started meanwhile: stop it like a running one
     if (!session) return session;
   }
-  if (auto stopped = local_->stop(session.value(), grace_s); !stopped) return stopped.error();
+  auto backend = backend_of(session.value());
+  if (!backend) return backend.error();
+  if (auto stopped = backend.value()->stop(session.value(), grace_s); !stopped)
+    return stopped.error();
   warn_on_error(store_->note(id, "stop requested (grace " + std::to_string(grace_s) + " s)"),
                 "noting a stop");
   return store_->get(id);

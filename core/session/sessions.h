@@ -11,17 +11,17 @@
 #include <string>
 #include <vector>
 
+#include "core/base/result.h"
 #include "core/budget/budget.h"
-#include "core/checkpoints/checkpointer.h"
-#include "core/checkpoints/checkpoints.h"
 #include "core/budget/estimate.h"
 #include "core/budget/ledger.h"
-#include "core/local/local_backend.h"
-#include "core/base/result.h"
+#include "core/checkpoints/checkpointer.h"
+#include "core/checkpoints/checkpoints.h"
+#include "core/session/backends.h"
 #include "core/session/session_files.h"
 #include "core/session/session_log.h"
-#include "core/terminal/ssh_endpoints.h"
 #include "core/store/store.h"
+#include "core/terminal/ssh_endpoints.h"
 
 namespace parhelia::core {
 
@@ -116,16 +116,17 @@ struct SessionResults {
 
 class SessionService {
  public:
-  // `parhelia` is the parhelia executable, which tmux runs as `parhelia __supervise ID` for
-  // each local session. Deliberately no default: a program that embeds core (a benchmark)
-  // must name the real binary, never itself.
+  // `backends` are where sessions run, composed by the caller (cli/ names them); the service
+  // dispatches every session to the one its `backend` names.
   static Result<std::unique_ptr<SessionService>> open(const std::filesystem::path& home,
-                                                      const std::string& parhelia);
+                                                      Backends backends);
   // For a server: the database is opened by the first call that needs it (whose answer is
   // the error if it cannot be) and nothing is reconciled, so the first answers wait for
   // nothing; the caller reconciles once it has answered.
   static std::unique_ptr<SessionService> open_on_first_use(const std::filesystem::path& home,
-                                                           const std::string& parhelia);
+                                                           Backends backends);
+  // The names of the backends sessions can be submitted to; the first is the default.
+  std::vector<std::string> backend_names() const { return backends_.names(); }
 
   // The worst case of a would-be session, from the rates and the budget settings.
   Result<CostEstimate> estimate(const SubmitRequest& request);
@@ -182,13 +183,16 @@ class SessionService {
   Store& store() { return *store_; }
   Ledger& ledger() { return ledger_; }
   Budget& budget() { return budget_; }
-  LocalBackend& local() { return *local_; }
   const std::filesystem::path& home() const { return home_; }
   SessionFiles files(const std::string& id) const { return SessionFiles::of(home_, id); }
 
  private:
-  SessionService(std::filesystem::path home, std::unique_ptr<Store> store,
-                 const std::string& parhelia);
+  SessionService(std::filesystem::path home, std::unique_ptr<Store> store, Backends backends);
+  // The backend a recorded session runs on (one recorded by a build that had another is an
+  // error that says so).
+  Result<Backend*> backend_of(const Session& session);
+  // Reports once per process what the backends hold that the store does not know.
+  void look_for_strays();
   void reconcile_one(Session& session);
   // Every session id from outside is checked here, as checkpoint() checks checkpoint ids.
   Result<Session> existing(const std::string& id);
@@ -211,7 +215,8 @@ class SessionService {
   std::unique_ptr<Store> store_;
   Ledger ledger_;
   Budget budget_;
-  std::unique_ptr<LocalBackend> local_;
+  Backends backends_;
+  bool looked_for_strays_ = false;
   CheckpointStore checkpoints_;
   EndpointStore endpoints_;
 };

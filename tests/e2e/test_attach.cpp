@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/base/environment.h"
+#include "core/local/local_backend.h"
 #include "core/session/sessions.h"
 #include "core/terminal/ssh_client.h"
 #include "tests/support/cli_runner.h"
@@ -26,11 +27,11 @@ namespace {
 
 // A session of a remote backend, as its backend records it once the container answers.
 std::string record_remote_session(const fs::path& home, const core::SshEndpoint& endpoint) {
-  auto service = core::SessionService::open(home, PARHELIA_BINARY);
+  auto service = core::SessionService::open(home, core::local_backends(home, PARHELIA_BINARY));
   REQUIRE(service);
   core::Session s;
   s.id = core::new_session_id();
-  s.backend = "modal";
+  s.backend = "remote";  // tests/support/test_backends.h
   s.task = "a remote shell";
   s.workspace = "/nonexistent";
   s.state = core::SessionState::running;
@@ -81,7 +82,7 @@ void check_no_private_key(const std::string& where, const std::string& text,
 
 TEST_CASE("attach over ssh: pinned host key, screen, keys, the ssh command line, dead ends",
           "[e2e][attach][ssh]") {
-  Cli cli;
+  Cli cli({}, PARHELIA_TEST_BACKENDS_BINARY);  // with the remote test backend
   TempDir user_home;  // the ssh client's HOME: no ~/.ssh of the machine's user
   const std::vector<std::string> env = {"PARHELIA_HOME=" + cli.home().string(),
                                         "HOME=" + user_home.path().string()};
@@ -145,7 +146,7 @@ TEST_CASE("attach over ssh: pinned host key, screen, keys, the ssh command line,
 
   // Over MCP: attach_info, the screen in status, keys through the session tool.
   {
-    McpClient client({.environment = env});
+    McpClient client({.environment = env, .binary = PARHELIA_TEST_BACKENDS_BINARY});
     client.initialize();
     const auto tool = client.call_tool("attach_info", {{"session_id", id}});
     everything_said += tool.dump();
@@ -188,7 +189,8 @@ TEST_CASE("attach over ssh: pinned host key, screen, keys, the ssh command line,
     CHECK(wrong_ssh.exit_status == 255);
     CHECK(wrong_ssh.out.find("typed-over-42") == std::string::npos);
     // A pinned key is never replaced by a later report.
-    auto service = core::SessionService::open(cli.home(), PARHELIA_BINARY);
+    auto service =
+        core::SessionService::open(cli.home(), core::local_backends(cli.home(), PARHELIA_BINARY));
     const auto repin = service.value()->endpoints().pin(id, impostor);
     REQUIRE_FALSE(repin);
     CHECK(repin.error().code == core::ErrorCode::conflict);
@@ -240,7 +242,7 @@ TEST_CASE("attach over ssh: pinned host key, screen, keys, the ssh command line,
 
 TEST_CASE("attach over ssh: parhelia attach runs ssh into the container's tmux, and detaches",
           "[e2e][attach][ssh]") {
-  Cli cli;
+  Cli cli({}, PARHELIA_TEST_BACKENDS_BINARY);  // with the remote test backend
   TempDir user_home;
   auto identity = core::installation_identity(cli.home());
   REQUIRE(identity);
@@ -256,7 +258,7 @@ TEST_CASE("attach over ssh: parhelia attach runs ssh into the container's tmux, 
       {"127.0.0.1", sshd->port(), SshServer::user(), sshd->host_key(), container_tmux.target()});
 
   // A person's terminal: a tmux pane of its own, running `parhelia attach`.
-  TmuxServer terminal("person", {PARHELIA_BINARY, "attach", id},
+  TmuxServer terminal("person", {PARHELIA_TEST_BACKENDS_BINARY, "attach", id},
                       core::environment_with({"PARHELIA_HOME=" + cli.home().string(),
                                               "HOME=" + user_home.path().string()}));
   CHECK(terminal.wait_for("container-screen"));
@@ -321,7 +323,7 @@ TEST_CASE("attach locally: tmux attach, keys typed reach the work, read-only, de
     CHECK(session_screen().find("not-sent") == std::string::npos);
   }
   {
-    TmuxServer terminal("person", {PARHELIA_BINARY, "attach", id}, person);
+    TmuxServer terminal("person", {PARHELIA_TEST_BACKENDS_BINARY, "attach", id}, person);
     CHECK(terminal.wait_for("ready"));
     terminal.send({"hello from a person", "Enter"});
     CHECK(session_shows("got: hello from a person"));

@@ -7,13 +7,14 @@
 
 namespace parhelia::testing {
 
-Cli::Cli(std::vector<std::string> environment) : environment_(std::move(environment)) {
+Cli::Cli(std::vector<std::string> environment, std::string binary)
+    : environment_(std::move(environment)), binary_(std::move(binary)) {
   environment_.push_back("PARHELIA_HOME=" + home_.path().string());
 }
 
 core::ProcessSpec Cli::spec(std::vector<std::string> args, const std::string& cwd) const {
   core::ProcessSpec spec;
-  spec.argv = {PARHELIA_BINARY};
+  spec.argv = {binary_};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.environment = core::environment_with(environment_);
   spec.working_directory = cwd;

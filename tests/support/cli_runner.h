@@ -11,7 +11,9 @@ namespace parhelia::testing {
 
 class Cli {
  public:
-  explicit Cli(std::vector<std::string> environment = {});
+  // `binary` is the parhelia to run: the product's, or one with the test backends
+  // (PARHELIA_TEST_BACKENDS_BINARY, tests/support/test_backends.h).
+  explicit Cli(std::vector<std::string> environment = {}, std::string binary = PARHELIA_BINARY);
   core::CapturedRun run(std::vector<std::string> args, const std::string& cwd = "") const;
   // The same, started and left running: for many at once.
   core::ChildProcess start(std::vector<std::string> args, const std::string& cwd = "") const;
@@ -21,6 +23,7 @@ class Cli {
   core::ProcessSpec spec(std::vector<std::string> args, const std::string& cwd) const;
   ParheliaHome home_;
   std::vector<std::string> environment_;
+  std::string binary_;
 };
 
 }  // namespace parhelia::testing

@@ -14,7 +14,7 @@ namespace parhelia::testing {
 
 McpClient::McpClient(ClientOptions options) {
   core::ProcessSpec spec;
-  spec.argv = {PARHELIA_BINARY, "mcp"};
+  spec.argv = {options.binary, "mcp"};
   std::vector<std::string> overrides = {"PARHELIA_HOME=" + home_.path().string(),
                                         "PARHELIA_LOG_LEVEL=error"};
   if (options.debug_tools) overrides.push_back("PARHELIA_ENABLE_DEBUG_TOOLS=1");

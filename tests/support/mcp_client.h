@@ -23,6 +23,7 @@ struct ClientOptions {
   std::vector<std::string> environment;  // extra "K=V" entries (PARHELIA_HOME=… to share a home)
   bool debug_tools = true;               // PARHELIA_ENABLE_DEBUG_TOOLS=1
   bool pipe_stderr = false;  // stderr into a pipe the test reads only when it wants (else ours)
+  std::string binary = PARHELIA_BINARY;  // or PARHELIA_TEST_BACKENDS_BINARY
 };
 
 // The fake Claude Code of tests/support/fake-claude, with a key it never checks.

@@ -1,0 +1,28 @@
+// The backends a session service dispatches to, by name: built once at the composition root
+// (cli/, or a test's own) and handed to the service, which owns them from then on.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/session/backend.h"
+
+namespace parhelia::core {
+
+class Backends {
+ public:
+  // Adds a backend under its name(); the first added is the default.
+  Backends& add(std::unique_ptr<Backend> backend);
+  // The backend of that name, or null.
+  Backend* find(std::string_view name) const;
+  // The backend of that name, or an error that names the ones there are.
+  Result<Backend*> get(std::string_view name) const;
+  std::vector<std::string> names() const;
+  std::string default_name() const;
+
+ private:
+  std::vector<std::unique_ptr<Backend>> backends_;
+};
+
+}  // namespace parhelia::core

@@ -1,0 +1,143 @@
+// The session behaviour every backend must show, written once and run for each: submit,
+// status, logs, a checkpoint of a running session, stop, results, and a resume that carries
+// on from the checkpoint, over MCP and over the CLI. `local` runs in the product's binary;
+// `process` (tests/support/test_backends.h: a plain child process, no tmux) in the tests' own,
+// which proves that the service and both faces need the backend port alone. The Modal backend
+// is to pass the same suite.
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "tests/support/expect.h"
+#include "tests/support/mcp_client.h"
+#include "tests/support/workspace_fixture.h"
+
+using namespace parhelia::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The parhelia that has the backend.
+std::string binary_for(const std::string& backend) {
+  return backend == "local" ? PARHELIA_BINARY : PARHELIA_TEST_BACKENDS_BINARY;
+}
+
+// Leaves a file the first time; run again from a checkpoint it finds the file and ends.
+constexpr const char* kCommand =
+    "if [ -e made.txt ]; then echo carried-on; cat made.txt; exit 0; fi; "
+    "echo started; echo from-the-parent > made.txt; sleep 60";
+
+json tool(McpClient& client, const std::string& name, json arguments) {
+  const json result = client.call_tool(name, std::move(arguments));
+  INFO(result.dump());
+  REQUIRE(result["isError"] == false);
+  return result["structuredContent"];
+}
+
+// Polls until `ready` holds, for at most 30 s; returns whether it did.
+template <class Ready>
+bool eventually(Ready ready) {
+  for (int i = 0; i < 300; ++i) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("every backend: a session over MCP runs, logs, checkpoints, stops and resumes",
+          "[e2e][sessions][backends]") {
+  const std::string backend = GENERATE("local", "process");
+  INFO("backend " << backend);
+  GitWorkspace workspace;
+  McpClient client({.binary = binary_for(backend)});
+  client.initialize();
+
+  const json submitted =
+      tool(client, "submit",
+           {{"command", kCommand}, {"backend", backend}, {"workspace", workspace.path().string()}});
+  const std::string id = submitted["session"]["session_id"];
+  CHECK(submitted["session"]["backend"] == backend);
+
+  json session;
+  REQUIRE(eventually([&] {
+    session = tool(client, "status", {{"session_id", id}})["session"];
+    return session["state"] == "running";
+  }));
+  CHECK(session["backend"] == backend);
+  CHECK(eventually([&] {
+    const json logs = tool(client, "session", {{"action", "logs"}, {"session_id", id}});
+    return contains(logs["log"]["text"], "started");
+  }));
+
+  const json taken = tool(client, "checkpoint", {{"action", "create"}, {"session_id", id}});
+  CHECK(taken["checkpoint"]["changed_files"] == 1);
+  const std::string checkpoint_id = taken["checkpoint"]["checkpoint_id"];
+
+  const json attach = client.call_tool("attach_info", {{"session_id", id}});
+  if (backend == "process") {
+    CHECK(attach["isError"] == true);
+    CHECK(contains(text_of(attach), "gives it no terminal"));
+  } else {
+    CHECK(attach["isError"] == false);
+  }
+
+  tool(client, "session", {{"action", "stop"}, {"session_id", id}, {"grace_s", 1}});
+  const json stopped = client.wait_for_end(id);
+  CHECK(stopped["state"] == "cancelled");
+  CHECK(stopped["changed_files"] == json::array({"A made.txt"}));
+  const json results = tool(client, "session", {{"action", "results"}, {"session_id", id}});
+  CHECK(contains(results["results"]["patch"], "+from-the-parent"));
+
+  const json restored =
+      tool(client, "checkpoint", {{"action", "restore"}, {"checkpoint_id", checkpoint_id}});
+  const std::string child = restored["session"]["session_id"];
+  CHECK(restored["session"]["parent_id"] == id);
+  CHECK(restored["session"]["backend"] == backend);
+  const json child_end = client.wait_for_end(child);
+  CHECK(child_end["state"] == "succeeded");
+  const json child_log = tool(client, "session", {{"action", "logs"}, {"session_id", child}});
+  CHECK(contains(child_log["log"]["text"], "carried-on\nfrom-the-parent"));
+  CHECK(workspace.read("made.txt").empty());  // the user's files are untouched until applied
+}
+
+TEST_CASE("every backend: a session from the CLI runs, logs, checkpoints, stops and resumes",
+          "[e2e][cli][backends]") {
+  const std::string backend = GENERATE("local", "process");
+  INFO("backend " << backend);
+  GitWorkspace workspace;
+  Cli cli({}, binary_for(backend));
+
+  const json submitted = run_json(
+      cli, {"submit", "--cmd", kCommand, "--backend", backend, "--checkpoint-every", "0", "--yes"},
+      workspace.path().string());
+  const std::string id = submitted["session_id"];
+  CHECK(submitted["backend"] == backend);
+  wait_for_state(cli, id, "running");
+  CHECK(eventually([&] { return contains(cli.run({"session", "logs", id}).out, "started"); }));
+
+  const json taken = run_json(cli, {"checkpoint", "create", id});
+  CHECK(taken["changed_files"] == 1);
+  const std::string checkpoint_id = taken["checkpoint_id"];
+
+  const auto attach = cli.run({"attach", id, "--info"});
+  if (backend == "process") {
+    CHECK(attach.exit_status != 0);
+    CHECK(contains(attach.err, "gives it no terminal"));
+  } else {
+    CHECK(attach.exit_status == 0);
+  }
+
+  CHECK(cli.run({"session", "stop", id, "--grace", "1"}).exit_status == 0);
+  const json stopped = wait_for_end(cli, id);
+  CHECK(stopped["state"] == "cancelled");
+  const auto results = cli.run({"session", "results", id});
+  CHECK(contains(results.out, "+from-the-parent"));
+
+  const json resumed = run_json(cli, {"checkpoint", "restore", checkpoint_id, "--yes"});
+  const std::string child = resumed["session_id"];
+  CHECK(resumed["parent_id"] == id);
+  CHECK(resumed["backend"] == backend);
+  CHECK(wait_for_end(cli, child)["state"] == "succeeded");
+  CHECK(contains(cli.run({"session", "logs", child}).out, "carried-on\nfrom-the-parent"));
+}

@@ -1,0 +1,118 @@
+#include "tests/support/test_backends.h"
+
+#include "core/base/process.h"
+#include "core/checkpoints/checkpoint_request.h"
+#include "core/local/supervised_session.h"
+#include "core/session/session_files.h"
+
+namespace parhelia::testing {
+
+using core::Done;
+using core::Error;
+using core::ErrorCode;
+using core::Result;
+using core::Session;
+
+ProcessBackend::ProcessBackend(std::filesystem::path home, std::string parhelia)
+    : home_(std::move(home)), parhelia_(std::move(parhelia)) {}
+
+Result<core::WorkCommand> ProcessBackend::plan(const Session& session) {
+  return core::local_work_command(home_, session);
+}
+
+Result<Done> ProcessBackend::launch(const Session& session, LaunchFailure on_failure) {
+  if (auto created = core::create_session_dir(home_, session); !created) return created.error();
+  auto environment = core::supervisor_launch_environment(home_, session);
+  if (!environment) return environment.error();
+  const auto out = core::SessionFiles::of(home_, session.id).dir / "process.out";
+  // setsid -f: the supervisor leads a session of its own and outlives whoever launched it;
+  // the shell only points its output at a file (the arguments are never parsed by it).
+  core::ProcessSpec spec;
+  spec.argv = {
+      "/bin/sh", "-c",       R"(exec setsid -f "$0" __supervise "$1" >>"$2" 2>&1 </dev/null)",
+      parhelia_, session.id, out.string()};
+  spec.environment = std::move(environment).value();
+  spec.pipe_stdout = true;
+  spec.merge_stderr = true;
+  auto child = core::ChildProcess::start(spec);
+  if (!child) return child.error();
+  reaper_.watch(std::move(child).value(), [on_failure = std::move(on_failure), id = session.id](
+                                              int status, const std::string& output) {
+    if (status != 0 && on_failure) on_failure(id, "the supervisor could not be started: " + output);
+  });
+  return Done{};
+}
+
+core::BackendView ProcessBackend::inspect(const Session& session) {
+  return core::inspect_supervised(home_, session);
+}
+
+Result<Done> ProcessBackend::stop(const Session& session, int grace_s) {
+  return core::stop_supervised(home_, session, grace_s);
+}
+
+Result<Done> ProcessBackend::request_checkpoint(const Session& session, const std::string& token) {
+  return core::checkpoint_supervised(home_, parhelia_, session, token, reaper_);
+}
+
+std::optional<core::CheckpointAnswer> ProcessBackend::checkpoint_answer(const Session& session,
+                                                                        const std::string& token) {
+  return core::read_checkpoint_answer(core::SessionFiles::of(home_, session.id), token);
+}
+
+core::TerminalPlace ProcessBackend::terminal(const Session& session) const {
+  core::TerminalPlace place;
+  place.why_none = "Session " + session.id +
+                   " runs on the process backend, which gives it no terminal to attach to.";
+  return place;
+}
+
+Result<std::vector<core::BackendListing>> ProcessBackend::list() {
+  std::vector<core::BackendListing> listed;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(home_ / "sessions", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (std::filesystem::exists(it->path() / "process.out", ec))
+      listed.push_back({it->path().filename().string(), false});
+  }
+  return listed;
+}
+
+namespace {
+
+Error starts_nothing() {
+  return Error{ErrorCode::invalid_input,
+               "The remote test backend holds only the sessions a test records; it starts none.",
+               "Submit to the local or the process backend."};
+}
+
+}  // namespace
+
+Result<core::WorkCommand> RecordedRemoteBackend::plan(const Session&) {
+  return starts_nothing();
+}
+
+Result<Done> RecordedRemoteBackend::launch(const Session&, LaunchFailure) {
+  return starts_nothing();
+}
+
+core::BackendView RecordedRemoteBackend::inspect(const Session&) {
+  return {core::BackendView::Presence::alive, std::nullopt, false};
+}
+
+Result<Done> RecordedRemoteBackend::stop(const Session&, int) {
+  return Error{ErrorCode::unavailable, "The remote test backend cannot stop its sessions.",
+               "End the test's sshd instead."};
+}
+
+Result<Done> RecordedRemoteBackend::request_checkpoint(const Session&, const std::string&) {
+  return Error{ErrorCode::unavailable, "The remote test backend takes no checkpoints.", ""};
+}
+
+core::TerminalPlace RecordedRemoteBackend::terminal(const Session&) const {
+  core::TerminalPlace place;
+  place.kind = core::TerminalPlace::Kind::over_ssh;
+  return place;
+}
+
+}  // namespace parhelia::testing
