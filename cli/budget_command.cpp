@@ -8,6 +8,7 @@
 #include "cli/resource_options.h"
 #include "cli/session_output.h"
 #include "core/base/calendar.h"
+#include "core/base/config_file.h"
 #include "tools/cost_view.h"
 
 namespace parhelia::cli {
@@ -178,7 +179,7 @@ int rates(bool as_json) {
       std::cout << tools::to_line(v) << "\n";
     }
   }
-  const std::string config = core::RateTable::config_path(service->home()).string();
+  const std::string config = core::config_file(service->home()).string();
   if (as_json) {
     print_json({{"rates", items}, {"config_file", config}});
   } else {

@@ -1,6 +1,7 @@
 // tools/budget.cpp: the budget tool: where the money stands, what a session would cost,
 // the ledger's rows, the limits, and the rates.
 #include "core/base/calendar.h"
+#include "core/base/config_file.h"
 #include "tools/cost_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
@@ -284,7 +285,7 @@ server::ToolOutcome<BudgetResult> rates(core::SessionService& service) {
   if (!table) return tool_error(table.error());
   BudgetResult result;
   result.action = "rates";
-  result.config_file = core::RateTable::config_path(service.home()).string();
+  result.config_file = core::config_file(service.home()).string();
   result.rates.emplace();
   for (const auto& rate : table->all()) {
     // Token prices per million tokens, as Anthropic lists them and config.json takes them.

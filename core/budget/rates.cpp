@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "core/base/config_file.h"
 
 namespace parhelia::core {
 namespace {
@@ -124,21 +125,13 @@ RateTable RateTable::defaults() {
   return table;
 }
 
-std::filesystem::path RateTable::config_path(const std::filesystem::path& home) {
-  return home / "config.json";
-}
-
 Result<RateTable> RateTable::load(const std::filesystem::path& home) {
   RateTable table = defaults();
-  const auto file = config_path(home);
-  std::ifstream in(file);
-  if (!in) return table;  // no config: the defaults
-  const auto config = nlohmann::json::parse(in, nullptr, false);
-  if (config.is_discarded() || !config.is_object())
-    return rates_file_error(file, "is not a JSON object.");
-  if (!config.contains("rates")) return table;
-  if (!config["rates"].is_object()) return rates_file_error(file, "\"rates\" is not an object.");
-  for (const auto& [key, value] : config["rates"].items()) {
+  auto section = config_section(home, "rates");
+  if (!section) return section.error();
+  if (!section.value()) return table;  // no rates configured: the defaults
+  const auto file = config_file(home);
+  for (const auto& [key, value] : section.value()->items()) {
     // A plain name for it: clang before 16 cannot capture a structured binding (the fuzz
     // build is clang's).
     const std::string& name = key;

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/session/gpu_request.h"
 #include "core/base/money.h"
 #include "core/base/result.h"
+#include "core/session/gpu_request.h"
 
 namespace parhelia::core {
 
@@ -40,7 +40,6 @@ class RateTable {
   // The defaults with the overrides of `home`/config.json, if it exists; a config that cannot
   // be read, or names a rate that does not exist, is an error that says which.
   static Result<RateTable> load(const std::filesystem::path& home);
-  static std::filesystem::path config_path(const std::filesystem::path& home);
 
   const std::vector<Rate>& all() const { return rates_; }
   // The rate of `key`; a key that is not in the table is a bug, priced as an error.
