@@ -44,17 +44,19 @@ int serve(const LoggingOptions& logging) {
   auto service =
       core::SessionService::open_on_first_use(core::parhelia_home(), core::running_executable());
   std::jthread warm_up;
-  transport::StdioTransport transport({});
-  server::McpServer server(transport, {.identity = tools::parhelia_identity(),
-                                       .page_size = page_size_from_environment(),
-                                       .on_initialized = [&warm_up, &service] {
-                                         warm_up = std::jthread([&service] {
-                                           core::probe_host_in_background();
-                                           service->reconcile();
-                                         });
-                                       }});
+  server::Toolset toolset;
   const auto watcher = tools::register_toolset(
-      server, *service, {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
+      toolset, *service, {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
+  transport::StdioTransport transport({});
+  server::McpServer server(transport, toolset,
+                           {.identity = tools::parhelia_identity(),
+                            .page_size = page_size_from_environment(),
+                            .on_initialized = [&warm_up, &service] {
+                              warm_up = std::jthread([&service] {
+                                core::probe_host_in_background();
+                                service->reconcile();
+                              });
+                            }});
 
   running_transport = &transport;
   struct sigaction action {};
