@@ -165,6 +165,8 @@ RpcResult McpServer::initialize(const json& params) {
   spdlog::info("client {} {} speaks MCP {}", text_of("name"), text_of("version"), version.name());
   json server_info = {{"name", options_.identity.name}, {"version", options_.identity.version}};
   if (version.structured_content()) server_info["title"] = options_.identity.title;
+  if (version.implementation_description() && !options_.identity.description.empty())
+    server_info["description"] = options_.identity.description;
   json result = {{"protocolVersion", version.name()},
                  {"capabilities", capabilities(version)},
                  {"serverInfo", std::move(server_info)}};

@@ -22,6 +22,7 @@ struct ServerIdentity {
   std::string name;
   std::string title;
   std::string version;
+  std::string description;   // serverInfo.description, from MCP 2025-11-25 on
   std::string instructions;  // shown to the model; Claude Code keeps the first 2 KB
 };
 

@@ -10,6 +10,9 @@ server::ServerIdentity parhelia_identity() {
       .name = "parhelia",
       .title = "Parhelia",
       .version = core::kVersion,
+      .description =
+          "The MCP server of Parhelia, which runs Claude Code work in remote containers "
+          "or sandboxed on this machine. It lists the tools this build has.",
       .instructions =
           "Parhelia runs work in remote containers (Modal) or sandboxed on this machine. Call the "
           "status "
