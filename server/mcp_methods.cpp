@@ -20,7 +20,7 @@ void McpServer::bind_tools() {
   bind("tools/call", Dispatcher::Execution::on_pool, Phase::after_initialize,
        [this](const json& params, const RequestScope& scope) {
          CallContext context(scope, client_, *this);
-         return toolset_.tools().call(params, context, client_.version());
+         return toolset_.tools().call(params, context, client_.version(), alerts_);
        });
 }
 

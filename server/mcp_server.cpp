@@ -10,6 +10,7 @@ namespace parhelia::server {
 McpServer::McpServer(transport::Transport& transport, Toolset& toolset, McpServerOptions options)
     : options_(std::move(options)),
       toolset_(toolset),
+      alerts_(toolset.alert_source_for_new_client()),
       dispatcher_(transport, options_.max_workers, options_.quiet_after_progress) {
   dispatcher_.set_batch_policy(
       [this] { return client_.initialized() && client_.version().batching(); });

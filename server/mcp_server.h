@@ -82,6 +82,7 @@ class McpServer final : public transport::MessageHandler, public ClientChannel {
 
   McpServerOptions options_;
   Toolset& toolset_;
+  const AlertSource alerts_;  // this client's own
   std::once_flag initialized_once_;
   Dispatcher dispatcher_;
   ClientSession client_;

@@ -4,6 +4,7 @@
 // subscribed to it and no other.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,15 @@ class Toolset {
   const ToolRegistry& tools() const { return tools_; }
   const ResourceRegistry& resources() const { return resources_; }
   const PromptRegistry& prompts() const { return prompts_; }
+
+  // The alerts a call's answer carries come from a source of each client's own, made by
+  // `make` when its session starts: an alert one client was shown is news still to another.
+  void set_alert_sources(std::function<AlertSource()> make) {
+    make_alert_source_ = std::move(make);
+  }
+  AlertSource alert_source_for_new_client() const {
+    return make_alert_source_ ? make_alert_source_() : AlertSource{};
+  }
 
   // Tells each attached client that subscribed to `uri` that the resource changed.
   void resource_updated(const std::string& uri);
@@ -67,6 +77,7 @@ class Toolset {
   ToolRegistry tools_;
   ResourceRegistry resources_;
   PromptRegistry prompts_;
+  std::function<AlertSource()> make_alert_source_;
   std::mutex fixed_lists_mutex_;
   std::map<std::string, FixedList> fixed_lists_;
   // Held while a notification goes out, so that a session cannot detach (and go) mid-send.

@@ -27,9 +27,11 @@ server::ServerIdentity parhelia_identity() {
 std::unique_ptr<SessionWatcher> register_toolset(server::Toolset& toolset,
                                                  core::SessionService& service,
                                                  const ToolsetOptions& options) {
-  toolset.tools().set_alert_source([feed = std::make_shared<BudgetAlertFeed>(service)](
-                                       const std::string& tool, const server::json& arguments) {
-    return feed->for_call(tool, arguments);
+  toolset.set_alert_sources([&service]() -> server::AlertSource {
+    return [feed = std::make_shared<BudgetAlertFeed>(service)](const std::string& tool,
+                                                               const server::json& arguments) {
+      return feed->for_call(tool, arguments);
+    };
   });
   register_submit_tool(toolset, service);
   register_status_tool(toolset, service);

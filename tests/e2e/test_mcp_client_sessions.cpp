@@ -1,7 +1,8 @@
 // Two MCP client sessions in one process, over one toolset (as Streamable HTTP will serve
-// them): each is told only about its own subscriptions, and each tool call sees its own
-// client (its roots, its protocol version). In-process: two McpServers on transports of the
-// test's own, the real tools and session watcher over a store in a temporary home.
+// them): each is told only about its own subscriptions, each tool call sees its own client
+// (its roots, its protocol version), and a budget alert is news to each. In-process: two McpServers
+// on transports of the test's own, the real tools and session watcher over a store in a temporary
+// home.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -11,7 +12,10 @@
 #include <thread>
 #include <vector>
 
+#include "core/budget/budget.h"
+#include "core/budget/ledger.h"
 #include "core/session/sessions.h"
+#include "core/store/database.h"
 #include "server/mcp_server.h"
 #include "tests/support/temp_dir.h"
 #include "tools/toolset.h"
@@ -190,5 +194,30 @@ TEST_CASE("two client sessions over one toolset are each told only about their o
     INFO(status_a.dump() << "\n" << status_b.dump());
     CHECK(status_a["structuredContent"]["system"]["protocol_version"] == "2025-11-25");
     CHECK(status_b["structuredContent"]["system"]["protocol_version"] == "2025-06-18");
+  }
+
+  SECTION("a budget alert shown to one client is still news to the other") {
+    // $0.60 of a $1.00 daily limit: the 50% alert, recorded as a session's supervisor would.
+    auto database = core::Database::open(home.path());
+    REQUIRE(database);
+    core::Budget budget(database.value());
+    core::Ledger ledger(database.value());
+    core::BudgetUpdate limit;
+    limit.limits[core::LimitScope::daily] = core::kMicrosPerDollar;
+    REQUIRE(budget.update(limit, "test"));
+    const std::string session = "task-0000a1e8";
+    REQUIRE(ledger.charge(
+        {{session, core::ChargeKind::compute, "cpu", "core-second", 600, core::kPicosPerDollar}},
+        core::now_ms()));
+    REQUIRE(budget.record_alerts(session, std::nullopt, core::now_ms())->size() == 1);
+
+    for (Client* client : {&a, &b}) {
+      const json result = client->request(
+          "list", "tools/call", {{"name", "session"}, {"arguments", {{"action", "list"}}}});
+      INFO(result.dump());
+      const json alerts = result["structuredContent"].value("alerts", json::array());
+      REQUIRE(alerts.size() == 1);
+      CHECK(alerts[0].get<std::string>().find("50%") != std::string::npos);
+    }
   }
 }
