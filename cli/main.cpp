@@ -4,6 +4,8 @@
 #include <csignal>
 #include <cstdio>
 #include <iterator>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "cli/commands.h"
@@ -31,6 +33,38 @@ constexpr Subcommand kSubcommands[] = {
     {"doctor", parhelia::cli::add_doctor_command},
     {"skills", parhelia::cli::add_skills_command},
 };
+
+// A word where a command must come that names none of them. CLI11 would keep it as an extra
+// argument and complain only after the options, so `parhelia teleport --help` printed the
+// help of `parhelia` and exited 0, as if teleport were a command. The sentence names the
+// commands that exist there (the hidden ones aside).
+std::optional<std::string> unknown_command(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* command = &app;
+  std::string path = "parhelia";
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word.front() == '-') return std::nullopt;
+    const auto subcommands =
+        command->get_subcommands([](const CLI::App* s) { return !s->get_name().empty(); });
+    const auto known = std::find_if(subcommands.begin(), subcommands.end(),
+                                    [&word](const CLI::App* s) { return s->check_name(word); });
+    if (known != subcommands.end()) {
+      command = *known;
+      path += " " + word;
+      continue;
+    }
+    // Where no command is needed, the word is an argument of the command named so far.
+    if (subcommands.empty() || command->get_require_subcommand_min() == 0) return std::nullopt;
+    std::string names;
+    for (const CLI::App* s : subcommands) {
+      if (s->get_group().empty()) continue;
+      names += (names.empty() ? "" : ", ") + s->get_name();
+    }
+    return path + ": unknown command '" + word + "'; the commands are " + names + " (`" + path +
+           " --help` says what each does).";
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -63,6 +97,10 @@ int main(int argc, char** argv) {
     for (const auto& subcommand : kSubcommands) subcommand.add(app, exit_code);
   }
 
+  if (const auto unknown = unknown_command(app, argc, argv)) {
+    std::fprintf(stderr, "%s\n", unknown->c_str());
+    return parhelia::cli::kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,9 +9,11 @@
 #include "cli/commands.h"
 #include "cli/composition.h"
 #include "cli/logging.h"
+#include "cli/output.h"
 #include "core/base/environment.h"
 #include "core/local/host_probe.h"
 #include "core/session/sessions.h"
+#include "server/protocol_version.h"
 #include "tools/toolset.h"
 #include "transport/stdio_transport.h"
 
@@ -36,6 +38,20 @@ std::size_t page_size_from_environment() {
   return 50;
 }
 
+// What mcp-manifest.json says of this server besides its lists: who it is (as initialize's
+// serverInfo says), how a client starts it, and what it speaks.
+nlohmann::json description() {
+  const server::ServerIdentity identity = tools::parhelia_identity();
+  return {{"name", identity.name},
+          {"title", identity.title},
+          {"version", identity.version},
+          {"description", identity.description},
+          {"command", "parhelia"},
+          {"args", nlohmann::json::array({"mcp"})},
+          {"transports", nlohmann::json::array({"stdio"})},
+          {"protocolVersions", server::ProtocolVersion::supported()}};
+}
+
 int serve(const LoggingOptions& logging) {
   // main() set the default logging up; only --log-file or --log-level change it.
   if ((logging.file || logging.level) && !configure_logging(logging)) return kExitUsage;
@@ -45,17 +61,19 @@ int serve(const LoggingOptions& logging) {
   auto service =
       core::SessionService::open_on_first_use(core::parhelia_home(), sessions_backends());
   std::jthread warm_up;
-  transport::StdioTransport transport({});
-  server::McpServer server(transport, {.identity = tools::parhelia_identity(),
-                                       .page_size = page_size_from_environment(),
-                                       .on_initialized = [&warm_up, &service] {
-                                         warm_up = std::jthread([&service] {
-                                           core::probe_host_in_background();
-                                           service->reconcile();
-                                         });
-                                       }});
+  server::Toolset toolset;
   const auto watcher = tools::register_toolset(
-      server, *service, {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
+      toolset, *service, {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
+  transport::StdioTransport transport({});
+  server::McpServer server(transport, toolset,
+                           {.identity = tools::parhelia_identity(),
+                            .page_size = page_size_from_environment(),
+                            .on_initialized = [&warm_up, &service] {
+                              warm_up = std::jthread([&service] {
+                                core::probe_host_in_background();
+                                service->reconcile();
+                              });
+                            }});
 
   running_transport = &transport;
   struct sigaction action {};
@@ -91,7 +109,19 @@ void add_mcp_command(CLI::App& app, int& exit_code) {
   command->add_option("--log-file", logging->file, "Also write the server's log to this file");
   command->add_option("--log-level", logging->level,
                       "trace, debug, info, warn or error (default: warn)");
-  command->callback([logging, &exit_code] { exit_code = serve(*logging); });
+  auto describe = std::make_shared<bool>(false);
+  command->add_flag("--describe", *describe,
+                    "Print what mcp-manifest.json says of this server besides its tools, resources "
+                    "and prompts (identity, command, transports, protocol versions) as JSON, and "
+                    "exit");
+  command->callback([logging, describe, &exit_code] {
+    if (*describe) {
+      print_json(description());
+      exit_code = kExitOk;
+      return;
+    }
+    exit_code = serve(*logging);
+  });
 }
 
 }  // namespace parhelia::cli

@@ -15,28 +15,31 @@ std::shared_ptr<const json> fresh(json items) {
 void McpServer::bind_tools() {
   bind_list(
       "tools/list", "tools",
-      [this](const ProtocolVersion& version) { return tools_.list(version); }, Listed::fixed);
+      [this](const ProtocolVersion& version) { return toolset_.tools().list(version); },
+      Listed::fixed);
   bind("tools/call", Dispatcher::Execution::on_pool, Phase::after_initialize,
        [this](const json& params, const RequestScope& scope) {
          CallContext context(scope, client_, *this);
-         return tools_.call(params, context, client_.version());
+         return toolset_.tools().call(params, context, client_.version(), alerts_);
        });
 }
 
 void McpServer::bind_resources() {
   using Execution = Dispatcher::Execution;
-  bind_list("resources/list", "resources",
-            [this](const ProtocolVersion& version) { return fresh(resources_.list(version)); });
-  bind_list(
-      "resources/templates/list", "resourceTemplates",
-      [this](const ProtocolVersion& version) { return fresh(resources_.list_templates(version)); });
+  bind_list("resources/list", "resources", [this](const ProtocolVersion& version) {
+    return fresh(toolset_.resources().list(version));
+  });
+  bind_list("resources/templates/list", "resourceTemplates",
+            [this](const ProtocolVersion& version) {
+              return fresh(toolset_.resources().list_templates(version));
+            });
   bind("resources/read", Execution::on_pool, Phase::after_initialize,
        [this](const json& params, const RequestScope&) -> RpcResult {
          if (!params.is_object() || !params.value("uri", json()).is_string()) {
            return RpcError{rpc_code::invalid_params,
                            "Invalid params: resources/read needs a \"uri\" string"};
          }
-         return resources_.read(params["uri"].get<std::string>());
+         return toolset_.resources().read(params["uri"].get<std::string>());
        });
   const auto subscription = [this](bool subscribe) {
     return [this, subscribe](const json& params, const RequestScope&) -> RpcResult {
@@ -44,7 +47,7 @@ void McpServer::bind_resources() {
         return RpcError{rpc_code::invalid_params, "Invalid params: a \"uri\" string is needed"};
       }
       const std::string uri = params["uri"].get<std::string>();
-      if (!resources_.matches_any(uri)) {
+      if (!toolset_.resources().matches_any(uri)) {
         return RpcError{rpc_code::resource_not_found, "Resource not found: " + uri, {{"uri", uri}}};
       }
       if (subscribe) {
@@ -63,10 +66,11 @@ void McpServer::bind_resources() {
 
 void McpServer::bind_prompts_and_completion() {
   using Execution = Dispatcher::Execution;
-  bind_list("prompts/list", "prompts",
-            [this](const ProtocolVersion& version) { return fresh(prompts_.list(version)); });
+  bind_list("prompts/list", "prompts", [this](const ProtocolVersion& version) {
+    return fresh(toolset_.prompts().list(version));
+  });
   bind("prompts/get", Execution::on_pool, Phase::after_initialize,
-       [this](const json& params, const RequestScope&) { return prompts_.get(params); });
+       [this](const json& params, const RequestScope&) { return toolset_.prompts().get(params); });
 
   bind("completion/complete", Execution::on_pool, Phase::after_initialize,
        [this](const json& params, const RequestScope&) -> RpcResult {
@@ -97,9 +101,11 @@ void McpServer::bind_prompts_and_completion() {
          const std::string type = ref_type.is_string() ? ref_type.get<std::string>() : "";
          std::optional<std::vector<std::string>> values;
          if (type == "ref/prompt" && ref.value("name", json()).is_string()) {
-           values = prompts_.complete(ref["name"].get<std::string>(), name, prefix, context);
+           values =
+               toolset_.prompts().complete(ref["name"].get<std::string>(), name, prefix, context);
          } else if (type == "ref/resource" && ref.value("uri", json()).is_string()) {
-           values = resources_.complete(ref["uri"].get<std::string>(), name, prefix, context);
+           values =
+               toolset_.resources().complete(ref["uri"].get<std::string>(), name, prefix, context);
          } else {
            return RpcError{rpc_code::invalid_params,
                            "Invalid params: ref must be {type: \"ref/prompt\", name} or {type: "

@@ -7,8 +7,10 @@
 
 namespace parhelia::server {
 
-McpServer::McpServer(transport::Transport& transport, McpServerOptions options)
+McpServer::McpServer(transport::Transport& transport, Toolset& toolset, McpServerOptions options)
     : options_(std::move(options)),
+      toolset_(toolset),
+      alerts_(toolset.alert_source_for_new_client()),
       dispatcher_(transport, options_.max_workers, options_.quiet_after_progress) {
   dispatcher_.set_batch_policy(
       [this] { return client_.initialized() && client_.version().batching(); });
@@ -16,6 +18,11 @@ McpServer::McpServer(transport::Transport& transport, McpServerOptions options)
   bind_tools();
   bind_resources();
   bind_prompts_and_completion();
+  toolset_.attach(client_, *this);
+}
+
+McpServer::~McpServer() {
+  toolset_.detach(client_);
 }
 
 void McpServer::on_message(json message) {
@@ -38,17 +45,6 @@ void McpServer::notify(const std::string& method, json params) {
 void McpServer::request(const std::string& method, json params,
                         std::function<void(const RpcResult&)> on_reply) {
   dispatcher_.call(method, std::move(params), std::move(on_reply));
-}
-
-void McpServer::resource_updated(const std::string& uri) {
-  if (client_.subscribed(uri)) notify("notifications/resources/updated", {{"uri", uri}});
-}
-
-void McpServer::log(LogLevel level, const std::string& logger, const std::string& message) {
-  if (client_.initialized() && client_.logs_at(level)) {
-    notify("notifications/message",
-           {{"level", to_string(level)}, {"logger", logger}, {"data", message}});
-  }
 }
 
 bool McpServer::shutdown(std::chrono::milliseconds grace, std::chrono::milliseconds after_cancel) {
@@ -85,29 +81,33 @@ void McpServer::bind_list(const std::string& method, const char* key,
            if (auto* error = std::get_if<RpcError>(&paged)) return *error;
            return page_result(key, *all, std::get<Page>(paged));
          }
-         // A page of a fixed list is the same text every time: written once, then sent as is;
-         // the items themselves are made only to write a page and not kept.
-         std::lock_guard lock(fixed_lists_mutex_);
-         FixedList& list = fixed_lists_[method + " " + client_.version().name()];
-         std::shared_ptr<const json> all;
-         if (!list.size) {
-           all = items(client_.version());
-           list.size = all->size();
-         }
-         auto paged = paginate(params, *list.size, options_.page_size);
-         if (auto* error = std::get_if<RpcError>(&paged)) return *error;
-         const Page& page = std::get<Page>(paged);
-         auto& text = list.pages[page.begin];
-         if (!text) {
-           if (!all) all = items(client_.version());
-           text = std::make_shared<const std::string>(
-               transport::serialize(page_result(key, *all, page)));
-           all.reset();
-           // The hundreds of small blocks the items took go back to the system, not only to
-           // the allocator: an idle server holds its lists as text alone.
-           ::malloc_trim(0);
-         }
-         return SerializedResult{text};
+         // A page of a fixed list is the same text every time: written once, then sent as is
+         // to every session that asks; the items themselves are made only to write a page and
+         // not kept.
+         const ProtocolVersion version = client_.version();
+         const std::string list_key =
+             method + " " + version.name() + " " + std::to_string(options_.page_size);
+         return toolset_.with_fixed_list(list_key, [&](Toolset::FixedList& list) -> RpcResult {
+           std::shared_ptr<const json> all;
+           if (!list.size) {
+             all = items(version);
+             list.size = all->size();
+           }
+           auto paged = paginate(params, *list.size, options_.page_size);
+           if (auto* error = std::get_if<RpcError>(&paged)) return *error;
+           const Page& page = std::get<Page>(paged);
+           auto& text = list.pages[page.begin];
+           if (!text) {
+             if (!all) all = items(version);
+             text = std::make_shared<const std::string>(
+                 transport::serialize(page_result(key, *all, page)));
+             all.reset();
+             // The hundreds of small blocks the items took go back to the system, not only to
+             // the allocator: an idle server holds its lists as text alone.
+             ::malloc_trim(0);
+           }
+           return SerializedResult{text};
+         });
        });
 }
 
@@ -166,6 +166,8 @@ RpcResult McpServer::initialize(const json& params) {
   spdlog::info("client {} {} speaks MCP {}", text_of("name"), text_of("version"), version.name());
   json server_info = {{"name", options_.identity.name}, {"version", options_.identity.version}};
   if (version.structured_content()) server_info["title"] = options_.identity.title;
+  if (version.implementation_description() && !options_.identity.description.empty())
+    server_info["description"] = options_.identity.description;
   json result = {{"protocolVersion", version.name()},
                  {"capabilities", capabilities(version)},
                  {"serverInfo", std::move(server_info)}};

@@ -1,22 +1,19 @@
-// An MCP server: the lifecycle (initialize, version negotiation, capabilities), ping, logging,
-// and the tools, resources, prompts and completion methods over the registries. It knows
-// nothing of what the tools do. Fill the registries, then hand the server to a transport.
+// An MCP server for one client session: the lifecycle (initialize, version negotiation,
+// capabilities), ping, logging, and the tools, resources, prompts and completion methods over a
+// toolset that other sessions in the process may share. It knows nothing of what the tools do.
+// Fill the toolset, make a server for each client, and hand each to its transport.
 #pragma once
 
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 
 #include "server/call_context.h"
 #include "server/client_session.h"
 #include "server/dispatcher.h"
-#include "server/prompt_registry.h"
-#include "server/resource_registry.h"
-#include "server/tool_registry.h"
+#include "server/toolset.h"
 #include "transport/transport.h"
 
 namespace parhelia::server {
@@ -25,6 +22,7 @@ struct ServerIdentity {
   std::string name;
   std::string title;
   std::string version;
+  std::string description;   // serverInfo.description, from MCP 2025-11-25 on
   std::string instructions;  // shown to the model; Claude Code keeps the first 2 KB
 };
 
@@ -41,12 +39,12 @@ struct McpServerOptions {
 
 class McpServer final : public transport::MessageHandler, public ClientChannel {
  public:
-  McpServer(transport::Transport& transport, McpServerOptions options);
-
-  ToolRegistry& tools() { return tools_; }
-  ResourceRegistry& resources() { return resources_; }
-  PromptRegistry& prompts() { return prompts_; }
-  const ClientSession& client() const { return client_; }
+  // Serves `toolset`, which must outlive the server, to the client at the other end of
+  // `transport`.
+  McpServer(transport::Transport& transport, Toolset& toolset, McpServerOptions options);
+  ~McpServer() override;
+  McpServer(const McpServer&) = delete;
+  McpServer& operator=(const McpServer&) = delete;
 
   // transport::MessageHandler
   void on_message(json message) override;
@@ -56,11 +54,6 @@ class McpServer final : public transport::MessageHandler, public ClientChannel {
   void notify(const std::string& method, json params) override;
   void request(const std::string& method, json params,
                std::function<void(const RpcResult&)> on_reply) override;
-
-  // Tells a subscribed client that the resource changed.
-  void resource_updated(const std::string& uri);
-  // A server-level log line for the client (when its level lets it through).
-  void log(LogLevel level, const std::string& logger, const std::string& message);
 
   // Lets requests in flight finish for `grace`, then cancels the rest (their answers are not
   // sent) and waits up to `after_cancel` for them. False if a handler was still running.
@@ -88,18 +81,11 @@ class McpServer final : public transport::MessageHandler, public ClientChannel {
   void refresh_roots();
 
   McpServerOptions options_;
+  Toolset& toolset_;
+  const AlertSource alerts_;  // this client's own
   std::once_flag initialized_once_;
-  struct FixedList {
-    std::optional<std::size_t> size;
-    std::map<std::size_t, std::shared_ptr<const std::string>> pages;  // by first item
-  };
-  std::mutex fixed_lists_mutex_;
-  std::map<std::string, FixedList> fixed_lists_;  // by method and protocol version
   Dispatcher dispatcher_;
   ClientSession client_;
-  ToolRegistry tools_;
-  ResourceRegistry resources_;
-  PromptRegistry prompts_;
 };
 
 }  // namespace parhelia::server

@@ -23,7 +23,8 @@ class ProtocolVersion {
   bool structured_content() const { return name_ >= "2025-06-18"; }  // also outputSchema, title
   bool resource_links() const { return name_ >= "2025-06-18"; }
   bool elicitation() const { return name_ >= "2025-06-18"; }
-  bool elicitation_modes() const { return name_ >= "2025-11-25"; }  // form and url
+  bool elicitation_modes() const { return name_ >= "2025-11-25"; }           // form and url
+  bool implementation_description() const { return name_ >= "2025-11-25"; }  // in serverInfo
 
  private:
   explicit ProtocolVersion(std::string name) : name_(std::move(name)) {}

@@ -108,7 +108,7 @@ json ToolRegistry::describe(const Entry& entry, const ProtocolVersion& version) 
 }
 
 RpcResult ToolRegistry::call(const json& params, CallContext& context,
-                             const ProtocolVersion& version) const {
+                             const ProtocolVersion& version, const AlertSource& alerts_for) const {
   const json name = params.is_object() ? params.value("name", json()) : json();
   if (!name.is_string()) {
     return RpcError{rpc_code::invalid_params,
@@ -126,7 +126,7 @@ RpcResult ToolRegistry::call(const json& params, CallContext& context,
 
   ToolOutput output = entry->invoke(arguments, context);
   const std::vector<std::string> alerts =
-      alert_source_ ? alert_source_(entry->spec.name, arguments) : std::vector<std::string>{};
+      alerts_for ? alerts_for(entry->spec.name, arguments) : std::vector<std::string>{};
   ToolAnswer answer = output.render();
   if (answer.is_error) {
     for (const auto& alert : alerts) answer.text += "\n" + alert;

@@ -158,8 +158,6 @@ class ToolRegistry {
          std::move(invoke)});
   }
 
-  void set_alert_source(AlertSource source) { alert_source_ = std::move(source); }
-
   const std::vector<Entry>& entries() const { return entries_; }
   const Entry* find(const std::string& name) const;
 
@@ -168,15 +166,16 @@ class ToolRegistry {
   // Every tool described for `version`, made when asked: the server writes the pages of this
   // fixed list once and keeps their text.
   std::shared_ptr<const json> list(const ProtocolVersion& version) const;
-  // Validates and runs a tools/call; an unknown tool is an RpcError, anything else a result.
-  RpcResult call(const json& params, CallContext& context, const ProtocolVersion& version) const;
+  // Validates and runs a tools/call; an unknown tool is an RpcError, anything else a result,
+  // which carries what `alerts` (may be empty) has for it.
+  RpcResult call(const json& params, CallContext& context, const ProtocolVersion& version,
+                 const AlertSource& alerts) const;
 
  private:
   void add_entry(Entry entry);
   // Every output schema names the alerts a result may carry.
   static json with_alerts(json output_schema);
   std::vector<Entry> entries_;
-  AlertSource alert_source_;
 };
 
 }  // namespace parhelia::server

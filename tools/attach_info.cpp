@@ -18,8 +18,8 @@ struct AttachInfoArgs {
 
 }  // namespace
 
-void register_attach_info_tool(server::McpServer& server, core::SessionService& service) {
-  server.tools().add<AttachInfoArgs, AttachView>(
+void register_attach_info_tool(server::Toolset& toolset, core::SessionService& service) {
+  toolset.tools().add<AttachInfoArgs, AttachView>(
       {.name = "attach_info",
        .title = "How to attach to a session",
        .description =

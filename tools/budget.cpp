@@ -309,8 +309,8 @@ server::ToolOutcome<BudgetResult> rates(core::SessionService& service) {
 
 }  // namespace
 
-void register_budget_tool(server::McpServer& server, core::SessionService& service) {
-  server.tools().add<BudgetArgs, BudgetResult>(
+void register_budget_tool(server::Toolset& toolset, core::SessionService& service) {
+  toolset.tools().add<BudgetArgs, BudgetResult>(
       {.name = "budget",
        .title = "Budget and costs",
        .description =

@@ -207,8 +207,8 @@ server::ToolOutcome<CheckpointResult> act(core::SessionService& service, const C
 
 }  // namespace
 
-void register_checkpoint_tool(server::McpServer& server, core::SessionService& service) {
-  server.tools().add<CheckpointArgs, CheckpointResult>(
+void register_checkpoint_tool(server::Toolset& toolset, core::SessionService& service) {
+  toolset.tools().add<CheckpointArgs, CheckpointResult>(
       {.name = "checkpoint",
        .title = "Checkpoints",
        .description =

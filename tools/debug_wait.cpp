@@ -44,8 +44,8 @@ std::string to_text(const DebugWaitResult& result) {
 
 }  // namespace
 
-void register_debug_wait_tool(server::McpServer& server) {
-  server.tools().add<DebugWaitArgs, DebugWaitResult>(
+void register_debug_wait_tool(server::Toolset& toolset) {
+  toolset.tools().add<DebugWaitArgs, DebugWaitResult>(
       {.name = "debug_wait",
        .title = "Wait (diagnostics)",
        .description = "Diagnostics only: waits the given milliseconds, sending progress, until "

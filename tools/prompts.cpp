@@ -31,8 +31,8 @@ std::string what_was_typed(const server::PromptRegistry::Arguments& arguments,
 
 }  // namespace
 
-void register_prompts(server::McpServer& server) {
-  server.prompts().add(
+void register_prompts(server::Toolset& toolset) {
+  toolset.prompts().add(
       {.name = "parhelia-status",
        .title = "Parhelia status",
        .description = "Check that Parhelia is ready: call the status tool and explain what is "
@@ -52,7 +52,7 @@ void register_prompts(server::McpServer& server) {
                                            "never ask me to paste a secret into the chat.")})};
       });
 
-  server.prompts().add(
+  toolset.prompts().add(
       {.name = "parhelia-budget",
        .title = "Parhelia budget",
        .description = "Show what Parhelia has cost and the limits; estimate a job if one is "
@@ -78,7 +78,7 @@ void register_prompts(server::McpServer& server) {
         return server::PromptMessages{"Parhelia budget", server::json::array({user_text(text)})};
       });
 
-  server.prompts().add(
+  toolset.prompts().add(
       {.name = "parhelia-submit",
        .title = "Run work with Parhelia",
        .description = "Dispatch a task or a command as a Parhelia session and see it through to "
@@ -108,7 +108,7 @@ void register_prompts(server::McpServer& server) {
                 "ask.")})};
       });
 
-  server.prompts().add(
+  toolset.prompts().add(
       {.name = "parhelia-guide",
        .title = "Parhelia guide",
        .description = "Load one of Parhelia's usage guides (skills) into the conversation.",

@@ -301,8 +301,8 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
 
 }  // namespace
 
-void register_session_tool(server::McpServer& server, core::SessionService& service) {
-  server.tools().add<SessionArgs, SessionResult>(
+void register_session_tool(server::Toolset& toolset, core::SessionService& service) {
+  toolset.tools().add<SessionArgs, SessionResult>(
       {.name = "session",
        .title = "Sessions",
        .description =

@@ -30,8 +30,8 @@ std::vector<server::ResourceInfo> recent_sessions(core::SessionService& service)
 
 }  // namespace
 
-void register_session_resources(server::McpServer& server, core::SessionService& service) {
-  server.resources().add(
+void register_session_resources(server::Toolset& toolset, core::SessionService& service) {
+  toolset.resources().add(
       {.uri_template = "parhelia://sessions/{id}",
        .name = "session",
        .title = "Parhelia session",
@@ -57,7 +57,7 @@ void register_session_resources(server::McpServer& server, core::SessionService&
       },
       {{"id", session_ids(service)}});
 
-  server.resources().add(
+  toolset.resources().add(
       {.uri_template = "parhelia://sessions/{id}/log",
        .name = "session-log",
        .title = "Parhelia session log",
@@ -76,7 +76,7 @@ void register_session_resources(server::McpServer& server, core::SessionService&
       },
       {{"id", session_ids(service)}});
 
-  server.resources().add(
+  toolset.resources().add(
       {.uri_template = "parhelia://sessions/{id}/patch",
        .name = "session-patch",
        .title = "Parhelia session patch",
@@ -100,29 +100,30 @@ void register_session_resources(server::McpServer& server, core::SessionService&
 
 namespace {
 
-void relay_budget_alerts(server::McpServer& server, core::SessionService& service,
+void relay_budget_alerts(server::Toolset& toolset, core::SessionService& service,
                          std::int64_t started_at, std::int64_t& last_alert) {
   auto alerts = service.budget().alerts_unseen(last_alert, started_at, 20);
   if (!alerts) return;
   for (const auto& alert : alerts.value()) {
     spdlog::warn("{}", alert.sentence());
-    server.log(server::LogLevel::warning, "parhelia.budget", alert.sentence());
+    toolset.log(server::LogLevel::warning, "parhelia.budget", alert.sentence());
     last_alert = alert.id;
   }
 }
 
 }  // namespace
 
-SessionWatcher::SessionWatcher(server::McpServer& server, core::SessionService& service)
-    : thread_([this, &server, &service](std::stop_token stop) { watch(server, service, stop); }) {}
+SessionWatcher::SessionWatcher(server::Toolset& toolset, core::SessionService& service)
+    : thread_([this, &toolset, &service](std::stop_token stop) { watch(toolset, service, stop); }) {
+}
 
-void SessionWatcher::watch(server::McpServer& server, core::SessionService& service,
+void SessionWatcher::watch(server::Toolset& toolset, core::SessionService& service,
                            std::stop_token stop) {
   // What each subscribed resource looked like at the last look: a log's size, a session's
   // last update time.
   std::map<std::string, std::int64_t> seen;
   // Budget alerts recorded from now on (by any process: a session's supervisor records
-  // them) go to this client as warnings; older ones are shown by status and budget show.
+  // them) go to every client as warnings; older ones are shown by status and budget show.
   const std::int64_t started_at = core::now_ms();
   std::int64_t last_alert = 0;
   // The first look comes a round after the start: the server answers its first requests
@@ -133,8 +134,10 @@ void SessionWatcher::watch(server::McpServer& server, core::SessionService& serv
     std::condition_variable_any().wait_for(lock, stop, std::chrono::milliseconds(250),
                                            [] { return false; });
     if (stop.stop_requested()) break;
-    if (round % 4 == 1) relay_budget_alerts(server, service, started_at, last_alert);
-    for (const auto& uri : server.client().subscriptions()) {
+    if (round % 4 == 1) relay_budget_alerts(toolset, service, started_at, last_alert);
+    // What any client is subscribed to is looked at once; each change goes to the clients
+    // subscribed to it.
+    for (const auto& uri : toolset.subscriptions()) {
       const std::string prefix = "parhelia://sessions/";
       if (uri.rfind(prefix, 0) != 0) continue;
       const std::string rest = uri.substr(prefix.size());
@@ -151,7 +154,7 @@ void SessionWatcher::watch(server::McpServer& server, core::SessionService& serv
       const auto [it, first] = seen.try_emplace(uri, mark);
       if (!first && it->second != mark) {
         it->second = mark;
-        server.resource_updated(uri);
+        toolset.resource_updated(uri);
       }
     }
   }

@@ -4,8 +4,8 @@
 
 namespace parhelia::tools {
 
-void register_skill_resources(server::McpServer& server) {
-  server.resources().add(
+void register_skill_resources(server::Toolset& toolset) {
+  toolset.resources().add(
       {.uri_template = "parhelia://skills/{name}",
        .name = "skill",
        .title = "Parhelia skill guide",

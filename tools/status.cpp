@@ -252,8 +252,8 @@ SystemStatus system_status(core::SessionService& service, const server::ClientSe
 
 }  // namespace
 
-void register_status_tool(server::McpServer& server, core::SessionService& service) {
-  server.tools().add<StatusArgs, StatusResult>(
+void register_status_tool(server::Toolset& toolset, core::SessionService& service) {
+  toolset.tools().add<StatusArgs, StatusResult>(
       {.name = "status",
        .title = "Parhelia status",
        .description = "With session_id: that session's state, times, exit code, last activity, "
@@ -270,11 +270,11 @@ void register_status_tool(server::McpServer& server, core::SessionService& servi
                       "Read-only.",
        .read_only = true,
        .idempotent = true},
-      [&server, &service](const StatusArgs& a,
-                          server::CallContext&) -> server::ToolOutcome<StatusResult> {
+      [&service](const StatusArgs& a,
+                 server::CallContext& context) -> server::ToolOutcome<StatusResult> {
         StatusResult result;
         if (!a.session_id) {
-          result.system = system_status(service, server.client());
+          result.system = system_status(service, context.client());
           result.next = next_step(result);
           return result;
         }

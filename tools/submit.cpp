@@ -168,8 +168,8 @@ core::Result<core::Session> wait_for_end(core::SessionService& service, const st
 
 }  // namespace
 
-void register_submit_tool(server::McpServer& server, core::SessionService& service) {
-  server.tools().add<SubmitArgs, SubmitResult>(
+void register_submit_tool(server::Toolset& toolset, core::SessionService& service) {
+  toolset.tools().add<SubmitArgs, SubmitResult>(
       {.name = "submit",
        .title = "Submit a session",
        .description = "Dispatches work as a session: a task (a prompt that Claude Code carries out "
@@ -185,14 +185,14 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
                       "(session tool, action results).",
        .destructive = false,
        .open_world = false},
-      [&server, &service](const SubmitArgs& a,
-                          server::CallContext& context) -> server::ToolOutcome<SubmitResult> {
+      [&service](const SubmitArgs& a,
+                 server::CallContext& context) -> server::ToolOutcome<SubmitResult> {
         core::SubmitRequest request;
         request.task = a.task;
         request.command = a.command;
         request.gpu = a.gpu.value_or("");
         request.backend = a.backend.value_or(request.backend);
-        request.workspace = a.workspace.value_or(default_workspace(server.client()));
+        request.workspace = a.workspace.value_or(default_workspace(context.client()));
         request.timeout_s = a.timeout_s.value_or(request.timeout_s);
         request.name = a.name.value_or("");
         request.no_sandbox = a.no_sandbox.value_or(false);

@@ -10,6 +10,9 @@ server::ServerIdentity parhelia_identity() {
       .name = "parhelia",
       .title = "Parhelia",
       .version = core::kVersion,
+      .description =
+          "The MCP server of Parhelia, which runs Claude Code work in remote containers "
+          "or sandboxed on this machine. It lists the tools this build has.",
       .instructions =
           "Parhelia runs work in remote containers (Modal) or sandboxed on this machine. Call the "
           "status "
@@ -21,24 +24,26 @@ server::ServerIdentity parhelia_identity() {
   };
 }
 
-std::unique_ptr<SessionWatcher> register_toolset(server::McpServer& server,
+std::unique_ptr<SessionWatcher> register_toolset(server::Toolset& toolset,
                                                  core::SessionService& service,
                                                  const ToolsetOptions& options) {
-  server.tools().set_alert_source([feed = std::make_shared<BudgetAlertFeed>(service)](
-                                      const std::string& tool, const server::json& arguments) {
-    return feed->for_call(tool, arguments);
+  toolset.set_alert_sources([&service]() -> server::AlertSource {
+    return [feed = std::make_shared<BudgetAlertFeed>(service)](const std::string& tool,
+                                                               const server::json& arguments) {
+      return feed->for_call(tool, arguments);
+    };
   });
-  register_submit_tool(server, service);
-  register_status_tool(server, service);
-  register_session_tool(server, service);
-  register_budget_tool(server, service);
-  register_checkpoint_tool(server, service);
-  register_attach_info_tool(server, service);
-  if (options.debug_tools) register_debug_wait_tool(server);
-  register_skill_resources(server);
-  register_session_resources(server, service);
-  register_prompts(server);
-  return std::make_unique<SessionWatcher>(server, service);
+  register_submit_tool(toolset, service);
+  register_status_tool(toolset, service);
+  register_session_tool(toolset, service);
+  register_budget_tool(toolset, service);
+  register_checkpoint_tool(toolset, service);
+  register_attach_info_tool(toolset, service);
+  if (options.debug_tools) register_debug_wait_tool(toolset);
+  register_skill_resources(toolset);
+  register_session_resources(toolset, service);
+  register_prompts(toolset);
+  return std::make_unique<SessionWatcher>(toolset, service);
 }
 
 }  // namespace parhelia::tools

@@ -1,4 +1,5 @@
-// Parhelia's MCP surface: every tool, resource and prompt, registered onto an MCP server.
+// Parhelia's MCP surface: every tool, resource and prompt, registered into the toolset that the
+// process's MCP client sessions share.
 // Each tool lives in its own file here and adapts MCP calls to core/.
 #pragma once
 
@@ -8,6 +9,7 @@
 
 #include "core/session/sessions.h"
 #include "server/mcp_server.h"
+#include "server/toolset.h"
 
 namespace parhelia::tools {
 
@@ -18,32 +20,33 @@ struct ToolsetOptions {
 };
 
 // Notices changes to subscribed session resources (a log that grew, a session that moved
-// on) and tells the client; a quarter-second poll of file sizes and the store.
+// on) and tells each client subscribed to it; a quarter-second poll of file sizes and the
+// store. One for the toolset, whatever the number of clients.
 class SessionWatcher {
  public:
-  SessionWatcher(server::McpServer& server, core::SessionService& service);
+  SessionWatcher(server::Toolset& toolset, core::SessionService& service);
 
  private:
-  void watch(server::McpServer& server, core::SessionService& service, std::stop_token stop);
+  void watch(server::Toolset& toolset, core::SessionService& service, std::stop_token stop);
   std::jthread thread_;
 };
 
 server::ServerIdentity parhelia_identity();
-// Registers everything; the returned watcher must outlive the server's serving.
-std::unique_ptr<SessionWatcher> register_toolset(server::McpServer& server,
+// Registers everything; the returned watcher must outlive the serving of every session.
+std::unique_ptr<SessionWatcher> register_toolset(server::Toolset& toolset,
                                                  core::SessionService& service,
                                                  const ToolsetOptions& options);
 
 // One per file.
-void register_status_tool(server::McpServer& server, core::SessionService& service);
-void register_submit_tool(server::McpServer& server, core::SessionService& service);
-void register_session_tool(server::McpServer& server, core::SessionService& service);
-void register_budget_tool(server::McpServer& server, core::SessionService& service);
-void register_checkpoint_tool(server::McpServer& server, core::SessionService& service);
-void register_attach_info_tool(server::McpServer& server, core::SessionService& service);
-void register_debug_wait_tool(server::McpServer& server);
-void register_skill_resources(server::McpServer& server);
-void register_session_resources(server::McpServer& server, core::SessionService& service);
-void register_prompts(server::McpServer& server);
+void register_status_tool(server::Toolset& toolset, core::SessionService& service);
+void register_submit_tool(server::Toolset& toolset, core::SessionService& service);
+void register_session_tool(server::Toolset& toolset, core::SessionService& service);
+void register_budget_tool(server::Toolset& toolset, core::SessionService& service);
+void register_checkpoint_tool(server::Toolset& toolset, core::SessionService& service);
+void register_attach_info_tool(server::Toolset& toolset, core::SessionService& service);
+void register_debug_wait_tool(server::Toolset& toolset);
+void register_skill_resources(server::Toolset& toolset);
+void register_session_resources(server::Toolset& toolset, core::SessionService& service);
+void register_prompts(server::Toolset& toolset);
 
 }  // namespace parhelia::tools

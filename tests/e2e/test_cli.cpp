@@ -37,7 +37,10 @@ TEST_CASE("usage errors exit 2 with a message", "[e2e][cli]") {
   CHECK(parhelia_cli({}).exit_status == 2);
   const auto unknown = parhelia_cli({"teleport"});
   CHECK(unknown.exit_status == 2);
-  CHECK_FALSE(unknown.err.empty());
+  // It names the commands there are, not the hidden ones.
+  CHECK(unknown.err.find("unknown command 'teleport'; the commands are submit, status,") !=
+        std::string::npos);
+  CHECK(unknown.err.find("__supervise") == std::string::npos);
   CHECK(parhelia_cli({"skills", "show"}).exit_status == 2);
   CHECK(parhelia_cli({"mcp", "--log-level", "loud"}).exit_status == 2);
 }
@@ -129,4 +132,12 @@ TEST_CASE("skill docs name only commands and tools that exist, outside their Pla
   }
   CHECK(commands_checked > 5);
   CHECK(tools_checked > 3);
+  // The check above fails on a command that does not exist, at either level.
+  for (const std::vector<std::string> made_up :
+       {std::vector<std::string>{"teleport", "--help"}, {"session", "teleport", "--help"}}) {
+    const auto run = parhelia_cli(made_up);
+    INFO("parhelia " << made_up[0] << " " << made_up[1]);
+    CHECK(run.exit_status == 2);
+    CHECK(run.err.find("unknown command 'teleport'") != std::string::npos);
+  }
 }

@@ -15,6 +15,7 @@ TEST_CASE("initialize answers with the client's version when it is supported", "
     CHECK(result["serverInfo"]["name"] == "parhelia");
     CHECK(result["serverInfo"]["version"].is_string());
     CHECK(result["serverInfo"].contains("title") == (version >= "2025-06-18"));
+    CHECK(result["serverInfo"].contains("description") == (version >= "2025-11-25"));
     CHECK(result["capabilities"].contains("completions") == (version >= "2025-03-26"));
   }
 }

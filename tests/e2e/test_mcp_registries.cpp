@@ -4,6 +4,7 @@
 #include <set>
 
 #include "server/json_schema.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/mcp_client.h"
 
 using namespace parhelia::testing;
@@ -228,23 +229,23 @@ TEST_CASE("completion fills prompt arguments and template variables", "[e2e][com
 }
 
 TEST_CASE("mcp-manifest.json is what the server lists", "[e2e][manifest]") {
+  // Everything expected comes from the program: its lists and identity from the server, how
+  // it is started and what it speaks from `parhelia mcp --describe`.
+  const auto described = Cli().run({"mcp", "--describe"});
+  REQUIRE(described.exit_status == 0);
+  json expected = json::parse(described.out);
   McpClient client({.debug_tools = false});
-  const json init = client.initialize("2025-11-25");
-  json expected = {
-      {"name", "parhelia"},
-      {"title", init["serverInfo"]["title"]},
-      {"version", init["serverInfo"]["version"]},
-      {"description",
-       "The MCP server of Parhelia, which runs Claude Code work in remote containers "
-       "or sandboxed on this machine. It lists the tools this build has."},
-      {"command", "parhelia"},
-      {"args", json::array({"mcp"})},
-      {"transports", json::array({"stdio"})},
-      {"protocolVersions", json::array({"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"})},
-      {"capabilities", init["capabilities"]},
-      {"tools", list_all(client, "tools/list", "tools")},
-      {"resourceTemplates", list_all(client, "resources/templates/list", "resourceTemplates")},
-      {"prompts", list_all(client, "prompts/list", "prompts")}};
+  const json init = client.initialize(expected["protocolVersions"][0]);
+  CHECK(init["protocolVersion"] == expected["protocolVersions"][0]);
+  // The server says of itself what the command says of it.
+  for (const char* key : {"name", "title", "version", "description"}) {
+    INFO(key);
+    CHECK(init["serverInfo"][key] == expected[key]);
+  }
+  expected["capabilities"] = init["capabilities"];
+  expected["tools"] = list_all(client, "tools/list", "tools");
+  expected["resourceTemplates"] = list_all(client, "resources/templates/list", "resourceTemplates");
+  expected["prompts"] = list_all(client, "prompts/list", "prompts");
   const std::string path = std::string(PARHELIA_SOURCE_DIR) + "/mcp-manifest.json";
   if (std::getenv("PARHELIA_UPDATE_MANIFEST") != nullptr)
     std::ofstream(path) << expected.dump(2) << "\n";

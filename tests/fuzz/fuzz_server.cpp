@@ -98,8 +98,8 @@ std::string to_text(const EchoResult& result) {
   return result.text;
 }
 
-void fill(McpServer& server) {
-  server.tools().add<EchoArgs, EchoResult>(
+void fill(Toolset& toolset) {
+  toolset.tools().add<EchoArgs, EchoResult>(
       {.name = "echo", .title = "Echo", .description = "Echoes its text", .read_only = true},
       [](const EchoArgs& args, CallContext& context) -> ToolOutcome<EchoResult> {
         if (args.fail.value_or(false)) return ToolError{"asked to fail"};
@@ -114,7 +114,7 @@ void fill(McpServer& server) {
         if (args.anything) result.text += args.anything->dump();
         return result;
       });
-  server.prompts().add(
+  toolset.prompts().add(
       {.name = "greet",
        .title = "Greet",
        .description = "Greets someone",
@@ -133,7 +133,7 @@ void fill(McpServer& server) {
                           {"content",
                            {{"type", "text"}, {"text", "Say hello to " + arguments.at("who")}}}}})};
       });
-  server.resources().add(
+  toolset.resources().add(
       {.uri_template = "fuzz://notes/{id}",
        .name = "note",
        .title = "Note",
@@ -170,10 +170,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   CapturingTransport transport;
   {
-    McpServer server(transport, {.identity = {.name = "fuzz", .title = "Fuzz", .version = "0"},
-                                 .page_size = 1 + std::size_t{data[0]} % 3,
-                                 .max_workers = 2});
-    fill(server);
+    Toolset toolset;
+    fill(toolset);
+    McpServer server(transport, toolset,
+                     {.identity = {.name = "fuzz", .title = "Fuzz", .version = "0"},
+                      .page_size = 1 + std::size_t{data[0]} % 3,
+                      .max_workers = 2});
     parhelia::transport::MessageReader reader(server, kDefaultMaxMessageBytes);
     parhelia::transport::LineSplitter splitter(kDefaultMaxMessageBytes);
     // The first byte: whether (and with which version) the client initialized first, since

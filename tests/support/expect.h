@@ -47,6 +47,19 @@ inline void wait_for_state(const Cli& cli, const std::string& id, const std::str
   REQUIRE(seen == state);
 }
 
+// The same through the status tool; returns the session as status shows it then.
+inline nlohmann::json wait_for_state(McpClient& client, const std::string& id,
+                                     const std::string& state) {
+  nlohmann::json session = nlohmann::json::object();
+  for (int i = 0; i < 300 && session.value("state", "") != state; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    session = client.call_tool("status", {{"session_id", id}})["structuredContent"]["session"];
+  }
+  INFO("session " << id << " is " << session.value("state", "?"));
+  REQUIRE(session["state"] == state);
+  return session;
+}
+
 // Whether a JSON array holds this string.
 inline bool has(const nlohmann::json& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
