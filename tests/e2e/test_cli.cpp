@@ -133,7 +133,7 @@ TEST_CASE("skill docs name only commands and tools that exist, outside their Pla
   CHECK(commands_checked > 5);
   CHECK(tools_checked > 3);
   // The check above fails on a command that does not exist, at either level.
-  for (const std::vector<std::string> made_up :
+  for (const std::vector<std::string>& made_up :
        {std::vector<std::string>{"teleport", "--help"}, {"session", "teleport", "--help"}}) {
     const auto run = parhelia_cli(made_up);
     INFO("parhelia " << made_up[0] << " " << made_up[1]);

@@ -14,6 +14,7 @@
 
 #include "core/budget/budget.h"
 #include "core/budget/ledger.h"
+#include "core/local/local_backend.h"
 #include "core/session/sessions.h"
 #include "core/store/database.h"
 #include "server/mcp_server.h"
@@ -136,7 +137,8 @@ using namespace two_clients;
 TEST_CASE("two client sessions over one toolset are each told only about their own",
           "[e2e][mcp][clients]") {
   ParheliaHome home;
-  auto service = core::SessionService::open(home.path(), PARHELIA_BINARY);
+  auto service =
+      core::SessionService::open(home.path(), core::local_backends(home.path(), PARHELIA_BINARY));
   REQUIRE(service);
   server::Toolset toolset;
   const auto watcher = tools::register_toolset(toolset, *service.value(), {});
