@@ -52,6 +52,20 @@ nlohmann::json description() {
           {"protocolVersions", server::ProtocolVersion::supported()}};
 }
 
+// What the backends run unknown to the store goes to the log, where the server's operator
+// looks: nothing of it is stopped, since nothing says whose it is.
+void report_strays(core::SessionService& service) {
+  auto strays = service.strays();
+  if (!strays) {
+    spdlog::warn("listing the backends' sessions: {}", strays.error().sentence());
+    return;
+  }
+  for (const auto& stray : strays.value()) {
+    spdlog::warn("the {} backend runs session {}, which Parhelia's database does not know",
+                 stray.backend, stray.session_id);
+  }
+}
+
 int serve(const LoggingOptions& logging) {
   // main() set the default logging up; only --log-file or --log-level change it.
   if ((logging.file || logging.level) && !configure_logging(logging)) return kExitUsage;
@@ -72,6 +86,7 @@ int serve(const LoggingOptions& logging) {
                               warm_up = std::jthread([&service] {
                                 core::probe_host_in_background();
                                 service->reconcile();
+                                report_strays(*service);
                               });
                             }});
 

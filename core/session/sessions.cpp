@@ -304,29 +304,22 @@ void SessionService::reconcile() {
   if (!live) return;
   for (auto& session : live.value()) reconcile_one(session);
   warn_on_error(budget_.release_stale(now_ms()), "releasing reservations of ended sessions");
-  look_for_strays();
 }
 
-void SessionService::look_for_strays() {
-  if (looked_for_strays_) return;
-  looked_for_strays_ = true;
+Result<std::vector<SessionService::Stray>> SessionService::strays() {
+  std::vector<Stray> found;
   for (const std::string& name : backends_.names()) {
     auto listed = backends_.find(name)->list();
-    if (!listed) {
-      spdlog::warn("listing the sessions of the {} backend: {}", name, listed.error().sentence());
-      continue;
-    }
+    if (!listed) return listed.error();
     for (const BackendListing& held : listed.value()) {
       if (!held.alive) continue;
       auto known = store_->get(held.session_id);
-      if (!known && known.error().code == ErrorCode::not_found) {
-        spdlog::warn(
-            "the {} backend runs session {}, which Parhelia's database does not know; it is "
-            "left running (its supervisor records nothing)",
-            name, held.session_id);
-      }
+      if (known) continue;
+      if (known.error().code != ErrorCode::not_found) return known.error();
+      found.push_back({name, held.session_id});
     }
   }
+  return found;
 }
 
 Result<Session> SessionService::existing(const std::string& id) {

@@ -179,6 +179,13 @@ class SessionService {
 
   // Checks every live session against its backend and records those that ended unseen.
   void reconcile();
+  // What the backends run that the store does not know (a record lost, a database replaced):
+  // each is named with its backend, for a person to decide on. Lists every backend's sessions.
+  struct Stray {
+    std::string backend;
+    std::string session_id;
+  };
+  Result<std::vector<Stray>> strays();
 
   Store& store() { return *store_; }
   Ledger& ledger() { return ledger_; }
@@ -191,8 +198,7 @@ class SessionService {
   // The backend a recorded session runs on (one recorded by a build that had another is an
   // error that says so).
   Result<Backend*> backend_of(const Session& session);
-  // Reports once per process what the backends hold that the store does not know.
-  void look_for_strays();
+
   void reconcile_one(Session& session);
   // Every session id from outside is checked here, as checkpoint() checks checkpoint ids.
   Result<Session> existing(const std::string& id);
@@ -216,7 +222,6 @@ class SessionService {
   Ledger ledger_;
   Budget budget_;
   Backends backends_;
-  bool looked_for_strays_ = false;
   CheckpointStore checkpoints_;
   EndpointStore endpoints_;
 };

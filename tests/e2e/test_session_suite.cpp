@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "core/local/local_backend.h"
+#include "core/session/sessions.h"
 #include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
@@ -140,4 +142,26 @@ TEST_CASE("every backend: a session from the CLI runs, logs, checkpoints, stops 
   CHECK(resumed["backend"] == backend);
   CHECK(wait_for_end(cli, child)["state"] == "succeeded");
   CHECK(contains(cli.run({"session", "logs", child}).out, "carried-on\nfrom-the-parent"));
+}
+
+TEST_CASE("a session the local backend runs but the store does not know is named as a stray",
+          "[e2e][sessions][backends]") {
+  ParheliaHome home;
+  auto service = parhelia::core::SessionService::open(
+      home.path(), parhelia::core::local_backends(home.path(), PARHELIA_BINARY));
+  REQUIRE(service);
+  const auto dir = home.path() / "sessions" / "task-0000abcd";
+  std::filesystem::create_directories(dir);
+  std::filesystem::create_directories(home.path() / "sessions" / "task-0000dead");  // nothing runs
+  parhelia::core::ProcessSpec tmux;
+  tmux.argv = {"tmux", "-S",      (dir / "tmux.sock").string(), "-f", "/dev/null", "new-session",
+               "-d",   "sleep 60"};
+  REQUIRE(parhelia::core::run_captured(tmux, 10s).value().exit_status == 0);
+  const auto strays = service.value()->strays();
+  tmux.argv = {"tmux", "-S", (dir / "tmux.sock").string(), "kill-server"};
+  CHECK(parhelia::core::run_captured(tmux, 10s));
+  REQUIRE(strays);
+  REQUIRE(strays->size() == 1);
+  CHECK(strays->at(0).backend == "local");
+  CHECK(strays->at(0).session_id == "task-0000abcd");
 }
