@@ -2,9 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/budget/rates.h"
-#include "core/session/session.h"
 #include "core/base/untrusted_json.h"
+#include "core/session/session.h"
 
 namespace parhelia::core {
 namespace {
@@ -71,8 +70,7 @@ std::optional<MessageUsage> message_usage(const json& line) {
   if (!usage || !usage->is_object()) return std::nullopt;
   MessageUsage result;
   result.message_id = shorten(string_field(message, "id").value_or(""), 128);
-  result.model =
-      RateTable::canonical_model(shorten(string_field(message, "model").value_or(""), 128));
+  result.model = canonical_model(shorten(string_field(message, "model").value_or(""), 128));
   result.tokens = {count(*usage, "input_tokens"), count(*usage, "output_tokens"),
                    count(*usage, "cache_read_input_tokens"),
                    count(*usage, "cache_creation_input_tokens")};
@@ -88,7 +86,7 @@ ModelTotals model_totals(const json& line) {
     if (!usage.is_object() || key.size() > 128) continue;
     if (++entries > kMostModels) break;
     const auto canonical = string_field(usage, "canonicalModel");
-    const std::string model = RateTable::canonical_model(
+    const std::string model = canonical_model(
         canonical && !canonical->empty() && canonical->size() <= 128 ? *canonical : key);
     TokenCounts& total = totals[model];
     total.input += count(usage, "inputTokens");
@@ -104,6 +102,20 @@ std::string attempt_of(const json& line, const char* key) {
 }
 
 }  // namespace
+
+std::string canonical_model(std::string_view model) {
+  if (model.size() > 2 && model.back() == ']') {
+    if (const auto open = model.rfind('['); open != std::string_view::npos && open > 0)
+      model = model.substr(0, open);
+  }
+  constexpr std::size_t kDate = 9;  // "-20250929"
+  if (model.size() > kDate && model[model.size() - kDate] == '-') {
+    const auto date = model.substr(model.size() - kDate + 1);
+    if (std::all_of(date.begin(), date.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      model = model.substr(0, model.size() - kDate);
+  }
+  return std::string(model);
+}
 
 std::optional<AgentUpdate> read_agent_line(std::string_view line) {
   const auto parsed = parse_untrusted_json(line, kLineLimits);

@@ -20,6 +20,10 @@ struct AgentResult {
   std::string session_id;  // the conversation it ends (its modelUsage may cover earlier runs)
 };
 
+// The one name a model is charged under: without the context-window suffix ("[1m]") and the
+// date ("-20250929") Claude Code may add.
+std::string canonical_model(std::string_view model);
+
 // Tokens of the four kinds the API bills.
 struct TokenCounts {
   std::int64_t input = 0;
@@ -31,7 +35,7 @@ struct TokenCounts {
 // The usage an assistant message reports. Claude Code prints one API response as several
 // lines (a content block each) carrying the same message id. The stream's lines carry the usage
 // of the response's start (output_tokens 1); the transcript's, its final usage: per field, the
-// largest seen counts. `model` is the ledger's name of it (RateTable::canonical_model).
+// largest seen counts. `model` is the ledger's name of it (canonical_model).
 struct MessageUsage {
   std::string message_id;
   std::string model;

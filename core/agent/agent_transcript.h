@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/agent/agent_stream.h"
-#include "core/checkpoints/left_out.h"
+#include "core/base/left_out.h"
 #include "core/base/result.h"
 
 namespace parhelia::core {

@@ -52,4 +52,10 @@ std::optional<std::filesystem::path> find_executable(const std::string& name) {
   return std::nullopt;
 }
 
+std::string running_executable() {
+  std::error_code ec;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("parhelia") : path.string();
+}
+
 }  // namespace parhelia::core

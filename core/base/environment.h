@@ -22,4 +22,8 @@ std::filesystem::path parhelia_home();
 // The first executable file called `name` on $PATH (or `name` itself when it holds a '/').
 std::optional<std::filesystem::path> find_executable(const std::string& name);
 
+// The path of the running program (/proc/self/exe): what a backend starts as
+// `parhelia __supervise ID`, and what runs a checkpoint in a process of its own.
+std::string running_executable();
+
 }  // namespace parhelia::core

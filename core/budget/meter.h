@@ -3,7 +3,7 @@
 // the end), records threshold alerts, and says when the session must stop because its own cap
 // or a hard budget limit is reached. Spend is therefore visible while the session runs.
 //
-// Tokens, per model (one name each: RateTable::canonical_model), are the larger, per kind, of
+// Tokens, per model (one name each: canonical_model), are the larger, per kind, of
 // - the sum over this run's messages, each at the largest usage its stream lines and its
 //   transcript lines gave (the transcript has the final output count, so a session stopped
 //   mid-response is charged what the API billed for every message it completed), and

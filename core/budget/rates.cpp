@@ -176,20 +176,6 @@ std::string RateTable::token_family(std::string_view model) {
   return best;
 }
 
-std::string RateTable::canonical_model(std::string_view model) {
-  if (model.size() > 2 && model.back() == ']') {
-    if (const auto open = model.rfind('['); open != std::string_view::npos && open > 0)
-      model = model.substr(0, open);
-  }
-  constexpr std::size_t kDate = 9;  // "-20250929"
-  if (model.size() > kDate && model[model.size() - kDate] == '-') {
-    const auto date = model.substr(model.size() - kDate + 1);
-    if (std::all_of(date.begin(), date.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      model = model.substr(0, model.size() - kDate);
-  }
-  return std::string(model);
-}
-
 Rate RateTable::token_rate(std::string_view model, TokenKind kind) const {
   const std::string key =
       "tokens." + token_family(model) + "." + std::string(core::to_string(kind));

@@ -47,12 +47,6 @@ class RateTable {
   // The price family of a Claude model id ("claude-sonnet-4-5-20250929" -> "sonnet"); models
   // no family knows are priced as "other", which defaults to the dearest list price.
   static std::string token_family(std::string_view model);
-  // The one name of a model in the ledger. Claude Code names one model several ways: its
-  // messages say "claude-opus-4-8", its result's modelUsage "claude-opus-4-8[1m]" (the context
-  // window), the API may echo a snapshot ("claude-sonnet-4-5-20250929"). Charged under each
-  // name, one model's tokens would be charged twice; this drops the bracketed suffix and a
-  // trailing eight-digit date.
-  static std::string canonical_model(std::string_view model);
   Rate token_rate(std::string_view model, TokenKind kind) const;
 
  private:

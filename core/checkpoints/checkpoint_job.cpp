@@ -4,10 +4,9 @@
 
 #include <thread>
 
-#include "core/checkpoints/checkpoint_request.h"
 #include "core/base/environment.h"
+#include "core/checkpoints/checkpoint_request.h"
 #include "core/session/session_files.h"
-#include "core/session/sessions.h"
 
 namespace parhelia::core {
 

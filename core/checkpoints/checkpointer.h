@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "core/agent/agent_transcript.h"
+#include "core/base/left_out.h"
+#include "core/budget/ledger.h"
 #include "core/checkpoints/checkpoint_file.h"
 #include "core/checkpoints/checkpoints.h"
-#include "core/store/database.h"
-#include "core/budget/ledger.h"
-#include "core/checkpoints/left_out.h"
 #include "core/session/session.h"
+#include "core/store/database.h"
 #include "core/store/store.h"
 #include "core/workspace/workspace_snapshot.h"
 
@@ -77,7 +77,8 @@ void answer_checkpoint_request(Checkpointer& checkpointer, const std::string& se
 
 // `parhelia __checkpoint ID [TOKEN] [--trigger NAME]`: a checkpoint in a process of its own,
 // for a session that has no supervisor any more (asked for under TOKEN, answered), or for a
-// supervisor that must never wait on one (see core/checkpoints/checkpoint_job.h; no TOKEN, no answer).
+// supervisor that must never wait on one (see core/checkpoints/checkpoint_job.h; no TOKEN, no
+// answer).
 int checkpoint_helper(const std::filesystem::path& home, const std::string& session_id,
                       const std::string& token,
                       CheckpointTrigger trigger = CheckpointTrigger::manual);

@@ -119,4 +119,27 @@ void probe_host_in_background() {
   std::thread([] { host_capabilities(); }).detach();
 }
 
+Result<std::string> local_cuda_devices(const GpuRequest& request, const HostCapabilities& host) {
+  if (request.count == 0) return std::string();
+  std::vector<int> matching;
+  std::string seen;
+  for (const auto& gpu : host.gpus) {
+    seen += (seen.empty() ? "" : ", ") + gpu.name;
+    if (request.type.empty() || gpu_fits(request.type, gpu.name)) matching.push_back(gpu.index);
+  }
+  if (static_cast<int>(matching.size()) < request.count) {
+    const std::string wanted = std::to_string(request.count) + " " +
+                               (request.type.empty() ? "GPU" : request.type) +
+                               (request.count > 1 ? "s" : "");
+    const std::string has = !host.gpu_problem.empty() ? host.gpu_problem
+                            : host.gpus.empty()       ? "this machine has no NVIDIA GPU"
+                                                      : "this machine has " + seen;
+    return Error{ErrorCode::unavailable, "This session needs " + wanted + ", but " + has + ".",
+                 "Ask for what this machine has, or run it without --gpu."};
+  }
+  std::string devices;
+  for (int i = 0; i < request.count; ++i) devices += (i ? "," : "") + std::to_string(matching[i]);
+  return devices;
+}
+
 }  // namespace parhelia::core

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/base/result.h"
+#include "core/session/gpu_request.h"
+
 namespace parhelia::core {
 
 struct GpuDevice {
@@ -29,5 +32,8 @@ void probe_host_in_background();
 
 // Reads `nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader,nounits`.
 std::vector<GpuDevice> parse_nvidia_smi(const std::string& csv);
+
+// CUDA_VISIBLE_DEVICES for the request on this machine, or a refusal that says what it has.
+Result<std::string> local_cuda_devices(const GpuRequest& request, const HostCapabilities& host);
 
 }  // namespace parhelia::core

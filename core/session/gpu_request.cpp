@@ -31,8 +31,10 @@ std::set<std::string> tokens(const std::string& text) {
   return words;
 }
 
+}  // namespace
+
 // "A100-80GB" fits "NVIDIA A100-SXM4-80GB"; "A10" fits "NVIDIA A10G" but not "A100".
-bool fits(const std::string& type, const std::string& gpu_name) {
+bool gpu_fits(const std::string& type, const std::string& gpu_name) {
   const auto words = tokens(gpu_name);
   std::istringstream parts(type);
   for (std::string part; std::getline(parts, part, '-');) {
@@ -42,8 +44,6 @@ bool fits(const std::string& type, const std::string& gpu_name) {
   }
   return true;
 }
-
-}  // namespace
 
 Result<GpuRequest> parse_gpu_request(const std::string& spec) {
   GpuRequest request;
@@ -75,29 +75,6 @@ Result<GpuRequest> parse_gpu_request(const std::string& spec) {
     }
   }
   return request;
-}
-
-Result<std::string> local_cuda_devices(const GpuRequest& request, const HostCapabilities& host) {
-  if (request.count == 0) return std::string();
-  std::vector<int> matching;
-  std::string seen;
-  for (const auto& gpu : host.gpus) {
-    seen += (seen.empty() ? "" : ", ") + gpu.name;
-    if (request.type.empty() || fits(request.type, gpu.name)) matching.push_back(gpu.index);
-  }
-  if (static_cast<int>(matching.size()) < request.count) {
-    const std::string wanted = std::to_string(request.count) + " " +
-                               (request.type.empty() ? "GPU" : request.type) +
-                               (request.count > 1 ? "s" : "");
-    const std::string has = !host.gpu_problem.empty() ? host.gpu_problem
-                            : host.gpus.empty()       ? "this machine has no NVIDIA GPU"
-                                                      : "this machine has " + seen;
-    return Error{ErrorCode::unavailable, "This session needs " + wanted + ", but " + has + ".",
-                 "Ask for what this machine has, or run it without --gpu."};
-  }
-  std::string devices;
-  for (int i = 0; i < request.count; ++i) devices += (i ? "," : "") + std::to_string(matching[i]);
-  return devices;
 }
 
 }  // namespace parhelia::core

@@ -3,7 +3,6 @@
 
 #include <string>
 
-#include "core/local/host_probe.h"
 #include "core/base/result.h"
 
 namespace parhelia::core {
@@ -16,7 +15,8 @@ struct GpuRequest {
 // Types Modal offers (A10G is accepted for A10); counts 1..8 (A10: up to 4).
 Result<GpuRequest> parse_gpu_request(const std::string& spec);
 
-// CUDA_VISIBLE_DEVICES for the request on this machine, or a refusal that says what it has.
-Result<std::string> local_cuda_devices(const GpuRequest& request, const HostCapabilities& host);
+// Whether a GPU of this name (as nvidia-smi says it) is of the type asked for: "A100-80GB"
+// fits "NVIDIA A100-SXM4-80GB"; "A10" fits "NVIDIA A10G" but not "A100".
+bool gpu_fits(const std::string& type, const std::string& gpu_name);
 
 }  // namespace parhelia::core

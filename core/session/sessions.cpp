@@ -21,12 +21,6 @@ constexpr std::int64_t kStartGraceMs = 60'000;
 
 }  // namespace
 
-std::string running_executable() {
-  std::error_code ec;
-  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("parhelia") : path.string();
-}
-
 SessionService::SessionService(std::filesystem::path home, std::unique_ptr<Store> store,
                                Backends backends)
     : home_(std::move(home)),

@@ -25,9 +25,6 @@
 
 namespace parhelia::core {
 
-// The path of the running program (/proc/self/exe): what the parhelia binary passes to open().
-std::string running_executable();
-
 struct SubmitRequest {
   std::optional<std::string> task;     // a prompt for Claude Code
   std::optional<std::string> command;  // or a shell command

@@ -8,10 +8,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/store/database.h"
-#include "core/budget/ledger.h"
+#include "core/agent/agent_stream.h"
 #include "core/base/money.h"
+#include "core/budget/ledger.h"
 #include "core/budget/rates.h"
+#include "core/store/database.h"
 #include "tests/support/anthropic_api_standin.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/workspace_fixture.h"
@@ -54,7 +55,7 @@ TokenTotals billed(const std::vector<ApiExchange>& exchanges, std::size_t from =
   TokenTotals totals;
   for (std::size_t i = from; i < std::min(to, exchanges.size()); ++i) {
     const auto& e = exchanges[i];
-    const std::string model = "tokens:" + core::RateTable::canonical_model(e.model) + ":";
+    const std::string model = "tokens:" + core::canonical_model(e.model) + ":";
     const std::pair<const char*, std::int64_t> kinds[] = {{"input", e.reported.input},
                                                           {"output", e.reported.output},
                                                           {"cache_read", e.reported.cache_read},
@@ -226,6 +227,5 @@ TEST_CASE(
   Charged c = charged(cli, id);
   CHECK(c.tokens == bill);
   CHECK(c.amount == list_price_of(bill));
-  CHECK(c.tokens["tokens:" + core::RateTable::canonical_model(exchanges[0].model) + ":output"] >=
-        4000);
+  CHECK(c.tokens["tokens:" + core::canonical_model(exchanges[0].model) + ":output"] >= 4000);
 }

@@ -86,14 +86,14 @@ using Tokens = std::map<std::string, std::int64_t>;
 
 TEST_CASE("one model is one ledger name: the context-window suffix and a snapshot date go",
           "[unit][meter]") {
-  CHECK(RateTable::canonical_model("claude-opus-4-8[1m]") == "claude-opus-4-8");
-  CHECK(RateTable::canonical_model("claude-sonnet-4-5-20250929") == "claude-sonnet-4-5");
-  CHECK(RateTable::canonical_model("claude-sonnet-4-5-20250929[1m]") == "claude-sonnet-4-5");
-  CHECK(RateTable::canonical_model("claude-opus-5-5") == "claude-opus-5-5");
-  CHECK(RateTable::canonical_model("claude-3-5-haiku-latest") == "claude-3-5-haiku-latest");
-  CHECK(RateTable::canonical_model("[1m]") == "[1m]");
-  CHECK(RateTable::canonical_model("<synthetic>") == "<synthetic>");
-  CHECK(RateTable::canonical_model("") == "");
+  CHECK(canonical_model("claude-opus-4-8[1m]") == "claude-opus-4-8");
+  CHECK(canonical_model("claude-sonnet-4-5-20250929") == "claude-sonnet-4-5");
+  CHECK(canonical_model("claude-sonnet-4-5-20250929[1m]") == "claude-sonnet-4-5");
+  CHECK(canonical_model("claude-opus-5-5") == "claude-opus-5-5");
+  CHECK(canonical_model("claude-3-5-haiku-latest") == "claude-3-5-haiku-latest");
+  CHECK(canonical_model("[1m]") == "[1m]");
+  CHECK(canonical_model("<synthetic>") == "<synthetic>");
+  CHECK(canonical_model("") == "");
   // 2.1.332 names the model in canonicalModel; entries of one model add up.
   const auto result = read_agent_line(
       R"({"type":"result","subtype":"success","session_id":"s1","modelUsage":{)"

@@ -8,8 +8,9 @@
 
 #include "core/agent/agent_command.h"
 #include "core/agent/agent_stream.h"
-#include "core/session/gpu_request.h"
+#include "core/local/host_probe.h"
 #include "core/local/sandbox.h"
+#include "core/session/gpu_request.h"
 #include "core/session/session.h"
 #include "core/session/session_log.h"
 #include "core/store/store.h"

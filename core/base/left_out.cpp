@@ -1,4 +1,4 @@
-#include "core/checkpoints/left_out.h"
+#include "core/base/left_out.h"
 
 #include <cstdio>
 
