@@ -29,7 +29,7 @@ int attach(const AttachOptions& o) {
   const tools::AttachView view = tools::attach_view(info.value());
   if (o.info || o.json) {
     if (o.json)
-      print_json(server::schema::encode(view));
+      print_json(schema::encode(view));
     else
       std::cout << tools::to_text(view) << "\n";
     return kExitOk;

@@ -13,7 +13,7 @@
 namespace parhelia::cli {
 namespace {
 
-using server::schema::encode;
+using schema::encode;
 
 // Spend per day as columns of block characters, eighths of a row at the top of each bar.
 std::string bar_chart(const std::vector<double>& days, std::int64_t last_day) {

@@ -29,7 +29,7 @@ int create(const CheckpointOptions& o) {
   if (!created) return report(created.error());
   const auto view = tools::view_of(created->checkpoint);
   if (o.json) {
-    auto json = server::schema::encode(view);
+    auto json = schema::encode(view);
     json["unchanged"] = created->unchanged;
     print_json(json);
   } else if (created->unchanged) {
@@ -49,7 +49,7 @@ int list(const CheckpointOptions& o) {
   for (const auto& c : list.value()) views.push_back(tools::view_of(c));
   if (o.json) {
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& v : views) items.push_back(server::schema::encode(v));
+    for (const auto& v : views) items.push_back(schema::encode(v));
     print_json(items);
   } else {
     std::cout << tools::to_text(views, o.session_id) << "\n";
@@ -64,7 +64,7 @@ int diff(const CheckpointOptions& o) {
   if (!diff) return report(diff.error());
   auto view = tools::view_of(diff.value());
   if (o.json) {
-    print_json(server::schema::encode(view));
+    print_json(schema::encode(view));
   } else {
     // A file name is the session's to choose: one name must not forge a line of the list.
     for (auto& file : view.files) file.path = terminal_line(file.path);

@@ -55,7 +55,7 @@ tools::SessionView for_terminal(tools::SessionView v) {
 
 void print_session(core::SessionService& service, const core::Session& session, bool as_json) {
   if (as_json) {
-    print_json(server::schema::encode(tools::detailed_view(service, session)));
+    print_json(schema::encode(tools::detailed_view(service, session)));
     return;
   }
   const tools::SessionView view = for_terminal(tools::detailed_view(service, session));

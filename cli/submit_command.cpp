@@ -62,7 +62,7 @@ int run_submit(const SubmitOptions& o) {
                   {"would_run", plan->argv},
                   {"workspace", plan->session.workspace},
                   {"cuda_visible_devices", plan->cuda_visible_devices},
-                  {"estimate", server::schema::encode(tools::estimate_view(plan->estimate))}});
+                  {"estimate", schema::encode(tools::estimate_view(plan->estimate))}});
     } else {
       std::cout << "Dry run, nothing started. It would run in a copy of "
                 << terminal_line(plan->session.workspace) << ":\n ";

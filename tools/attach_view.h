@@ -11,7 +11,7 @@
 
 namespace parhelia::tools {
 
-using server::schema::field;
+using schema::field;
 
 struct AttachView {
   std::string session_id;

@@ -34,7 +34,7 @@ struct BudgetArgs {
   std::optional<double> confirm_above_usd;
   std::optional<double> token_allowance_per_hour_usd;
   static auto fields() {
-    const server::schema::json dollars = dollar_range();
+    const schema::json dollars = dollar_range();
     return std::tuple{
         field("action", &BudgetArgs::action,
               "show: spend today/this month/in all, limits and their room, reservations, top "

@@ -12,7 +12,7 @@
 
 namespace parhelia::tools {
 
-using server::schema::field;
+using schema::field;
 
 struct CheckpointView {
   std::string checkpoint_id;

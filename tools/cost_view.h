@@ -14,7 +14,7 @@
 
 namespace parhelia::tools {
 
-using server::schema::field;
+using schema::field;
 
 struct CostLineView {
   std::string item;

@@ -42,7 +42,7 @@ void register_session_resources(server::McpServer& server, core::SessionService&
       [&service](const server::UriVariables& v) -> std::optional<server::ResourceContents> {
         auto session = service.get(v.at("id"));
         if (!session) return std::nullopt;
-        server::json body = server::schema::encode(view_of(session.value(), service.ledger()));
+        server::json body = schema::encode(view_of(session.value(), service.ledger()));
         body["events"] = server::json::array();
         for (const auto& e : service.store().events(session->id).value_or({})) {
           body["events"].push_back({{"at", core::iso_time(e.at)},

@@ -13,7 +13,7 @@
 
 namespace parhelia::tools {
 
-using server::schema::field;
+using schema::field;
 
 struct SessionView {
   std::string session_id;

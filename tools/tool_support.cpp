@@ -25,19 +25,19 @@ std::string percent_decode(const std::string& text) {
 
 }  // namespace
 
-server::schema::json timeout_range() {
+schema::json timeout_range() {
   return {{"minimum", 1}, {"maximum", 86400}};
 }
 
-server::schema::json cpu_range() {
+schema::json cpu_range() {
   return {{"minimum", 0.125}, {"maximum", 64}};
 }
 
-server::schema::json memory_range() {
+schema::json memory_range() {
   return {{"minimum", 0.125}, {"maximum", 1024}};
 }
 
-server::schema::json dollar_range() {
+schema::json dollar_range() {
   return {{"minimum", 0}, {"maximum", 1000000}};
 }
 
@@ -73,7 +73,7 @@ std::optional<server::ToolError> confirmation_refused(core::SessionService& serv
                              ", so the user must agree first. Ask them, then call " + tool +
                              " again with confirm: true."};
   }
-  const server::schema::json form = {
+  const schema::json form = {
       {"type", "object"},
       {"properties", {{"start", {{"type", "boolean"}, {"title", "Start it"}, {"default", true}}}}},
       {"required", {"start"}}};

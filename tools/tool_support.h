@@ -16,10 +16,10 @@ server::ToolError tool_error(const core::Error& error);
 
 // The bounds every tool that takes a session's resources declares in its input schema
 // (submit, checkpoint restore, budget estimate): one place, so they cannot drift apart.
-server::schema::json timeout_range();  // seconds
-server::schema::json cpu_range();      // cores
-server::schema::json memory_range();   // GiB
-server::schema::json dollar_range();   // caps and limits in USD
+schema::json timeout_range();  // seconds
+schema::json cpu_range();      // cores
+schema::json memory_range();   // GiB
+schema::json dollar_range();   // caps and limits in USD
 
 // Cores, GiB and a dollar cap as the submit and budget tools take them, over the request's
 // defaults.

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include "core/base/typed_schema.h"
 #include "server/json_schema.h"
-#include "server/typed_schema.h"
 
-using namespace parhelia::server::schema;
+using namespace parhelia::schema;
 
 namespace {
 struct Limits {

@@ -1,6 +1,8 @@
 // Typed arguments and results for tools, in the manner of the official MCP SDKs: a plain struct
 // lists its fields once, and its JSON Schema, its decoding and its encoding all come from that
-// one list, so schema and code cannot drift apart.
+// one list, so schema and code cannot drift apart. It lives in core/ because both faces use it:
+// the MCP server derives tool schemas from it, the views (core/views) and the CLI's --json encode
+// with it. It needs only nlohmann json, and it is the one header server/ includes from core/.
 //
 //   struct LogsArgs {
 //     std::string session_id;
@@ -28,7 +30,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace parhelia::server::schema {
+namespace parhelia::schema {
 
 using json = nlohmann::json;
 
@@ -224,4 +226,4 @@ struct NoArgs {
   static auto fields() { return std::tuple<>{}; }
 };
 
-}  // namespace parhelia::server::schema
+}  // namespace parhelia::schema
