@@ -9,8 +9,8 @@
 #include "cli/resume.h"
 #include "cli/session_output.h"
 #include "cli/terminal_text.h"
-#include "tools/checkpoint_view.h"
-#include "tools/cost_view.h"
+#include "core/views/checkpoint_view.h"
+#include "core/views/cost_view.h"
 
 namespace parhelia::cli {
 namespace {
@@ -27,15 +27,15 @@ int create(const CheckpointOptions& o) {
   if (!service) return kExitFailed;
   auto created = service->create_checkpoint(o.session_id, [] { return true; });
   if (!created) return report(created.error());
-  const auto view = tools::view_of(created->checkpoint);
+  const auto view = views::view_of(created->checkpoint);
   if (o.json) {
     auto json = schema::encode(view);
     json["unchanged"] = created->unchanged;
     print_json(json);
   } else if (created->unchanged) {
-    std::cout << "Nothing changed since " << tools::to_line(view) << "; that checkpoint stands.\n";
+    std::cout << "Nothing changed since " << views::to_line(view) << "; that checkpoint stands.\n";
   } else {
-    std::cout << "Took " << tools::to_line(view) << "\n";
+    std::cout << "Took " << views::to_line(view) << "\n";
   }
   return kExitOk;
 }
@@ -45,14 +45,14 @@ int list(const CheckpointOptions& o) {
   if (!service) return kExitFailed;
   auto list = service->checkpoints(o.session_id);
   if (!list) return report(list.error());
-  std::vector<tools::CheckpointView> views;
-  for (const auto& c : list.value()) views.push_back(tools::view_of(c));
+  std::vector<views::CheckpointView> shown;
+  for (const auto& c : list.value()) shown.push_back(views::view_of(c));
   if (o.json) {
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& v : views) items.push_back(schema::encode(v));
+    for (const auto& v : shown) items.push_back(schema::encode(v));
     print_json(items);
   } else {
-    std::cout << tools::to_text(views, o.session_id) << "\n";
+    std::cout << views::to_text(shown, o.session_id) << "\n";
   }
   return kExitOk;
 }
@@ -62,13 +62,13 @@ int diff(const CheckpointOptions& o) {
   if (!service) return kExitFailed;
   auto diff = service->diff_checkpoints(o.checkpoint_id, o.to_checkpoint_id);
   if (!diff) return report(diff.error());
-  auto view = tools::view_of(diff.value());
+  auto view = views::view_of(diff.value());
   if (o.json) {
     print_json(schema::encode(view));
   } else {
     // A file name is the session's to choose: one name must not forge a line of the list.
     for (auto& file : view.files) file.path = terminal_line(file.path);
-    std::cout << tools::to_text(view) << "\n";
+    std::cout << views::to_text(view) << "\n";
   }
   return kExitOk;
 }

@@ -9,7 +9,7 @@
 #include "cli/session_output.h"
 #include "cli/terminal_text.h"
 #include "core/local/host_probe.h"
-#include "tools/cost_view.h"
+#include "core/views/cost_view.h"
 
 namespace parhelia::cli {
 namespace {
@@ -62,12 +62,12 @@ int run_submit(const SubmitOptions& o) {
                   {"would_run", plan->argv},
                   {"workspace", plan->session.workspace},
                   {"cuda_visible_devices", plan->cuda_visible_devices},
-                  {"estimate", schema::encode(tools::estimate_view(plan->estimate))}});
+                  {"estimate", schema::encode(views::estimate_view(plan->estimate))}});
     } else {
       std::cout << "Dry run, nothing started. It would run in a copy of "
                 << terminal_line(plan->session.workspace) << ":\n ";
       for (const auto& arg : plan->argv) std::cout << " " << terminal_line(arg);
-      std::cout << "\n" << tools::estimate_sentence(plan->estimate) << "\n";
+      std::cout << "\n" << views::estimate_sentence(plan->estimate) << "\n";
     }
     return kExitOk;
   }
@@ -79,7 +79,7 @@ int run_submit(const SubmitOptions& o) {
       print_session(*service, session.value(), true);
     } else {
       std::cout << "Submitted " << session->id << " (" << core::to_string(session->state) << "). "
-                << "Cost: " << tools::estimate_sentence(service->estimate(request).value_or({}))
+                << "Cost: " << views::estimate_sentence(service->estimate(request).value_or({}))
                 << "\n"
                 << "Follow it: parhelia session logs " << session->id << " -f\n";
     }

@@ -1,7 +1,7 @@
 // tools/budget.cpp: the budget tool: where the money stands, what a session would cost,
 // the ledger's rows, the limits, and the rates.
 #include "core/base/calendar.h"
-#include "tools/cost_view.h"
+#include "core/views/cost_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
 
@@ -195,7 +195,7 @@ core::SubmitRequest request_of(const BudgetArgs& a) {
 }
 
 server::ToolOutcome<BudgetResult> show(core::SessionService& service, BudgetResult result) {
-  auto report = core::budget_report(service.ledger(), service.budget(), core::now_ms());
+  auto report = service.budget_report();
   if (!report) return tool_error(report.error());
   result.budget = budget_view(report.value());
   result.next = next_step(result);
@@ -230,7 +230,7 @@ server::ToolOutcome<BudgetResult> history(core::SessionService& service, const B
   }
   // One more than asked says whether there is a next page.
   query.limit += 1;
-  auto rows = service.ledger().history(query);
+  auto rows = service.history(query);
   if (!rows) return tool_error(rows.error());
   BudgetResult result;
   result.action = "history";
@@ -240,9 +240,7 @@ server::ToolOutcome<BudgetResult> history(core::SessionService& service, const B
       result.next_cursor = "before:" + std::to_string(result.rows->back().id);
       break;
     }
-    result.rows->push_back({row.id, core::iso_time(row.at), row.session_id, row.kind, row.resource,
-                            static_cast<double>(row.quantity_milli) / 1000.0, row.unit,
-                            core::format_price(row.unit_price), core::dollars(row.amount)});
+    result.rows->push_back(row_view(row));
   }
   result.next = next_step(result);
   return result;
@@ -270,7 +268,7 @@ server::ToolOutcome<BudgetResult> set(core::SessionService& service, const Budge
   if (a.confirm_above_usd) update.confirm_above = dollars(*a.confirm_above_usd);
   if (a.token_allowance_per_hour_usd)
     update.token_allowance_per_hour = dollars(*a.token_allowance_per_hour_usd);
-  auto changes = service.budget().update(update, "mcp");
+  auto changes = service.set_budget(update, "mcp");
   if (!changes) return tool_error(changes.error());
   BudgetResult result;
   result.action = "set";

@@ -1,9 +1,9 @@
 // tools/checkpoint.cpp: the checkpoint tool: take a checkpoint of a session, list, compare and
 // delete them, and restore one into a new session that carries on the work.
 #include "core/session/sessions.h"
-#include "tools/checkpoint_view.h"
-#include "tools/cost_view.h"
-#include "tools/session_view.h"
+#include "core/views/checkpoint_view.h"
+#include "core/views/cost_view.h"
+#include "core/views/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
 
@@ -146,7 +146,7 @@ server::ToolOutcome<CheckpointResult> restore(core::SessionService& service,
   CheckpointResult result;
   result.action = a.action;
   result.checkpoint = view_of(checkpoint.value());
-  result.session = view_of(session.value(), service.ledger());
+  result.session = view_of(session.value(), service);
   return result;
 }
 

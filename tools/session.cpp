@@ -3,8 +3,8 @@
 #include <sstream>
 
 #include "core/session/sessions.h"
+#include "core/views/session_view.h"
 #include "tools/log_view.h"
-#include "tools/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
 
@@ -237,7 +237,7 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
     result.sessions.emplace();
     std::vector<std::string> ids;
     for (const auto& s : sessions.value()) ids.push_back(s.id);
-    const auto spend = service.ledger().sessions_spend(ids).value_or({});
+    const auto spend = service.spent(ids).value_or({});
     for (const auto& s : sessions.value()) {
       const auto found = spend.find(s.id);
       result.sessions->push_back(summary_of(s, found == spend.end() ? 0 : found->second));
@@ -279,13 +279,13 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
   if (a.action == "stop") {
     auto session = service.stop(id, a.grace_s.value_or(10));
     if (!session) return tool_error(session.error());
-    result.session = view_of(session.value(), service.ledger());
+    result.session = view_of(session.value(), service);
     result.next = next_step(result);
     return result;
   }
   auto results = service.results(id);
   if (!results) return tool_error(results.error());
-  result.session = view_of(results->session, service.ledger());
+  result.session = view_of(results->session, service);
   ResultsView view;
   view.finished = results->finished;
   view.patch_bytes = static_cast<std::int64_t>(results->patch_bytes);

@@ -1,7 +1,7 @@
 // tools/submit.cpp: the submit tool, which dispatches a task or a command as a session.
 #include "core/session/sessions.h"
-#include "tools/cost_view.h"
-#include "tools/session_view.h"
+#include "core/views/cost_view.h"
+#include "core/views/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
 
@@ -229,7 +229,7 @@ void register_submit_tool(server::McpServer& server, core::SessionService& servi
           if (!session) return tool_error(session.error());
           result.waited = true;
         }
-        result.session = view_of(session.value(), service.ledger());
+        result.session = view_of(session.value(), service);
         result.next = next_step(result);
         return result;
       });

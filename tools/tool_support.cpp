@@ -3,7 +3,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "tools/cost_view.h"
+#include "core/views/cost_view.h"
 
 namespace parhelia::tools {
 namespace {
@@ -41,6 +41,10 @@ schema::json dollar_range() {
   return {{"minimum", 0}, {"maximum", 1000000}};
 }
 
+server::ResourceLink log_link(const std::string& id) {
+  return {log_uri(id), id + " log", "The session's output as it runs", "text/plain"};
+}
+
 server::ToolError tool_error(const core::Error& error) {
   return {error.sentence()};
 }
@@ -54,8 +58,8 @@ std::string default_workspace(const server::ClientSession& client) {
 
 void ask_for(core::SubmitRequest& request, std::optional<double> cpu,
              std::optional<double> memory_gib, std::optional<double> max_cost_usd) {
-  if (cpu) request.cpu_milli = std::llround(*cpu * 1000);
-  if (memory_gib) request.memory_milli_gib = std::llround(*memory_gib * 1000);
+  if (cpu) request.cpu_milli = core::milli_of(*cpu);
+  if (memory_gib) request.memory_milli_gib = core::milli_of(*memory_gib);
   if (max_cost_usd) request.max_cost = core::micros_from_dollars(*max_cost_usd);
 }
 
@@ -63,9 +67,12 @@ std::optional<server::ToolError> confirmation_refused(core::SessionService& serv
                                                       const core::CostEstimate& estimate,
                                                       bool confirmed, server::CallContext& context,
                                                       const std::string& tool) {
-  auto settings = service.budget().settings();
+  if (confirmed) return std::nullopt;
+  auto needed = service.needs_confirmation(estimate);
+  if (!needed) return tool_error(needed.error());
+  if (!needed.value()) return std::nullopt;
+  auto settings = service.budget_settings();
   if (!settings) return tool_error(settings.error());
-  if (confirmed || estimate.reserve <= settings->confirm_above) return std::nullopt;
   const std::string cost = estimate_sentence(estimate);
   const std::string threshold = core::format_usd(settings->confirm_above);
   if (!context.can_elicit()) {

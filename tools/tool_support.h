@@ -1,16 +1,23 @@
-// What the tools share: the one conversion of a core error into a tool error, and the
-// default workspace a client implies.
+// What the tools share: the one conversion of a core error into a tool error, the default
+// workspace a client implies, and the views (core/views) their results are made of.
 #pragma once
 
 #include <string>
 
 #include "core/base/result.h"
 #include "core/session/sessions.h"
+#include "core/views/session_view.h"
 #include "server/call_context.h"
 #include "server/client_session.h"
 #include "server/tool_registry.h"
 
 namespace parhelia::tools {
+
+// The views are the parts of every tool's result; the tools name them as their own.
+using namespace views;
+
+// The resource link to a session's log, which a result carries for the client to read.
+server::ResourceLink log_link(const std::string& id);
 
 server::ToolError tool_error(const core::Error& error);
 

@@ -71,4 +71,12 @@ std::string format_price(Picos price) {
   return decimal(price, 12, 2);
 }
 
+std::int64_t milli_of(double units) {
+  return std::llround(units * 1000);
+}
+
+double units_of(std::int64_t milli) {
+  return static_cast<double>(milli) / 1000.0;
+}
+
 }  // namespace parhelia::core

@@ -25,6 +25,11 @@ std::optional<Micros> micros_from_dollars(double dollars);
 std::optional<Picos> picos_from_dollars(double dollars);
 double dollars(Micros amount);
 
+// Quantities as people give and read them (cores, GiB, units of a ledger row) to and from
+// thousandths, rounded to the nearest.
+std::int64_t milli_of(double units);
+double units_of(std::int64_t milli);
+
 // "$12.34" (to the cent), or "$0.000123" for an amount under a cent.
 std::string format_usd(Micros amount);
 // A unit price: "$0.001097", "$3.00" per unit, with as many decimals as it needs (up to 12).

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "core/base/typed_schema.h"
 #include "core/session/sessions.h"
-#include "server/tool_registry.h"
 
-namespace parhelia::tools {
+namespace parhelia::views {
 
 using schema::field;
 
@@ -78,4 +78,4 @@ struct AttachView {
 AttachView attach_view(const core::AttachInfo& info);
 std::string to_text(const AttachView& view);
 
-}  // namespace parhelia::tools
+}  // namespace parhelia::views
