@@ -1,27 +1,15 @@
-// `parhelia mcp`: the MCP server over stdio, as Claude Code starts it.
+// `parhelia mcp`: the MCP server over stdio, as Claude Code starts it; the face itself is
+// behind transport/mcp_face.h.
 #include <spdlog/spdlog.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <csignal>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/logging.h"
 #include "core/base/environment.h"
-#include "core/local/host_probe.h"
 #include "core/session/sessions.h"
-#include "tools/toolset.h"
-#include "transport/stdio_transport.h"
+#include "transport/mcp_face.h"
 
 namespace parhelia::cli {
 namespace {
-
-std::atomic<transport::StdioTransport*> running_transport{nullptr};
-
-void stop_on_signal(int) {
-  if (auto* transport = running_transport.load()) transport->stop();
-}
 
 std::size_t page_size_from_environment() {
   const auto value = core::env_value("PARHELIA_MCP_PAGE_SIZE");
@@ -43,42 +31,9 @@ int serve(const LoggingOptions& logging) {
   // probes (child processes) start once the client has its answer, off the reader thread.
   auto service =
       core::SessionService::open_on_first_use(core::parhelia_home(), core::running_executable());
-  std::jthread warm_up;
-  transport::StdioTransport transport({});
-  server::McpServer server(transport, {.identity = tools::parhelia_identity(),
-                                       .page_size = page_size_from_environment(),
-                                       .on_initialized = [&warm_up, &service] {
-                                         warm_up = std::jthread([&service] {
-                                           core::probe_host_in_background();
-                                           service->reconcile();
-                                         });
-                                       }});
-  const auto watcher = tools::register_toolset(
-      server, *service, {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
-
-  running_transport = &transport;
-  struct sigaction action {};
-  action.sa_handler = stop_on_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
-
-  spdlog::info("parhelia mcp serving on stdio (pid {})", ::getpid());
-  transport.run(server);
-  // At the end of input the client may still read answers to what it sent last, so that work
-  // gets a second to finish; a signal means stop now. Either way the exit comes within 2 s.
-  const bool signalled = transport.stopped();
-  spdlog::info("{}; stopping", signalled ? "asked to stop" : "input closed");
-  const bool drained = server.shutdown(std::chrono::milliseconds(signalled ? 0 : 1000),
-                                       std::chrono::milliseconds(signalled ? 1500 : 700));
-  running_transport = nullptr;
-  if (!drained) {
-    // A handler did not notice cancellation in time; the promise is to exit within 2 s.
-    spdlog::warn("requests still running at shutdown; exiting without waiting for them");
-    spdlog::shutdown();
-    std::_Exit(kExitOk);
-  }
-  return kExitOk;
+  return transport::serve_mcp_face(
+      *service, {.page_size = page_size_from_environment(),
+                 .debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
 }
 
 }  // namespace
