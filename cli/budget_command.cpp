@@ -128,29 +128,24 @@ struct SetOptions {
 };
 
 int set(const SetOptions& o) {
-  core::BudgetUpdate update;
+  core::BudgetRequest request;
   const std::pair<core::LimitScope, std::optional<double>> limits[] = {
       {core::LimitScope::daily, o.daily},
       {core::LimitScope::monthly, o.monthly},
       {core::LimitScope::total, o.total},
       {core::LimitScope::session, o.session}};
   for (const auto& [scope, value] : limits) {
-    if (!value) continue;
-    const auto micros = core::micros_from_dollars(*value);
-    if (!micros) {
-      print_error("A limit is a number of dollars, 0 or more.");
-      return kExitUsage;
-    }
-    update.limits[scope] = *micros;
+    if (value) request.limits[scope] = *value;
   }
-  for (const auto& name : o.clear) update.limits[*core::parse_limit_scope(name)] = std::nullopt;
-  if (!o.thresholds.empty()) update.thresholds = o.thresholds;
-  if (o.confirm_above) update.confirm_above = core::micros_from_dollars(*o.confirm_above);
-  if (o.token_allowance)
-    update.token_allowance_per_hour = core::micros_from_dollars(*o.token_allowance);
+  request.clear = o.clear;
+  if (!o.thresholds.empty()) request.thresholds = o.thresholds;
+  request.confirm_above = o.confirm_above;
+  request.token_allowance_per_hour = o.token_allowance;
+  auto update = core::budget_update_of(request);
+  if (!update) return report(update.error());
   auto service = open_sessions();
   if (!service) return kExitFailed;
-  auto changes = service->set_budget(update, "cli");
+  auto changes = service->set_budget(update.value(), "cli");
   if (!changes) return report(changes.error());
   if (o.json) {
     nlohmann::json items = nlohmann::json::array();

@@ -113,8 +113,8 @@ int run_resume(const ResumeOptions& o) {
       return kExitUsage;
     }
   }
-  if (o.cpu) resume.cpu_milli = std::llround(*o.cpu * 1000);
-  if (o.memory_gib) resume.memory_milli_gib = std::llround(*o.memory_gib * 1000);
+  if (o.cpu) resume.cpu_milli = core::milli_of(*o.cpu);
+  if (o.memory_gib) resume.memory_milli_gib = core::milli_of(*o.memory_gib);
   if (o.max_cost) {
     resume.max_cost = core::micros_from_dollars(*o.max_cost);
     if (!resume.max_cost) {

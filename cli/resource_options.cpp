@@ -41,8 +41,8 @@ std::optional<std::string> ResourceOptions::apply(core::SubmitRequest& request) 
   request.gpu = gpu;
   request.backend = backend;
   request.timeout_s = *seconds;
-  request.cpu_milli = std::llround(cpu * 1000);
-  request.memory_milli_gib = std::llround(memory_gib * 1000);
+  request.cpu_milli = core::milli_of(cpu);
+  request.memory_milli_gib = core::milli_of(memory_gib);
   if (max_cost) {
     request.max_cost = core::micros_from_dollars(*max_cost);
     if (!request.max_cost) return "--max-cost must be a number of dollars, 0 or more.";

@@ -128,13 +128,11 @@ bool cost_confirmed(core::SessionService& service, const core::SubmitRequest& re
   // Checked whole first (a refusal comes before any question about cost).
   auto plan = service.plan(request);
   if (!plan) return true;
-  auto needed = service.needs_confirmation(plan->estimate);
-  auto settings = service.budget_settings();
-  if (!needed || !settings || !needed.value()) return true;
+  auto above = service.confirmation_above(plan->estimate);
+  if (!above || !above.value()) return true;
   const std::string cost = views::estimate_sentence(plan->estimate);
   if (::isatty(STDIN_FILENO) == 0) {
-    print_error("Not submitted: " + cost + " That is more than " +
-                core::format_usd(settings->confirm_above) +
+    print_error(views::unconfirmed(plan->estimate, *above.value()) +
                 "; pass --yes to agree to it (or lower the timeout, GPU or --max-cost).");
     return false;
   }

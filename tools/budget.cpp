@@ -1,6 +1,7 @@
 // tools/budget.cpp: the budget tool: where the money stands, what a session would cost,
 // the ledger's rows, the limits, and the rates.
 #include "core/base/calendar.h"
+#include "core/base/keyset_cursor.h"
 #include "core/views/cost_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
@@ -212,6 +213,9 @@ server::ToolOutcome<BudgetResult> estimate(core::SessionService& service, const 
   return result;
 }
 
+// Ledger rows page newest first, by id.
+constexpr std::string_view kHistoryCursor = "before:";
+
 server::ToolOutcome<BudgetResult> history(core::SessionService& service, const BudgetArgs& a) {
   core::HistoryQuery query;
   query.session_id = a.session_id;
@@ -219,14 +223,12 @@ server::ToolOutcome<BudgetResult> history(core::SessionService& service, const B
   if (a.days) query.since_ms = core::now_ms() - static_cast<std::int64_t>(*a.days) * 86'400'000;
   query.limit = static_cast<std::size_t>(a.limit.value_or(50));
   if (a.cursor) {
-    const std::string prefix = "before:";
-    try {
-      if (a.cursor->rfind(prefix, 0) != 0) throw std::invalid_argument("prefix");
-      query.before_id = std::stoll(a.cursor->substr(prefix.size()));
-    } catch (const std::exception&) {
+    const auto before = core::parse_cursor(*a.cursor, kHistoryCursor, false);
+    if (!before) {
       return server::ToolError{"The cursor '" + *a.cursor +
                                "' is not one this tool gave; pass next_cursor as it came."};
     }
+    query.before_id = before->key;
   }
   // One more than asked says whether there is a next page.
   query.limit += 1;
@@ -237,7 +239,7 @@ server::ToolOutcome<BudgetResult> history(core::SessionService& service, const B
   result.rows.emplace();
   for (const auto& row : rows.value()) {
     if (result.rows->size() + 1 == query.limit) {
-      result.next_cursor = "before:" + std::to_string(result.rows->back().id);
+      result.next_cursor = core::to_cursor(kHistoryCursor, {result.rows->back().id});
       break;
     }
     result.rows->push_back(row_view(row));
@@ -247,28 +249,22 @@ server::ToolOutcome<BudgetResult> history(core::SessionService& service, const B
 }
 
 server::ToolOutcome<BudgetResult> set(core::SessionService& service, const BudgetArgs& a) {
-  core::BudgetUpdate update;
-  auto dollars = [](double value) { return core::micros_from_dollars(value).value_or(0); };
+  core::BudgetRequest request;
   const std::pair<core::LimitScope, const std::optional<double>*> limits[] = {
       {core::LimitScope::daily, &a.daily_usd},
       {core::LimitScope::monthly, &a.monthly_usd},
       {core::LimitScope::total, &a.total_usd},
       {core::LimitScope::session, &a.session_usd}};
   for (const auto& [scope, value] : limits) {
-    if (*value) update.limits[scope] = dollars(**value);
+    if (*value) request.limits[scope] = **value;
   }
-  for (const auto& name : a.clear.value_or(std::vector<std::string>{})) {
-    const auto scope = core::parse_limit_scope(name);
-    if (!scope) return server::ToolError{"There is no limit '" + name + "' to clear."};
-    if (update.limits.count(*scope) > 0)
-      return server::ToolError{"The " + name + " limit is both set and cleared; do one."};
-    update.limits[*scope] = std::nullopt;
-  }
-  update.thresholds = a.alert_thresholds;
-  if (a.confirm_above_usd) update.confirm_above = dollars(*a.confirm_above_usd);
-  if (a.token_allowance_per_hour_usd)
-    update.token_allowance_per_hour = dollars(*a.token_allowance_per_hour_usd);
-  auto changes = service.set_budget(update, "mcp");
+  request.clear = a.clear.value_or(std::vector<std::string>{});
+  request.thresholds = a.alert_thresholds;
+  request.confirm_above = a.confirm_above_usd;
+  request.token_allowance_per_hour = a.token_allowance_per_hour_usd;
+  auto update = core::budget_update_of(request);
+  if (!update) return tool_error(update.error());
+  auto changes = service.set_budget(update.value(), "mcp");
   if (!changes) return tool_error(changes.error());
   BudgetResult result;
   result.action = "set";
@@ -286,9 +282,7 @@ server::ToolOutcome<BudgetResult> rates(core::SessionService& service) {
   result.rates.emplace();
   for (const auto& rate : table->all()) {
     // Token prices per million tokens, as Anthropic lists them and config.json takes them.
-    const double scale = rate.unit == "token" ? 1e6 : 1.0;
-    (*result.rates)[rate.key] =
-        static_cast<double>(rate.price) * scale / static_cast<double>(core::kPicosPerDollar);
+    (*result.rates)[rate.key] = core::price_dollars(core::listed_price(rate));
     if (rate.source != "default") {
       if (!result.overridden) result.overridden.emplace();
       (*result.overridden)[rate.key] = rate.source;

@@ -68,15 +68,12 @@ std::optional<server::ToolError> confirmation_refused(core::SessionService& serv
                                                       bool confirmed, server::CallContext& context,
                                                       const std::string& tool) {
   if (confirmed) return std::nullopt;
-  auto needed = service.needs_confirmation(estimate);
-  if (!needed) return tool_error(needed.error());
-  if (!needed.value()) return std::nullopt;
-  auto settings = service.budget_settings();
-  if (!settings) return tool_error(settings.error());
+  auto above = service.confirmation_above(estimate);
+  if (!above) return tool_error(above.error());
+  if (!above.value()) return std::nullopt;
   const std::string cost = estimate_sentence(estimate);
-  const std::string threshold = core::format_usd(settings->confirm_above);
   if (!context.can_elicit()) {
-    return server::ToolError{"Not submitted: " + cost + " That is more than " + threshold +
+    return server::ToolError{unconfirmed(estimate, *above.value()) +
                              ", so the user must agree first. Ask them, then call " + tool +
                              " again with confirm: true."};
   }

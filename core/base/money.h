@@ -24,6 +24,10 @@ Micros cost_of(std::int64_t quantity_milli, Picos price);
 std::optional<Micros> micros_from_dollars(double dollars);
 std::optional<Picos> picos_from_dollars(double dollars);
 double dollars(Micros amount);
+// Dollars as a view holds them back to micro-dollars, rounded (any sign; for display).
+Micros rounded_micros(double dollars);
+// A unit price in dollars.
+double price_dollars(Picos price);
 
 // Quantities as people give and read them (cores, GiB, units of a ledger row) to and from
 // thousandths, rounded to the nearest.

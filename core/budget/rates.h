@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/session/gpu_request.h"
 #include "core/base/money.h"
 #include "core/base/result.h"
+#include "core/session/gpu_request.h"
 
 namespace parhelia::core {
 
@@ -28,6 +28,14 @@ struct Rate {
   Picos price = 0;     // per unit
   std::string source;  // "default", or the config file that set it
 };
+
+// Token prices are listed, configured and shown per million tokens, as Anthropic lists them;
+// every other price per its unit.
+constexpr std::int64_t kTokensPerListedPrice = 1'000'000;
+// The unit a rate's price is listed per: "million tokens", or its own unit.
+std::string listed_unit(const Rate& rate);
+// Its price per that unit.
+Picos listed_price(const Rate& rate);
 
 // The four kinds of Claude API tokens, as modelUsage names them.
 enum class TokenKind { input, output, cache_read, cache_write };

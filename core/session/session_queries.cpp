@@ -51,10 +51,6 @@ Result<BudgetReport> SessionService::budget_report() {
   return core::budget_report(ledger_, budget_, now_ms());
 }
 
-Result<BudgetSettings> SessionService::budget_settings() {
-  return budget_.settings();
-}
-
 Result<std::vector<BudgetChange>> SessionService::set_budget(const BudgetUpdate& update,
                                                              const std::string& origin) {
   return budget_.update(update, origin);
@@ -75,10 +71,11 @@ Result<std::vector<BudgetAlert>> SessionService::alerts_since(std::int64_t since
   return budget_.alerts_since(since_ms, limit);
 }
 
-Result<bool> SessionService::needs_confirmation(const CostEstimate& estimate) {
+Result<std::optional<Micros>> SessionService::confirmation_above(const CostEstimate& estimate) {
   auto settings = budget_.settings();
   if (!settings) return settings.error();
-  return estimate.reserve > settings->confirm_above;
+  if (estimate.reserve <= settings->confirm_above) return std::optional<Micros>();
+  return std::optional<Micros>(settings->confirm_above);
 }
 
 Result<SubmitFit> SessionService::fit(const SubmitRequest& request) {
@@ -86,11 +83,11 @@ Result<SubmitFit> SessionService::fit(const SubmitRequest& request) {
   if (!estimate) return estimate.error();
   auto rooms = budget_.headroom(now_ms());
   if (!rooms) return rooms.error();
-  auto confirm = needs_confirmation(estimate.value());
+  auto confirm = confirmation_above(estimate.value());
   if (!confirm) return confirm.error();
   SubmitFit fit;
   fit.estimate = std::move(estimate).value();
-  fit.needs_confirmation = confirm.value();
+  fit.needs_confirmation = confirm.value().has_value();
   if (rooms->empty()) return fit;
   fit.tightest = rooms->front();
   fit.fits = fit.estimate.reserve == 0 || fit.estimate.reserve <= fit.tightest->remaining();

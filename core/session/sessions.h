@@ -224,7 +224,6 @@ class SessionService {
   Result<std::vector<std::string>> ids_starting_with(const std::string& prefix, std::size_t limit);
   StoreStats store_stats();
   Result<BudgetReport> budget_report();
-  Result<BudgetSettings> budget_settings();
   Result<std::vector<BudgetChange>> set_budget(const BudgetUpdate& update,
                                                const std::string& origin);
   Result<std::vector<LedgerRow>> history(const HistoryQuery& query);
@@ -233,8 +232,9 @@ class SessionService {
   Result<std::vector<BudgetAlert>> alerts_since(std::int64_t since_ms, std::size_t limit);
   // The worst case of the request against the limits and the confirmation amount.
   Result<SubmitFit> fit(const SubmitRequest& request);
-  // Whether a session of this worst case waits for the user's agreement (above confirm_above).
-  Result<bool> needs_confirmation(const CostEstimate& estimate);
+  // The confirmation rule: a session whose worst case is above the confirmation amount waits
+  // for the user's agreement. That amount when it must; nothing when it may start.
+  Result<std::optional<Micros>> confirmation_above(const CostEstimate& estimate);
   LocalBackend& local() { return *local_; }
   const std::filesystem::path& home() const { return home_; }
   SessionFiles files(const std::string& id) const { return SessionFiles::of(home_, id); }

@@ -12,7 +12,7 @@ using core::format_usd;
 }  // namespace
 
 std::string usd(double amount) {
-  return format_usd(static_cast<core::Micros>(std::llround(amount * 1e6)));
+  return format_usd(core::rounded_micros(amount));
 }
 
 EstimateView estimate_view(const core::CostEstimate& e) {
@@ -45,6 +45,11 @@ std::string estimate_sentence(const core::CostEstimate& e) {
   if (!parts.empty()) text += " (" + parts + ")";
   if (e.cap && *e.cap < e.worst_case) text += ", capped at " + format_usd(*e.cap);
   return text + ".";
+}
+
+std::string unconfirmed(const core::CostEstimate& estimate, core::Micros confirm_above) {
+  return "Not submitted: " + estimate_sentence(estimate) + " That is more than " +
+         format_usd(confirm_above);
 }
 
 std::optional<SessionCostView> session_cost(const core::Session& session,
@@ -199,9 +204,8 @@ ChangeView change_view(const core::BudgetChange& change) {
 }
 
 RateView rate_view(const core::Rate& rate) {
-  const bool per_token = rate.unit == "token";
-  return {rate.key, core::format_price(per_token ? rate.price * 1'000'000 : rate.price),
-          per_token ? "million tokens" : rate.unit, rate.source};
+  return {rate.key, core::format_price(core::listed_price(rate)), core::listed_unit(rate),
+          rate.source};
 }
 
 }  // namespace parhelia::views

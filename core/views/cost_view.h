@@ -235,6 +235,9 @@ std::string usd(double amount);
 EstimateView estimate_view(const core::CostEstimate& estimate);
 // "up to $7.90 for 3600 s (gpu:H100 $3.95/h, tokens $3.00)".
 std::string estimate_sentence(const core::CostEstimate& estimate);
+// Why a submit waits for the user (SessionService::confirmation_above): "Not submitted: <the
+// estimate> That is more than $5.00"; each face adds how to agree.
+std::string unconfirmed(const core::CostEstimate& estimate, core::Micros confirm_above);
 // Nothing when the budget's hold for it could not be read.
 std::optional<SessionCostView> session_cost(const core::Session& session,
                                             const core::SessionFacts& facts);
