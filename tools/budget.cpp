@@ -13,12 +13,8 @@ struct BudgetArgs {
   std::string action;
   // estimate
   std::optional<std::string> kind;
-  std::optional<std::string> gpu;
+  ResourceArgs resources;
   std::optional<std::string> backend;
-  std::optional<std::int64_t> timeout_s;
-  std::optional<double> cpu;
-  std::optional<double> memory_gib;
-  std::optional<double> max_cost_usd;
   // history
   std::optional<std::string> session_id;
   std::optional<std::string> charge_kind;
@@ -47,16 +43,15 @@ struct BudgetArgs {
         field("kind", &BudgetArgs::kind,
               "estimate: task (Claude Code, reserves a token allowance; the default) or command",
               {{"enum", {"task", "command"}}}),
-        field("gpu", &BudgetArgs::gpu, "estimate: GPU as TYPE, TYPE:COUNT or COUNT, e.g. H100:2"),
+        schema::flat(&BudgetArgs::resources,
+                     ResourceArgs::fields_with(
+                         {.gpu = "estimate: GPU as TYPE, TYPE:COUNT or COUNT, e.g. H100:2",
+                          .timeout_s = "estimate: time limit (default 3600)",
+                          .cpu = "estimate: cores (default 2)",
+                          .memory_gib = "estimate: memory in GiB (default 4)",
+                          .max_cost_usd = "estimate: the session's own cap"})),
         field("backend", &BudgetArgs::backend, "estimate: local (default) or modal",
               {{"enum", {"local", "modal"}}}),
-        field("timeout_s", &BudgetArgs::timeout_s, "estimate: time limit (default 3600)",
-              timeout_range()),
-        field("cpu", &BudgetArgs::cpu, "estimate: cores (default 2)", cpu_range()),
-        field("memory_gib", &BudgetArgs::memory_gib, "estimate: memory in GiB (default 4)",
-              memory_range()),
-        field("max_cost_usd", &BudgetArgs::max_cost_usd, "estimate: the session's own cap",
-              dollars),
         field("session_id", &BudgetArgs::session_id, "history: only this session's rows",
               {{"pattern", "^task-[0-9a-f]{8}$"}}),
         field("charge_kind", &BudgetArgs::charge_kind, "history: only compute, tokens or storage",
@@ -188,10 +183,8 @@ core::SubmitRequest request_of(const BudgetArgs& a) {
   } else {
     request.command = "estimate";
   }
-  request.gpu = a.gpu.value_or("");
   request.backend = a.backend.value_or(request.backend);
-  request.timeout_s = a.timeout_s.value_or(request.timeout_s);
-  ask_for(request, a.cpu, a.memory_gib, a.max_cost_usd);
+  a.resources.apply(request);
   return request;
 }
 

@@ -56,8 +56,17 @@ std::string default_workspace(const server::ClientSession& client) {
   return std::filesystem::current_path().string();
 }
 
-void ask_for(core::SubmitRequest& request, std::optional<double> cpu,
-             std::optional<double> memory_gib, std::optional<double> max_cost_usd) {
+void ResourceArgs::apply(core::SubmitRequest& request) const {
+  if (gpu) request.gpu = *gpu;
+  if (timeout_s) request.timeout_s = *timeout_s;
+  if (cpu) request.cpu_milli = core::milli_of(*cpu);
+  if (memory_gib) request.memory_milli_gib = core::milli_of(*memory_gib);
+  if (max_cost_usd) request.max_cost = core::micros_from_dollars(*max_cost_usd);
+}
+
+void ResourceArgs::apply(core::ResumeRequest& request) const {
+  request.gpu = gpu;
+  request.timeout_s = timeout_s;
   if (cpu) request.cpu_milli = core::milli_of(*cpu);
   if (memory_gib) request.memory_milli_gib = core::milli_of(*memory_gib);
   if (max_cost_usd) request.max_cost = core::micros_from_dollars(*max_cost_usd);

@@ -28,10 +28,35 @@ schema::json cpu_range();      // cores
 schema::json memory_range();   // GiB
 schema::json dollar_range();   // caps and limits in USD
 
-// Cores, GiB and a dollar cap as the submit and budget tools take them, over the request's
-// defaults.
-void ask_for(core::SubmitRequest& request, std::optional<double> cpu,
-             std::optional<double> memory_gib, std::optional<double> max_cost_usd);
+// The resources a session asks for, as the submit tool, checkpoint restore and budget estimate
+// take them: declared once, with their bounds, and composed flat into each tool's arguments
+// with that tool's words, e.g. flat(&SubmitArgs::resources, ResourceArgs::fields_with({…})).
+struct ResourceArgs {
+  std::optional<std::string> gpu;
+  std::optional<std::int64_t> timeout_s;
+  std::optional<double> cpu;
+  std::optional<double> memory_gib;
+  std::optional<double> max_cost_usd;
+
+  // What each field is, in the including tool's words.
+  struct Words {
+    std::string_view gpu, timeout_s, cpu, memory_gib, max_cost_usd;
+  };
+  static auto fields_with(const Words& words) {
+    return std::tuple{
+        schema::field("gpu", &ResourceArgs::gpu, words.gpu),
+        schema::field("timeout_s", &ResourceArgs::timeout_s, words.timeout_s, timeout_range()),
+        schema::field("cpu", &ResourceArgs::cpu, words.cpu, cpu_range()),
+        schema::field("memory_gib", &ResourceArgs::memory_gib, words.memory_gib, memory_range()),
+        schema::field("max_cost_usd", &ResourceArgs::max_cost_usd, words.max_cost_usd,
+                      dollar_range())};
+  }
+
+  // A new session: what is given, over the request's defaults.
+  void apply(core::SubmitRequest& request) const;
+  // A resumed one: what is given, in place of the session's own.
+  void apply(core::ResumeRequest& request) const;
+};
 
 // The client's first file:// root (Claude Code sends the project directory), else the
 // server's working directory.
