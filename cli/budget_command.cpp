@@ -198,7 +198,7 @@ void add_budget_command(CLI::App& app, int& exit_code) {
   auto e = std::make_shared<EstimateOptions>();
   auto* estimate_command =
       budget->add_subcommand("estimate", "What a submit would cost at worst, and if it fits");
-  e->resources.add_to(*estimate_command, true);
+  e->resources.add_to(*estimate_command, ResourceOptions::Use::estimate);
   estimate_command->add_option("--kind", e->kind, "task (default: reserves tokens) or command")
       ->check(CLI::IsMember({"task", "command"}));
   estimate_command->add_flag("--json", e->json, "Print JSON");

@@ -91,11 +91,7 @@ int remove(const CheckpointOptions& o) {
 void add_resume_options(CLI::App& command, ResumeOptions& o) {
   command.add_option("--prompt", o.prompt,
                      "What Claude Code is told next (default: carry on where it stopped)");
-  command.add_option("--gpu", o.gpu, "Another GPU (default: the session's)");
-  command.add_option("--timeout", o.timeout, "Another time limit, e.g. 90s, 30m, 2h");
-  command.add_option("--cpu", o.cpu, "Cores (default: the session's)");
-  command.add_option("--memory", o.memory_gib, "Memory in GiB (default: the session's)");
-  command.add_option("--max-cost", o.max_cost, "The new session's own cap in dollars");
+  o.resources.add_to(command, ResourceOptions::Use::resume);
   command.add_flag("--yes,-y", o.yes, "Agree to the estimated cost without being asked");
   command.add_flag("--json", o.json, "Print JSON");
 }
@@ -105,22 +101,9 @@ int run_resume(const ResumeOptions& o) {
   resume.session_id = o.session_id;
   if (!o.checkpoint_id.empty()) resume.checkpoint_id = o.checkpoint_id;
   if (!o.prompt.empty()) resume.prompt = o.prompt;
-  resume.gpu = o.gpu;
-  if (o.timeout) {
-    resume.timeout_s = parse_duration(*o.timeout);
-    if (!resume.timeout_s) {
-      print_error("--timeout " + *o.timeout + " is not a duration; use e.g. 90s, 30m, 2h.");
-      return kExitUsage;
-    }
-  }
-  if (o.cpu) resume.cpu_milli = core::milli_of(*o.cpu);
-  if (o.memory_gib) resume.memory_milli_gib = core::milli_of(*o.memory_gib);
-  if (o.max_cost) {
-    resume.max_cost = core::micros_from_dollars(*o.max_cost);
-    if (!resume.max_cost) {
-      print_error("--max-cost must be a number of dollars, 0 or more.");
-      return kExitUsage;
-    }
+  if (auto wrong = o.resources.apply(resume)) {
+    print_error(*wrong);
+    return kExitUsage;
   }
   auto service = open_sessions();
   if (!service) return kExitFailed;

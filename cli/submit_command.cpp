@@ -104,7 +104,7 @@ void add_submit_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<SubmitOptions>();
   command->add_option("task", o->task, "The prompt for Claude Code");
   command->add_option("--cmd", o->command, "Run this shell command instead of a Claude Code task");
-  o->resources.add_to(*command, false);
+  o->resources.add_to(*command, ResourceOptions::Use::submit);
   command->add_option("--name", o->name, "A short name for the session");
   command->add_option("--workspace", o->workspace,
                       "The project directory to copy (default: the current one)");
