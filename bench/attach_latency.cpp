@@ -78,8 +78,11 @@ int main(int argc, char** argv) {
   remote.task = "bench";
   remote.state = core::SessionState::running;
   remote.created_at = core::now_ms();
-  must(service.store().insert(remote));
-  must(service.endpoints().pin(remote.id, endpoint));
+  // Recorded as its backend would, on the service's database.
+  auto store = core::Store::open(home.path());
+  must(store);
+  must(store.value()->insert(remote));
+  must(core::EndpointStore(store.value()->database()).pin(remote.id, endpoint));
   const int ssh_runs = std::max(10, runs / 4);
   report("ssh check (handshake + pinned key)", measure(ssh_runs, [&] {
            if (!core::check_ssh(endpoint, 3s).reachable) std::exit(1);

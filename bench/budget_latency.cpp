@@ -9,8 +9,8 @@
 #include "core/budget/budget_report.h"
 #include "core/local/local_backend.h"
 #include "core/session/sessions.h"
+#include "core/views/cost_view.h"
 #include "tests/support/mcp_client.h"
-#include "tools/cost_view.h"
 
 using namespace parhelia;
 using bench::measure;
@@ -30,11 +30,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   core::SessionService& service = *opened.value();
+  // The rows are written by the parts themselves, on the service's database.
+  auto store = core::Store::open(home.path());
+  if (!store) return 1;
+  core::Ledger ledger(store.value()->database());
+  core::Budget budget(store.value()->database());
   core::BudgetUpdate limits;
   limits.limits[core::LimitScope::daily] = 500 * core::kMicrosPerDollar;
   limits.limits[core::LimitScope::monthly] = 5'000 * core::kMicrosPerDollar;
   limits.limits[core::LimitScope::total] = 1'000'000 * core::kMicrosPerDollar;
-  if (!service.budget().update(limits, "bench")) return 1;
+  if (!budget.update(limits, "bench")) return 1;
 
   // 100 rows per session (50 charges of compute, 50 of tokens), sessions spread over 400 days.
   const std::int64_t rows = quick ? 100'000 : 1'000'000;
@@ -51,10 +56,10 @@ int main(int argc, char** argv) {
       charges.push_back({id, core::ChargeKind::tokens, "tokens:claude-sonnet-4-5:output", "token",
                          step * 1'000'000, 15'000'000});
     }
-    if (!service.ledger().charge(charges, now - (i % 400) * 86'400'000)) return 1;
+    if (!ledger.charge(charges, now - (i % 400) * 86'400'000)) return 1;
   }
   for (int i = 0; i < 20; ++i)
-    (void)service.budget().reserve("task-live" + std::to_string(i), 1'000'000, now);
+    (void)budget.reserve("task-live" + std::to_string(i), 1'000'000, now);
   std::printf("filled %lld ledger rows in %.1f s\n", static_cast<long long>(rows),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_start).count());
 
@@ -64,11 +69,9 @@ int main(int argc, char** argv) {
   request.gpu = "H100:2";
   request.timeout_s = 7200;
   const int runs = quick ? 500 : 2000;
-  report("core: budget show (report)", measure(runs, [&] {
-           (void)core::budget_report(service.ledger(), service.budget(), core::now_ms());
-         }));
+  report("core: budget show (report)", measure(runs, [&] { (void)service.budget_report(); }));
   report("core: budget estimate (H100:2, 2 h)",
-         measure(runs, [&] { (void)tools::estimate_answer(service, request); }));
+         measure(runs, [&] { (void)views::estimate_answer(service, request); }));
 
   testing::McpClient client(
       {.environment = {"PARHELIA_HOME=" + home.path().string()}, .debug_tools = false});

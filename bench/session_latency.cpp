@@ -69,6 +69,8 @@ int main(int argc, char** argv) {
 
   // 10,000 sessions in the store.
   const int total = quick ? 2000 : 10000;
+  auto store = core::Store::open(home.path());
+  if (!store) return 1;
   std::string probe_id;
   for (int i = 0; i < total; ++i) {
     core::Session s;
@@ -77,12 +79,12 @@ int main(int argc, char** argv) {
     s.workspace = workspace.path().string();
     s.created_at = core::now_ms() - (total - i);
     s.state = core::SessionState::queued;
-    if (!service.store().insert(s)) return 1;
+    if (!store.value()->insert(s)) return 1;
     core::SessionUpdate done;
     done.finished_at = core::now_ms();
     done.exit_code = 0;
-    (void)service.store().transition(s.id, core::SessionState::queued, core::SessionState::failed,
-                                     done, "bench");
+    (void)store.value()->transition(s.id, core::SessionState::queued, core::SessionState::failed,
+                                    done, "bench");
     if (i == total / 2) probe_id = s.id;
   }
   const int lookups = quick ? 500 : 5000;

@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/session_output.h"
-#include "tools/attach_view.h"
+#include "core/views/attach_view.h"
 
 namespace parhelia::cli {
 namespace {
@@ -26,12 +26,12 @@ int attach(const AttachOptions& o) {
   if (!service) return kExitFailed;
   auto info = service->attach_info(o.id);
   if (!info) return report(info.error());
-  const tools::AttachView view = tools::attach_view(info.value());
+  const views::AttachView view = views::attach_view(info.value());
   if (o.info || o.json) {
     if (o.json)
-      print_json(server::schema::encode(view));
+      print_json(schema::encode(view));
     else
-      std::cout << tools::to_text(view) << "\n";
+      std::cout << views::to_text(view) << "\n";
     return kExitOk;
   }
   if (!info->reachable) {

@@ -9,12 +9,12 @@
 #include "cli/session_output.h"
 #include "core/base/calendar.h"
 #include "core/base/config_file.h"
-#include "tools/cost_view.h"
+#include "core/views/cost_view.h"
 
 namespace parhelia::cli {
 namespace {
 
-using server::schema::encode;
+using schema::encode;
 
 // Spend per day as columns of block characters, eighths of a row at the top of each bar.
 std::string bar_chart(const std::vector<double>& days, std::int64_t last_day) {
@@ -23,7 +23,7 @@ std::string bar_chart(const std::vector<double>& days, std::int64_t last_day) {
   std::ostringstream chart;
   chart << "Spend per day, last " << days.size() << " days (UTC)";
   if (most <= 0) return chart.str() + ": nothing spent.\n";
-  chart << ", highest " << tools::usd(most) << ":\n";
+  chart << ", highest " << views::usd(most) << ":\n";
   static const char* const kEighths[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
   for (int row = kRows - 1; row >= 0; --row) {
     chart << "  │";
@@ -46,15 +46,14 @@ std::string bar_chart(const std::vector<double>& days, std::int64_t last_day) {
 int show(bool as_json) {
   auto service = open_sessions();
   if (!service) return kExitFailed;
-  const std::int64_t now = core::now_ms();
-  auto where = core::budget_report(service->ledger(), service->budget(), now);
+  auto where = service->budget_report();
   if (!where) return report(where.error());
-  const tools::BudgetView view = tools::budget_view(where.value());
+  const views::BudgetView view = views::budget_view(where.value());
   if (as_json) {
     print_json(encode(view));
   } else {
-    std::cout << tools::to_text(view) << "\n\n"
-              << bar_chart(view.last_30_days_usd, core::utc_day(now));
+    std::cout << views::to_text(view) << "\n\n"
+              << bar_chart(view.last_30_days_usd, core::utc_day(where->at));
   }
   return kExitOk;
 }
@@ -78,17 +77,17 @@ int estimate(const EstimateOptions& o) {
   }
   auto service = open_sessions();
   if (!service) return kExitFailed;
-  auto answer = tools::estimate_answer(*service, request);
+  auto answer = views::estimate_answer(*service, request);
   if (!answer) return report(answer.error());
   if (o.json) {
     print_json(encode(answer.value()));
     return kExitOk;
   }
   const auto& a = answer.value();
-  std::cout << tools::to_text(a) << "\n";
+  std::cout << views::to_text(a) << "\n";
   for (const auto& line : a.estimate.lines) {
     std::cout << "  " << line.item << ": " << line.quantity << " " << line.unit << " at "
-              << line.unit_price << " = " << tools::usd(line.amount_usd) << "\n";
+              << line.unit_price << " = " << views::usd(line.amount_usd) << "\n";
   }
   return a.fits ? kExitOk : kExitFailed;
 }
@@ -109,16 +108,16 @@ int history(const HistoryOptions& o) {
   if (!o.kind.empty()) query.kind = o.kind;
   if (o.days > 0) query.since_ms = core::now_ms() - static_cast<std::int64_t>(o.days) * 86'400'000;
   query.limit = static_cast<std::size_t>(o.limit);
-  auto rows = service->ledger().history(query);
+  auto rows = service->history(query);
   if (!rows) return report(rows.error());
   if (o.json) {
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& row : rows.value()) items.push_back(encode(tools::row_view(row)));
+    for (const auto& row : rows.value()) items.push_back(encode(views::row_view(row)));
     print_json({{"rows", items}});
     return kExitOk;
   }
   if (rows->empty()) std::cout << "No charges yet.\n";
-  for (const auto& row : rows.value()) std::cout << tools::to_line(tools::row_view(row)) << "\n";
+  for (const auto& row : rows.value()) std::cout << views::to_line(views::row_view(row)) << "\n";
   return kExitOk;
 }
 
@@ -130,38 +129,33 @@ struct SetOptions {
 };
 
 int set(const SetOptions& o) {
-  core::BudgetUpdate update;
+  core::BudgetRequest request;
   const std::pair<core::LimitScope, std::optional<double>> limits[] = {
       {core::LimitScope::daily, o.daily},
       {core::LimitScope::monthly, o.monthly},
       {core::LimitScope::total, o.total},
       {core::LimitScope::session, o.session}};
   for (const auto& [scope, value] : limits) {
-    if (!value) continue;
-    const auto micros = core::micros_from_dollars(*value);
-    if (!micros) {
-      print_error("A limit is a number of dollars, 0 or more.");
-      return kExitUsage;
-    }
-    update.limits[scope] = *micros;
+    if (value) request.limits[scope] = *value;
   }
-  for (const auto& name : o.clear) update.limits[*core::parse_limit_scope(name)] = std::nullopt;
-  if (!o.thresholds.empty()) update.thresholds = o.thresholds;
-  if (o.confirm_above) update.confirm_above = core::micros_from_dollars(*o.confirm_above);
-  if (o.token_allowance)
-    update.token_allowance_per_hour = core::micros_from_dollars(*o.token_allowance);
+  request.clear = o.clear;
+  if (!o.thresholds.empty()) request.thresholds = o.thresholds;
+  request.confirm_above = o.confirm_above;
+  request.token_allowance_per_hour = o.token_allowance;
+  auto update = core::budget_update_of(request);
+  if (!update) return report(update.error());
   auto service = open_sessions();
   if (!service) return kExitFailed;
-  auto changes = service->budget().update(update, "cli");
+  auto changes = service->set_budget(update.value(), "cli");
   if (!changes) return report(changes.error());
   if (o.json) {
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& c : changes.value()) items.push_back(encode(tools::change_view(c)));
+    for (const auto& c : changes.value()) items.push_back(encode(views::change_view(c)));
     print_json({{"changes", items}});
     return kExitOk;
   }
   if (changes->empty()) std::cout << "Nothing changed.\n";
-  for (const auto& c : changes.value()) std::cout << tools::to_line(tools::change_view(c)) << "\n";
+  for (const auto& c : changes.value()) std::cout << views::to_line(views::change_view(c)) << "\n";
   return kExitOk;
 }
 
@@ -172,11 +166,11 @@ int rates(bool as_json) {
   if (!table) return report(table.error());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& rate : table->all()) {
-    const auto v = tools::rate_view(rate);
+    const auto v = views::rate_view(rate);
     if (as_json) {
       items.push_back(encode(v));
     } else {
-      std::cout << tools::to_line(v) << "\n";
+      std::cout << views::to_line(v) << "\n";
     }
   }
   const std::string config = core::config_file(service->home()).string();
@@ -205,7 +199,7 @@ void add_budget_command(CLI::App& app, int& exit_code) {
   auto e = std::make_shared<EstimateOptions>();
   auto* estimate_command =
       budget->add_subcommand("estimate", "What a submit would cost at worst, and if it fits");
-  e->resources.add_to(*estimate_command);
+  e->resources.add_to(*estimate_command, ResourceOptions::Use::estimate);
   estimate_command->add_option("--kind", e->kind, "task (default: reserves tokens) or command")
       ->check(CLI::IsMember({"task", "command"}));
   estimate_command->add_flag("--json", e->json, "Print JSON");

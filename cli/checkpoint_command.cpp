@@ -9,8 +9,8 @@
 #include "cli/resume.h"
 #include "cli/session_output.h"
 #include "cli/terminal_text.h"
-#include "tools/checkpoint_view.h"
-#include "tools/cost_view.h"
+#include "core/views/checkpoint_view.h"
+#include "core/views/cost_view.h"
 
 namespace parhelia::cli {
 namespace {
@@ -27,15 +27,15 @@ int create(const CheckpointOptions& o) {
   if (!service) return kExitFailed;
   auto created = service->create_checkpoint(o.session_id, [] { return true; });
   if (!created) return report(created.error());
-  const auto view = tools::view_of(created->checkpoint);
+  const auto view = views::view_of(created->checkpoint);
   if (o.json) {
-    auto json = server::schema::encode(view);
+    auto json = schema::encode(view);
     json["unchanged"] = created->unchanged;
     print_json(json);
   } else if (created->unchanged) {
-    std::cout << "Nothing changed since " << tools::to_line(view) << "; that checkpoint stands.\n";
+    std::cout << "Nothing changed since " << views::to_line(view) << "; that checkpoint stands.\n";
   } else {
-    std::cout << "Took " << tools::to_line(view) << "\n";
+    std::cout << "Took " << views::to_line(view) << "\n";
   }
   return kExitOk;
 }
@@ -45,14 +45,14 @@ int list(const CheckpointOptions& o) {
   if (!service) return kExitFailed;
   auto list = service->checkpoints(o.session_id);
   if (!list) return report(list.error());
-  std::vector<tools::CheckpointView> views;
-  for (const auto& c : list.value()) views.push_back(tools::view_of(c));
+  std::vector<views::CheckpointView> shown;
+  for (const auto& c : list.value()) shown.push_back(views::view_of(c));
   if (o.json) {
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& v : views) items.push_back(server::schema::encode(v));
+    for (const auto& v : shown) items.push_back(schema::encode(v));
     print_json(items);
   } else {
-    std::cout << tools::to_text(views, o.session_id) << "\n";
+    std::cout << views::to_text(shown, o.session_id) << "\n";
   }
   return kExitOk;
 }
@@ -62,13 +62,13 @@ int diff(const CheckpointOptions& o) {
   if (!service) return kExitFailed;
   auto diff = service->diff_checkpoints(o.checkpoint_id, o.to_checkpoint_id);
   if (!diff) return report(diff.error());
-  auto view = tools::view_of(diff.value());
+  auto view = views::view_of(diff.value());
   if (o.json) {
-    print_json(server::schema::encode(view));
+    print_json(schema::encode(view));
   } else {
     // A file name is the session's to choose: one name must not forge a line of the list.
     for (auto& file : view.files) file.path = terminal_line(file.path);
-    std::cout << tools::to_text(view) << "\n";
+    std::cout << views::to_text(view) << "\n";
   }
   return kExitOk;
 }
@@ -91,11 +91,7 @@ int remove(const CheckpointOptions& o) {
 void add_resume_options(CLI::App& command, ResumeOptions& o) {
   command.add_option("--prompt", o.prompt,
                      "What Claude Code is told next (default: carry on where it stopped)");
-  command.add_option("--gpu", o.gpu, "Another GPU (default: the session's)");
-  command.add_option("--timeout", o.timeout, "Another time limit, e.g. 90s, 30m, 2h");
-  command.add_option("--cpu", o.cpu, "Cores (default: the session's)");
-  command.add_option("--memory", o.memory_gib, "Memory in GiB (default: the session's)");
-  command.add_option("--max-cost", o.max_cost, "The new session's own cap in dollars");
+  o.resources.add_to(command, ResourceOptions::Use::resume);
   command.add_flag("--yes,-y", o.yes, "Agree to the estimated cost without being asked");
   command.add_flag("--json", o.json, "Print JSON");
 }
@@ -105,22 +101,9 @@ int run_resume(const ResumeOptions& o) {
   resume.session_id = o.session_id;
   if (!o.checkpoint_id.empty()) resume.checkpoint_id = o.checkpoint_id;
   if (!o.prompt.empty()) resume.prompt = o.prompt;
-  resume.gpu = o.gpu;
-  if (o.timeout) {
-    resume.timeout_s = parse_duration(*o.timeout);
-    if (!resume.timeout_s) {
-      print_error("--timeout " + *o.timeout + " is not a duration; use e.g. 90s, 30m, 2h.");
-      return kExitUsage;
-    }
-  }
-  if (o.cpu) resume.cpu_milli = std::llround(*o.cpu * 1000);
-  if (o.memory_gib) resume.memory_milli_gib = std::llround(*o.memory_gib * 1000);
-  if (o.max_cost) {
-    resume.max_cost = core::micros_from_dollars(*o.max_cost);
-    if (!resume.max_cost) {
-      print_error("--max-cost must be a number of dollars, 0 or more.");
-      return kExitUsage;
-    }
+  if (auto wrong = o.resources.apply(resume)) {
+    print_error(*wrong);
+    return kExitUsage;
   }
   auto service = open_sessions();
   if (!service) return kExitFailed;

@@ -1,30 +1,17 @@
-// `parhelia mcp`: the MCP server over stdio, as Claude Code starts it.
+// `parhelia mcp`: the MCP server over stdio, as Claude Code starts it; the face itself is
+// behind transport/mcp_face.h.
 #include <spdlog/spdlog.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <csignal>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/composition.h"
 #include "cli/logging.h"
 #include "cli/output.h"
 #include "core/base/environment.h"
-#include "core/local/host_probe.h"
 #include "core/session/sessions.h"
-#include "server/protocol_version.h"
-#include "tools/toolset.h"
-#include "transport/stdio_transport.h"
+#include "transport/mcp_face.h"
 
 namespace parhelia::cli {
 namespace {
-
-std::atomic<transport::StdioTransport*> running_transport{nullptr};
-
-void stop_on_signal(int) {
-  if (auto* transport = running_transport.load()) transport->stop();
-}
 
 std::size_t page_size_from_environment() {
   const auto value = core::env_value("PARHELIA_MCP_PAGE_SIZE");
@@ -38,34 +25,6 @@ std::size_t page_size_from_environment() {
   return 50;
 }
 
-// What mcp-manifest.json says of this server besides its lists: who it is (as initialize's
-// serverInfo says), how a client starts it, and what it speaks.
-nlohmann::json description() {
-  const server::ServerIdentity identity = tools::parhelia_identity();
-  return {{"name", identity.name},
-          {"title", identity.title},
-          {"version", identity.version},
-          {"description", identity.description},
-          {"command", "parhelia"},
-          {"args", nlohmann::json::array({"mcp"})},
-          {"transports", nlohmann::json::array({"stdio"})},
-          {"protocolVersions", server::ProtocolVersion::supported()}};
-}
-
-// What the backends run unknown to the store goes to the log, where the server's operator
-// looks: nothing of it is stopped, since nothing says whose it is.
-void report_strays(core::SessionService& service) {
-  auto strays = service.strays();
-  if (!strays) {
-    spdlog::warn("listing the backends' sessions: {}", strays.error().sentence());
-    return;
-  }
-  for (const auto& stray : strays.value()) {
-    spdlog::warn("the {} backend runs session {}, which Parhelia's database does not know",
-                 stray.backend, stray.session_id);
-  }
-}
-
 int serve(const LoggingOptions& logging) {
   // main() set the default logging up; only --log-file or --log-level change it.
   if ((logging.file || logging.level) && !configure_logging(logging)) return kExitUsage;
@@ -74,45 +33,9 @@ int serve(const LoggingOptions& logging) {
   // probes (child processes) start once the client has its answer, off the reader thread.
   auto service =
       core::SessionService::open_on_first_use(core::parhelia_home(), sessions_backends());
-  std::jthread warm_up;
-  server::Toolset toolset;
-  const auto watcher = tools::register_toolset(
-      toolset, *service, {.debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
-  transport::StdioTransport transport({});
-  server::McpServer server(transport, toolset,
-                           {.identity = tools::parhelia_identity(),
-                            .page_size = page_size_from_environment(),
-                            .on_initialized = [&warm_up, &service] {
-                              warm_up = std::jthread([&service] {
-                                core::probe_host_in_background();
-                                service->reconcile();
-                                report_strays(*service);
-                              });
-                            }});
-
-  running_transport = &transport;
-  struct sigaction action {};
-  action.sa_handler = stop_on_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
-
-  spdlog::info("parhelia mcp serving on stdio (pid {})", ::getpid());
-  transport.run(server);
-  // At the end of input the client may still read answers to what it sent last, so that work
-  // gets a second to finish; a signal means stop now. Either way the exit comes within 2 s.
-  const bool signalled = transport.stopped();
-  spdlog::info("{}; stopping", signalled ? "asked to stop" : "input closed");
-  const bool drained = server.shutdown(std::chrono::milliseconds(signalled ? 0 : 1000),
-                                       std::chrono::milliseconds(signalled ? 1500 : 700));
-  running_transport = nullptr;
-  if (!drained) {
-    // A handler did not notice cancellation in time; the promise is to exit within 2 s.
-    spdlog::warn("requests still running at shutdown; exiting without waiting for them");
-    spdlog::shutdown();
-    std::_Exit(kExitOk);
-  }
-  return kExitOk;
+  return transport::serve_mcp_face(
+      *service, {.page_size = page_size_from_environment(),
+                 .debug_tools = core::env_value("PARHELIA_ENABLE_DEBUG_TOOLS") == "1"});
 }
 
 }  // namespace
@@ -131,7 +54,7 @@ void add_mcp_command(CLI::App& app, int& exit_code) {
                     "exit");
   command->callback([logging, describe, &exit_code] {
     if (*describe) {
-      print_json(description());
+      print_json(transport::mcp_face_description());
       exit_code = kExitOk;
       return;
     }

@@ -6,17 +6,15 @@
 #include <optional>
 #include <string>
 
+#include "cli/resource_options.h"
+
 namespace parhelia::cli {
 
 struct ResumeOptions {
   std::string session_id;
   std::string checkpoint_id;
   std::string prompt;
-  std::optional<std::string> gpu;
-  std::optional<std::string> timeout;
-  std::optional<double> cpu;
-  std::optional<double> memory_gib;
-  std::optional<double> max_cost;
+  ResourceOptions resources;
   bool yes = false;
   bool json = false;
 };

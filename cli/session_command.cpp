@@ -8,7 +8,7 @@
 #include "cli/resume.h"
 #include "cli/session_output.h"
 #include "cli/terminal_text.h"
-#include "tools/session_view.h"
+#include "core/views/session_view.h"
 
 namespace parhelia::cli {
 namespace {
@@ -44,7 +44,7 @@ int list(const SessionOptions& o) {
   if (o.json) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& s : sessions.value())
-      items.push_back(server::schema::encode(tools::view_of(s, service->ledger())));
+      items.push_back(schema::encode(views::view_of(s, *service)));
     print_json(items);
   } else if (sessions->empty()) {
     std::cout << "No sessions yet. Start one with: parhelia submit --cmd \"make test\"\n";
@@ -118,11 +118,10 @@ int results(const SessionOptions& o) {
     return kExitOk;
   }
   if (o.json) {
-    print_json(
-        {{"session", server::schema::encode(tools::view_of(results->session, service->ledger()))},
-         {"finished", results->finished},
-         {"patch_bytes", results->patch_bytes},
-         {"patch", patch}});
+    print_json({{"session", schema::encode(views::view_of(results->session, *service))},
+                {"finished", results->finished},
+                {"patch_bytes", results->patch_bytes},
+                {"patch", patch}});
     return kExitOk;
   }
   print_session(*service, results->session, false);

@@ -11,8 +11,8 @@
 #include "cli/output.h"
 #include "cli/terminal_text.h"
 #include "core/base/environment.h"
-#include "tools/cost_view.h"
-#include "tools/session_view.h"
+#include "core/views/cost_view.h"
+#include "core/views/session_view.h"
 
 namespace parhelia::cli {
 
@@ -35,7 +35,7 @@ namespace {
 constexpr std::string_view kFieldIndent = "             ";
 
 // The view with what the session or its submitter chose escaped for the terminal.
-tools::SessionView for_terminal(tools::SessionView v) {
+views::SessionView for_terminal(views::SessionView v) {
   const auto line = [](std::optional<std::string>& text) {
     if (text) text = terminal_line(*text);
   };
@@ -56,10 +56,10 @@ tools::SessionView for_terminal(tools::SessionView v) {
 
 void print_session(core::SessionService& service, const core::Session& session, bool as_json) {
   if (as_json) {
-    print_json(server::schema::encode(tools::detailed_view(service, session)));
+    print_json(schema::encode(views::detailed_view(service, session)));
     return;
   }
-  const tools::SessionView view = for_terminal(tools::detailed_view(service, session));
+  const views::SessionView view = for_terminal(views::detailed_view(service, session));
   std::cout << view.session_id << (view.name.empty() ? "" : "  [" + view.name + "]") << "\n"
             << "  state      " << view.state << "\n"
             << "  " << view.kind << (view.kind == "task" ? "       " : "    ") << view.task << "\n"
@@ -78,9 +78,9 @@ void print_session(core::SessionService& service, const core::Session& session, 
     std::cout << "  elapsed    " << elapsed << "\n";
   }
   if (view.exit_code) std::cout << "  exit code  " << *view.exit_code << "\n";
-  std::cout << "  cost       " << tools::usd(view.spent_usd.value_or(0)) << " spent, "
-            << tools::usd(view.reserved_usd) << " reserved"
-            << (view.max_cost_usd ? ", capped at " + tools::usd(*view.max_cost_usd) : std::string())
+  std::cout << "  cost       " << views::usd(view.spent_usd.value_or(0)) << " spent, "
+            << views::usd(view.reserved_usd) << " reserved"
+            << (view.max_cost_usd ? ", capped at " + views::usd(*view.max_cost_usd) : std::string())
             << "\n";
   if (view.last_activity) std::cout << "  activity   " << *view.last_activity << "\n";
   if (view.error) std::cout << "  error      " << *view.error << "\n";
@@ -103,7 +103,7 @@ void print_session(core::SessionService& service, const core::Session& session, 
 }
 
 void print_session_line(const core::Session& session) {
-  std::cout << tools::one_line(for_terminal(tools::view_of(session))) << "\n";
+  std::cout << views::one_line(for_terminal(views::view_of(session))) << "\n";
 }
 
 core::Result<core::Session> follow_log(core::SessionService& service, const std::string& id,
@@ -128,12 +128,12 @@ bool cost_confirmed(core::SessionService& service, const core::SubmitRequest& re
   if (yes) return true;
   // Checked whole first (a refusal comes before any question about cost).
   auto plan = service.plan(request);
-  auto settings = service.budget().settings();
-  if (!plan || !settings || plan->estimate.reserve <= settings->confirm_above) return true;
-  const std::string cost = tools::estimate_sentence(plan->estimate);
+  if (!plan) return true;
+  auto above = service.confirmation_above(plan->estimate);
+  if (!above || !above.value()) return true;
+  const std::string cost = views::estimate_sentence(plan->estimate);
   if (::isatty(STDIN_FILENO) == 0) {
-    print_error("Not submitted: " + cost + " That is more than " +
-                core::format_usd(settings->confirm_above) +
+    print_error(views::unconfirmed(plan->estimate, *above.value()) +
                 "; pass --yes to agree to it (or lower the timeout, GPU or --max-cost).");
     return false;
   }

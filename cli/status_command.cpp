@@ -6,6 +6,7 @@
 #include "cli/session_output.h"
 #include "cli/terminal_text.h"
 #include "core/session/health.h"
+#include "core/views/session_view.h"
 
 namespace parhelia::cli {
 namespace {
@@ -19,24 +20,23 @@ int run_status(const std::string& id, bool as_json) {
     print_session(*service, session.value(), as_json);
     if (!as_json) {
       std::cout << "  history\n";
-      for (const auto& e : service->store().events(id).value_or({})) {
-        std::cout << "    " << core::iso_time(e.at) << "  "
-                  << (e.kind == "transition"
-                          ? (e.from_state.empty() ? "" : e.from_state + " -> ") + e.to_state
-                          : "note")
-                  << (e.detail.empty() ? "" : ": " + terminal_line(e.detail)) << "\n";
+      for (const auto& event : service->events(id).value_or({})) {
+        views::EventView e = views::view_of(event);
+        e.detail = terminal_line(e.detail);
+        std::cout << "    " << e.at << "  " << views::what_happened(e) << "\n";
       }
     }
     return kExitOk;
   }
-  const auto counts = service->store().count_by_state().value_or({});
+  const core::StoreStats stats = service->store_stats();
+  const auto& counts = stats.by_state;
   core::SessionQuery live_query;
   live_query.limit = 50;
   std::vector<core::Session> live;
   for (auto state : {core::SessionState::running, core::SessionState::provisioning,
                      core::SessionState::queued}) {
     live_query.state = state;
-    for (auto& s : service->store().list(live_query).value_or({})) live.push_back(std::move(s));
+    for (auto& s : service->recorded(live_query).value_or({})) live.push_back(std::move(s));
   }
   if (as_json) {
     nlohmann::json by_state = nlohmann::json::object();
@@ -44,8 +44,8 @@ int run_status(const std::string& id, bool as_json) {
     nlohmann::json live_ids = nlohmann::json::array();
     for (const auto& s : live) live_ids.push_back(s.id);
     print_json({{"parhelia_home", service->home().string()},
-                {"store_path", service->store().path().string()},
-                {"store_bytes", service->store().size_bytes()},
+                {"store_path", stats.path.string()},
+                {"store_bytes", stats.size_bytes},
                 {"sessions_by_state", by_state},
                 {"live_sessions", live_ids}});
     return kExitOk;

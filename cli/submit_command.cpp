@@ -9,7 +9,7 @@
 #include "cli/session_output.h"
 #include "cli/terminal_text.h"
 #include "core/local/host_probe.h"
-#include "tools/cost_view.h"
+#include "core/views/cost_view.h"
 
 namespace parhelia::cli {
 namespace {
@@ -62,12 +62,12 @@ int run_submit(const SubmitOptions& o) {
                   {"would_run", plan->argv},
                   {"workspace", plan->session.workspace},
                   {"cuda_visible_devices", plan->cuda_visible_devices},
-                  {"estimate", server::schema::encode(tools::estimate_view(plan->estimate))}});
+                  {"estimate", schema::encode(views::estimate_view(plan->estimate))}});
     } else {
       std::cout << "Dry run, nothing started. It would run in a copy of "
                 << terminal_line(plan->session.workspace) << ":\n ";
       for (const auto& arg : plan->argv) std::cout << " " << terminal_line(arg);
-      std::cout << "\n" << tools::estimate_sentence(plan->estimate) << "\n";
+      std::cout << "\n" << views::estimate_sentence(plan->estimate) << "\n";
     }
     return kExitOk;
   }
@@ -79,7 +79,7 @@ int run_submit(const SubmitOptions& o) {
       print_session(*service, session.value(), true);
     } else {
       std::cout << "Submitted " << session->id << " (" << core::to_string(session->state) << "). "
-                << "Cost: " << tools::estimate_sentence(service->estimate(request).value_or({}))
+                << "Cost: " << views::estimate_sentence(service->estimate(request).value_or({}))
                 << "\n"
                 << "Follow it: parhelia session logs " << session->id << " -f\n";
     }
@@ -104,7 +104,7 @@ void add_submit_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<SubmitOptions>();
   command->add_option("task", o->task, "The prompt for Claude Code");
   command->add_option("--cmd", o->command, "Run this shell command instead of a Claude Code task");
-  o->resources.add_to(*command);
+  o->resources.add_to(*command, ResourceOptions::Use::submit);
   command->add_option("--name", o->name, "A short name for the session");
   command->add_option("--workspace", o->workspace,
                       "The project directory to copy (default: the current one)");

@@ -1,6 +1,6 @@
 // The tools this server offers. A tool is registered with typed arguments and result (see
-// typed_schema.h); the registry derives both schemas, validates arguments before the handler
-// runs, and shapes the answer for the negotiated protocol version.
+// core/base/typed_schema.h); the registry derives both schemas, validates arguments before the
+// handler runs, and shapes the answer for the negotiated protocol version.
 #pragma once
 
 #include <functional>
@@ -12,9 +12,9 @@
 #include <variant>
 #include <vector>
 
+#include "core/base/typed_schema.h"
 #include "server/call_context.h"
 #include "server/protocol_version.h"
-#include "server/typed_schema.h"
 
 namespace parhelia::server {
 

@@ -19,7 +19,7 @@ std::vector<std::string> BudgetAlertFeed::for_call(const std::string& tool,
   std::vector<core::BudgetAlert> fresh;
   {
     std::lock_guard lock(mutex_);
-    fresh = service_.budget().alerts_unseen(last_shown_, started_at_, 100).value_or({});
+    fresh = service_.alerts_unseen(last_shown_, started_at_, 100).value_or({});
     if (!fresh.empty()) last_shown_ = fresh.back().id;
   }
   // budget show and set list this month's alerts in the answer itself.
@@ -40,10 +40,10 @@ std::vector<std::string> BudgetAlertFeed::for_call(const std::string& tool,
   const server::json id =
       arguments.is_object() ? arguments.value("session_id", server::json()) : server::json();
   if (!id.is_string()) return shown;
-  auto session = service_.store().get(id.get<std::string>());
+  auto session = service_.recorded(id.get<std::string>());
   if (!session) return shown;
   // Newest first: the first that concerns the session says how near its cap it is now.
-  for (const auto& alert : service_.budget().alerts_since(session->created_at, 100).value_or({})) {
+  for (const auto& alert : service_.alerts_since(session->created_at, 100).value_or({})) {
     if (alert.session_id != session->id) continue;
     const std::string sentence = alert.sentence();
     if (std::find(shown.begin(), shown.end(), sentence) == shown.end()) shown.push_back(sentence);

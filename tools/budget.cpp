@@ -2,7 +2,8 @@
 // the ledger's rows, the limits, and the rates.
 #include "core/base/calendar.h"
 #include "core/base/config_file.h"
-#include "tools/cost_view.h"
+#include "core/base/keyset_cursor.h"
+#include "core/views/cost_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
 
@@ -13,12 +14,8 @@ struct BudgetArgs {
   std::string action;
   // estimate
   std::optional<std::string> kind;
-  std::optional<std::string> gpu;
+  ResourceArgs resources;
   std::optional<std::string> backend;
-  std::optional<std::int64_t> timeout_s;
-  std::optional<double> cpu;
-  std::optional<double> memory_gib;
-  std::optional<double> max_cost_usd;
   // history
   std::optional<std::string> session_id;
   std::optional<std::string> charge_kind;
@@ -35,7 +32,7 @@ struct BudgetArgs {
   std::optional<double> confirm_above_usd;
   std::optional<double> token_allowance_per_hour_usd;
   static auto fields() {
-    const server::schema::json dollars = dollar_range();
+    const schema::json dollars = dollar_range();
     return std::tuple{
         field("action", &BudgetArgs::action,
               "show: spend today/this month/in all, limits and their room, reservations, top "
@@ -47,16 +44,15 @@ struct BudgetArgs {
         field("kind", &BudgetArgs::kind,
               "estimate: task (Claude Code, reserves a token allowance; the default) or command",
               {{"enum", {"task", "command"}}}),
-        field("gpu", &BudgetArgs::gpu, "estimate: GPU as TYPE, TYPE:COUNT or COUNT, e.g. H100:2"),
+        schema::flat(&BudgetArgs::resources,
+                     ResourceArgs::fields_with(
+                         {.gpu = "estimate: GPU as TYPE, TYPE:COUNT or COUNT, e.g. H100:2",
+                          .timeout_s = "estimate: time limit (default 3600)",
+                          .cpu = "estimate: cores (default 2)",
+                          .memory_gib = "estimate: memory in GiB (default 4)",
+                          .max_cost_usd = "estimate: the session's own cap"})),
         field("backend", &BudgetArgs::backend, "estimate: local (default) or modal",
               {{"enum", {"local", "modal"}}}),
-        field("timeout_s", &BudgetArgs::timeout_s, "estimate: time limit (default 3600)",
-              timeout_range()),
-        field("cpu", &BudgetArgs::cpu, "estimate: cores (default 2)", cpu_range()),
-        field("memory_gib", &BudgetArgs::memory_gib, "estimate: memory in GiB (default 4)",
-              memory_range()),
-        field("max_cost_usd", &BudgetArgs::max_cost_usd, "estimate: the session's own cap",
-              dollars),
         field("session_id", &BudgetArgs::session_id, "history: only this session's rows",
               {{"pattern", "^task-[0-9a-f]{8}$"}}),
         field("charge_kind", &BudgetArgs::charge_kind, "history: only compute, tokens or storage",
@@ -188,15 +184,13 @@ core::SubmitRequest request_of(const BudgetArgs& a) {
   } else {
     request.command = "estimate";
   }
-  request.gpu = a.gpu.value_or("");
   request.backend = a.backend.value_or(request.backend);
-  request.timeout_s = a.timeout_s.value_or(request.timeout_s);
-  ask_for(request, a.cpu, a.memory_gib, a.max_cost_usd);
+  a.resources.apply(request);
   return request;
 }
 
 server::ToolOutcome<BudgetResult> show(core::SessionService& service, BudgetResult result) {
-  auto report = core::budget_report(service.ledger(), service.budget(), core::now_ms());
+  auto report = service.budget_report();
   if (!report) return tool_error(report.error());
   result.budget = budget_view(report.value());
   result.next = next_step(result);
@@ -213,6 +207,9 @@ server::ToolOutcome<BudgetResult> estimate(core::SessionService& service, const 
   return result;
 }
 
+// Ledger rows page newest first, by id.
+constexpr std::string_view kHistoryCursor = "before:";
+
 server::ToolOutcome<BudgetResult> history(core::SessionService& service, const BudgetArgs& a) {
   core::HistoryQuery query;
   query.session_id = a.session_id;
@@ -220,58 +217,48 @@ server::ToolOutcome<BudgetResult> history(core::SessionService& service, const B
   if (a.days) query.since_ms = core::now_ms() - static_cast<std::int64_t>(*a.days) * 86'400'000;
   query.limit = static_cast<std::size_t>(a.limit.value_or(50));
   if (a.cursor) {
-    const std::string prefix = "before:";
-    try {
-      if (a.cursor->rfind(prefix, 0) != 0) throw std::invalid_argument("prefix");
-      query.before_id = std::stoll(a.cursor->substr(prefix.size()));
-    } catch (const std::exception&) {
+    const auto before = core::parse_cursor(*a.cursor, kHistoryCursor, false);
+    if (!before) {
       return server::ToolError{"The cursor '" + *a.cursor +
                                "' is not one this tool gave; pass next_cursor as it came."};
     }
+    query.before_id = before->key;
   }
   // One more than asked says whether there is a next page.
   query.limit += 1;
-  auto rows = service.ledger().history(query);
+  auto rows = service.history(query);
   if (!rows) return tool_error(rows.error());
   BudgetResult result;
   result.action = "history";
   result.rows.emplace();
   for (const auto& row : rows.value()) {
     if (result.rows->size() + 1 == query.limit) {
-      result.next_cursor = "before:" + std::to_string(result.rows->back().id);
+      result.next_cursor = core::to_cursor(kHistoryCursor, {result.rows->back().id});
       break;
     }
-    result.rows->push_back({row.id, core::iso_time(row.at), row.session_id, row.kind, row.resource,
-                            static_cast<double>(row.quantity_milli) / 1000.0, row.unit,
-                            core::format_price(row.unit_price), core::dollars(row.amount)});
+    result.rows->push_back(row_view(row));
   }
   result.next = next_step(result);
   return result;
 }
 
 server::ToolOutcome<BudgetResult> set(core::SessionService& service, const BudgetArgs& a) {
-  core::BudgetUpdate update;
-  auto dollars = [](double value) { return core::micros_from_dollars(value).value_or(0); };
+  core::BudgetRequest request;
   const std::pair<core::LimitScope, const std::optional<double>*> limits[] = {
       {core::LimitScope::daily, &a.daily_usd},
       {core::LimitScope::monthly, &a.monthly_usd},
       {core::LimitScope::total, &a.total_usd},
       {core::LimitScope::session, &a.session_usd}};
   for (const auto& [scope, value] : limits) {
-    if (*value) update.limits[scope] = dollars(**value);
+    if (*value) request.limits[scope] = **value;
   }
-  for (const auto& name : a.clear.value_or(std::vector<std::string>{})) {
-    const auto scope = core::parse_limit_scope(name);
-    if (!scope) return server::ToolError{"There is no limit '" + name + "' to clear."};
-    if (update.limits.count(*scope) > 0)
-      return server::ToolError{"The " + name + " limit is both set and cleared; do one."};
-    update.limits[*scope] = std::nullopt;
-  }
-  update.thresholds = a.alert_thresholds;
-  if (a.confirm_above_usd) update.confirm_above = dollars(*a.confirm_above_usd);
-  if (a.token_allowance_per_hour_usd)
-    update.token_allowance_per_hour = dollars(*a.token_allowance_per_hour_usd);
-  auto changes = service.budget().update(update, "mcp");
+  request.clear = a.clear.value_or(std::vector<std::string>{});
+  request.thresholds = a.alert_thresholds;
+  request.confirm_above = a.confirm_above_usd;
+  request.token_allowance_per_hour = a.token_allowance_per_hour_usd;
+  auto update = core::budget_update_of(request);
+  if (!update) return tool_error(update.error());
+  auto changes = service.set_budget(update.value(), "mcp");
   if (!changes) return tool_error(changes.error());
   BudgetResult result;
   result.action = "set";
@@ -289,9 +276,7 @@ server::ToolOutcome<BudgetResult> rates(core::SessionService& service) {
   result.rates.emplace();
   for (const auto& rate : table->all()) {
     // Token prices per million tokens, as Anthropic lists them and config.json takes them.
-    const double scale = rate.unit == "token" ? 1e6 : 1.0;
-    (*result.rates)[rate.key] =
-        static_cast<double>(rate.price) * scale / static_cast<double>(core::kPicosPerDollar);
+    (*result.rates)[rate.key] = core::price_dollars(core::listed_price(rate));
     if (rate.source != "default") {
       if (!result.overridden) result.overridden.emplace();
       (*result.overridden)[rate.key] = rate.source;

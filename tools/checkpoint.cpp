@@ -1,9 +1,9 @@
 // tools/checkpoint.cpp: the checkpoint tool: take a checkpoint of a session, list, compare and
 // delete them, and restore one into a new session that carries on the work.
 #include "core/session/sessions.h"
-#include "tools/checkpoint_view.h"
-#include "tools/cost_view.h"
-#include "tools/session_view.h"
+#include "core/views/checkpoint_view.h"
+#include "core/views/cost_view.h"
+#include "core/views/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
 
@@ -16,11 +16,7 @@ struct CheckpointArgs {
   std::optional<std::string> checkpoint_id;
   std::optional<std::string> to_checkpoint_id;
   std::optional<std::string> prompt;
-  std::optional<std::string> gpu;
-  std::optional<std::int64_t> timeout_s;
-  std::optional<double> cpu;
-  std::optional<double> memory_gib;
-  std::optional<double> max_cost_usd;
+  ResourceArgs resources;
   std::optional<bool> confirm;
   static auto fields() {
     return std::tuple{
@@ -42,13 +38,14 @@ struct CheckpointArgs {
         field("prompt", &CheckpointArgs::prompt,
               "restore: what Claude Code is told next (default: carry on where it stopped); not "
               "for command sessions, which re-run their command"),
-        field("gpu", &CheckpointArgs::gpu, "restore: another GPU (default: the session's)"),
-        field("timeout_s", &CheckpointArgs::timeout_s,
-              "restore: another time limit in seconds (default: the session's)", timeout_range()),
-        field("cpu", &CheckpointArgs::cpu, "restore: cores (default: the session's)", cpu_range()),
-        field("memory_gib", &CheckpointArgs::memory_gib, "restore: memory in GiB", memory_range()),
-        field("max_cost_usd", &CheckpointArgs::max_cost_usd,
-              "restore: the new session's own cap in dollars", dollar_range()),
+        schema::flat(
+            &CheckpointArgs::resources,
+            ResourceArgs::fields_with(
+                {.gpu = "restore: another GPU (default: the session's)",
+                 .timeout_s = "restore: another time limit in seconds (default: the session's)",
+                 .cpu = "restore: cores (default: the session's)",
+                 .memory_gib = "restore: memory in GiB",
+                 .max_cost_usd = "restore: the new session's own cap in dollars"})),
         field("confirm", &CheckpointArgs::confirm,
               "restore: the user has agreed to the estimated cost (needed above the "
               "confirmation amount when the client cannot ask)")};
@@ -129,11 +126,9 @@ server::ToolOutcome<CheckpointResult> restore(core::SessionService& service,
   resume.session_id = a.session_id.value_or("");
   resume.checkpoint_id = a.checkpoint_id;
   resume.prompt = a.prompt;
-  resume.gpu = a.gpu;
-  resume.timeout_s = a.timeout_s;
+  a.resources.apply(resume);
   auto request = service.resume_request(resume);
   if (!request) return tool_error(request.error());
-  ask_for(request.value(), a.cpu, a.memory_gib, a.max_cost_usd);
   auto plan = service.plan(request.value());
   if (!plan) return tool_error(plan.error());
   if (auto refused = confirmation_refused(service, plan->estimate, a.confirm.value_or(false),
@@ -146,7 +141,7 @@ server::ToolOutcome<CheckpointResult> restore(core::SessionService& service,
   CheckpointResult result;
   result.action = a.action;
   result.checkpoint = view_of(checkpoint.value());
-  result.session = view_of(session.value(), service.ledger());
+  result.session = view_of(session.value(), service);
   return result;
 }
 

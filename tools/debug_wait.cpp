@@ -10,7 +10,7 @@
 namespace parhelia::tools {
 namespace {
 
-using server::schema::field;
+using schema::field;
 
 struct DebugWaitArgs {
   int milliseconds = 0;

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "core/base/typed_schema.h"
 #include "core/session/sessions.h"
-#include "server/typed_schema.h"
 
 namespace parhelia::tools {
 
-using server::schema::field;
+using schema::field;
 
 enum class LogFormat { raw, activity };
 

@@ -2,9 +2,10 @@
 // stop one, take its results.
 #include <sstream>
 
+#include "core/base/keyset_cursor.h"
 #include "core/session/sessions.h"
+#include "core/views/session_view.h"
 #include "tools/log_view.h"
-#include "tools/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
 
@@ -207,18 +208,8 @@ std::vector<server::ResourceLink> resource_links(const SessionResult& r) {
   return links;
 }
 
-std::optional<core::SessionQuery> parse_cursor(const std::string& cursor,
-                                               core::SessionQuery query) {
-  const auto colon = cursor.find(':');
-  if (cursor.rfind("c", 0) != 0 || colon == std::string::npos) return std::nullopt;
-  try {
-    query.before =
-        std::make_pair(std::stoll(cursor.substr(1, colon - 1)), cursor.substr(colon + 1));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  return query;
-}
+// Sessions page newest first, by created_at and then id.
+constexpr std::string_view kSessionCursor = "c";
 
 server::ToolOutcome<SessionResult> run(core::SessionService& service, const SessionArgs& a) {
   SessionResult result;
@@ -228,20 +219,20 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
     if (a.state) query.state = core::parse_session_state(*a.state);
     query.limit = static_cast<std::size_t>(a.limit.value_or(20));
     if (a.cursor) {
-      auto parsed = parse_cursor(*a.cursor, query);
-      if (!parsed) return server::ToolError{"Unknown cursor; list again without one."};
-      query = *parsed;
+      auto after = core::parse_cursor(*a.cursor, kSessionCursor, true);
+      if (!after) return server::ToolError{"Unknown cursor; list again without one."};
+      query.before = std::make_pair(after->key, *after->tie);
     }
     auto sessions = service.list(query);
     if (!sessions) return tool_error(sessions.error());
     result.sessions.emplace();
     std::vector<std::string> ids;
     for (const auto& s : sessions.value()) ids.push_back(s.id);
-    const auto spend = service.ledger().sessions_spend(ids).value_or({});
+    const auto spend = service.spent(ids).value_or({});
     for (const auto& s : sessions.value()) {
       const auto found = spend.find(s.id);
       result.sessions->push_back(summary_of(s, found == spend.end() ? 0 : found->second));
-      result.cursor_after.push_back("c" + std::to_string(s.created_at) + ":" + s.id);
+      result.cursor_after.push_back(core::to_cursor(kSessionCursor, {s.created_at, s.id}));
     }
     if (sessions->size() == query.limit) result.next_cursor = result.cursor_after.back();
     result.next = next_step(result);
@@ -279,13 +270,13 @@ server::ToolOutcome<SessionResult> run(core::SessionService& service, const Sess
   if (a.action == "stop") {
     auto session = service.stop(id, a.grace_s.value_or(10));
     if (!session) return tool_error(session.error());
-    result.session = view_of(session.value(), service.ledger());
+    result.session = view_of(session.value(), service);
     result.next = next_step(result);
     return result;
   }
   auto results = service.results(id);
   if (!results) return tool_error(results.error());
-  result.session = view_of(results->session, service.ledger());
+  result.session = view_of(results->session, service);
   ResultsView view;
   view.finished = results->finished;
   view.patch_bytes = static_cast<std::int64_t>(results->patch_bytes);

@@ -1,7 +1,8 @@
 // tools/session_resources.cpp: sessions as resources: parhelia://sessions/{id} (JSON),
 // .../log (text) and .../patch (git diff), with session ids completed from the store.
 #include "core/session/sessions.h"
-#include "tools/session_view.h"
+#include "core/views/session_view.h"
+#include "tools/tool_support.h"
 #include "tools/toolset.h"
 
 namespace parhelia::tools {
@@ -12,7 +13,7 @@ constexpr std::size_t kMaxResourceBytes = 256 * 1024;
 
 server::Completer session_ids(core::SessionService& service) {
   return [&service](const std::string& prefix, const server::CompletionContext&) {
-    return service.store().ids_starting_with(prefix, 100).value_or({});
+    return service.ids_starting_with(prefix, 100).value_or({});
   };
 }
 
@@ -20,7 +21,7 @@ std::vector<server::ResourceInfo> recent_sessions(core::SessionService& service)
   std::vector<server::ResourceInfo> items;
   core::SessionQuery query;
   query.limit = 20;
-  for (const auto& s : service.store().list(query).value_or({})) {
+  for (const auto& s : service.recorded(query).value_or({})) {
     items.push_back({session_uri(s.id), s.id, s.name.empty() ? s.id : s.name,
                      std::string(core::to_string(s.state)) + ": " + s.task.substr(0, 80),
                      std::nullopt});
@@ -42,15 +43,10 @@ void register_session_resources(server::Toolset& toolset, core::SessionService& 
       [&service](const server::UriVariables& v) -> std::optional<server::ResourceContents> {
         auto session = service.get(v.at("id"));
         if (!session) return std::nullopt;
-        server::json body = server::schema::encode(view_of(session.value(), service.ledger()));
+        server::json body = schema::encode(view_of(session.value(), service));
         body["events"] = server::json::array();
-        for (const auto& e : service.store().events(session->id).value_or({})) {
-          body["events"].push_back({{"at", core::iso_time(e.at)},
-                                    {"kind", e.kind},
-                                    {"from", e.from_state},
-                                    {"to", e.to_state},
-                                    {"detail", e.detail}});
-        }
+        for (const auto& e : service.events(session->id).value_or({}))
+          body["events"].push_back(schema::encode(view_of(e)));
         // Its task, activity and answer are the session's own words, not always UTF-8.
         return server::ResourceContents{
             body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)};
@@ -102,7 +98,7 @@ namespace {
 
 void relay_budget_alerts(server::Toolset& toolset, core::SessionService& service,
                          std::int64_t started_at, std::int64_t& last_alert) {
-  auto alerts = service.budget().alerts_unseen(last_alert, started_at, 20);
+  auto alerts = service.alerts_unseen(last_alert, started_at, 20);
   if (!alerts) return;
   for (const auto& alert : alerts.value()) {
     spdlog::warn("{}", alert.sentence());
@@ -148,7 +144,7 @@ void SessionWatcher::watch(server::Toolset& toolset, core::SessionService& servi
         std::error_code ec;
         const auto size = std::filesystem::file_size(service.files(id).log, ec);
         mark = ec ? -1 : static_cast<std::int64_t>(size);
-      } else if (auto session = service.store().get(id)) {
+      } else if (auto session = service.recorded(id)) {
         mark = session->updated_at;
       }
       const auto [it, first] = seen.try_emplace(uri, mark);

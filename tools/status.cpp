@@ -1,11 +1,11 @@
 // tools/status.cpp: the status tool: one session, or the health of the whole installation.
 #include <sstream>
 
-#include "core/session/health.h"
 #include "core/local/host_probe.h"
+#include "core/session/health.h"
 #include "core/session/sessions.h"
-#include "tools/cost_view.h"
-#include "tools/session_view.h"
+#include "core/views/cost_view.h"
+#include "core/views/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
 
@@ -218,12 +218,11 @@ SystemStatus system_status(core::SessionService& service, const server::ClientSe
   s.version = health.version;
   s.protocol_version = client.version().name();
   s.parhelia_home = health.home;
-  s.store_path = service.store().path().string();
-  s.store_bytes = static_cast<std::int64_t>(service.store().size_bytes());
-  if (auto counts = service.store().count_by_state()) {
-    for (const auto& [state, count] : counts.value())
-      s.sessions_by_state[std::string(core::to_string(state))] = count;
-  }
+  const core::StoreStats stats = service.store_stats();
+  s.store_path = stats.path.string();
+  s.store_bytes = static_cast<std::int64_t>(stats.size_bytes);
+  for (const auto& [state, count] : stats.by_state)
+    s.sessions_by_state[std::string(core::to_string(state))] = count;
   bool local_ready = true;
   std::string local_problem;
   for (const auto& check : health.dependencies) {
@@ -245,8 +244,7 @@ SystemStatus system_status(core::SessionService& service, const server::ClientSe
   s.backends.push_back(local);
   s.agent_credential = health.agent_credential;
   s.modal_credentials_found = health.modal_credentials_found;
-  if (auto report = core::budget_report(service.ledger(), service.budget(), core::now_ms()))
-    s.budget = budget_view(report.value());
+  if (auto report = service.budget_report()) s.budget = budget_view(report.value());
   return s;
 }
 
@@ -280,19 +278,15 @@ void register_status_tool(server::Toolset& toolset, core::SessionService& servic
         }
         auto session = service.get(*a.session_id);
         if (!session) return tool_error(session.error());
-        result.session = detailed_view(service, session.value());
-        if (auto cost = session_cost(service, session.value())) result.cost = cost.value();
-        if (auto events = service.store().events(*a.session_id)) {
+        const core::SessionFacts facts = service.facts(session.value());
+        result.session = detailed_view(session.value(), facts);
+        result.cost = session_cost(session.value(), facts);
+        if (auto events = service.events(*a.session_id)) {
           std::vector<SessionEventView> views;
           const auto& all = events.value();
           for (std::size_t i = all.size() > 20 ? all.size() - 20 : 0; i < all.size(); ++i) {
-            const auto& e = all[i];
-            std::string what =
-                e.kind == "transition"
-                    ? (e.from_state.empty() ? "" : e.from_state + " -> ") + e.to_state
-                    : "note";
-            if (!e.detail.empty()) what += ": " + e.detail;
-            views.push_back({core::iso_time(e.at), what});
+            const EventView e = view_of(all[i]);
+            views.push_back({e.at, what_happened(e)});
           }
           result.events = std::move(views);
         }

@@ -1,7 +1,7 @@
 // tools/submit.cpp: the submit tool, which dispatches a task or a command as a session.
 #include "core/session/sessions.h"
-#include "tools/cost_view.h"
-#include "tools/session_view.h"
+#include "core/views/cost_view.h"
+#include "core/views/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"
 
@@ -11,18 +11,14 @@ namespace {
 struct SubmitArgs {
   std::optional<std::string> task;
   std::optional<std::string> command;
-  std::optional<std::string> gpu;
+  ResourceArgs resources;
   std::optional<std::string> backend;
   std::optional<std::string> workspace;
-  std::optional<std::int64_t> timeout_s;
   std::optional<std::string> name;
   std::optional<bool> sync;
   std::optional<bool> dry_run;
   std::optional<bool> no_sandbox;
   std::optional<std::string> network;
-  std::optional<double> cpu;
-  std::optional<double> memory_gib;
-  std::optional<double> max_cost_usd;
   std::optional<bool> confirm;
   static auto fields() {
     return std::tuple{
@@ -32,15 +28,21 @@ struct SubmitArgs {
         field("command", &SubmitArgs::command,
               "A shell command to run instead, e.g. 'pytest -x' or 'make bench'",
               {{"minLength", 1}}),
-        field("gpu", &SubmitArgs::gpu, "GPU as TYPE, TYPE:COUNT or COUNT, e.g. A10G, H100:2, 1"),
+        schema::flat(
+            &SubmitArgs::resources,
+            ResourceArgs::fields_with(
+                {.gpu = "GPU as TYPE, TYPE:COUNT or COUNT, e.g. A10G, H100:2, 1",
+                 .timeout_s = "Time limit in seconds (default 3600)",
+                 .cpu = "Cores to price and ask for (default 2)",
+                 .memory_gib = "Memory in GiB (default 4)",
+                 .max_cost_usd =
+                     "The session's own budget cap in dollars; the watchdog stops it there"})),
         field("backend", &SubmitArgs::backend,
               "Where it runs: local (this machine, the default); an unknown one is refused with "
               "the list of those there are"),
         field("workspace", &SubmitArgs::workspace,
               "The project directory to copy into the session (default: the client's root, else "
               "the server's cwd)"),
-        field("timeout_s", &SubmitArgs::timeout_s, "Time limit in seconds (default 3600)",
-              timeout_range()),
         field("name", &SubmitArgs::name, "A short name to tell sessions apart",
               {{"maxLength", 64}}),
         field("sync", &SubmitArgs::sync,
@@ -53,11 +55,6 @@ struct SubmitArgs {
         field("network", &SubmitArgs::network,
               "open (default; Claude Code needs its API) or none: the sandbox gets no network",
               {{"enum", {"open", "none"}}}),
-        field("cpu", &SubmitArgs::cpu, "Cores to price and ask for (default 2)", cpu_range()),
-        field("memory_gib", &SubmitArgs::memory_gib, "Memory in GiB (default 4)", memory_range()),
-        field("max_cost_usd", &SubmitArgs::max_cost_usd,
-              "The session's own budget cap in dollars; the watchdog stops it there",
-              dollar_range()),
         field("confirm", &SubmitArgs::confirm,
               "The user agreed to the estimated cost (needed above the confirmation amount, "
               "default $5, when the client cannot ask the user itself)")};
@@ -190,14 +187,12 @@ void register_submit_tool(server::Toolset& toolset, core::SessionService& servic
         core::SubmitRequest request;
         request.task = a.task;
         request.command = a.command;
-        request.gpu = a.gpu.value_or("");
         request.backend = a.backend.value_or(request.backend);
         request.workspace = a.workspace.value_or(default_workspace(context.client()));
-        request.timeout_s = a.timeout_s.value_or(request.timeout_s);
         request.name = a.name.value_or("");
         request.no_sandbox = a.no_sandbox.value_or(false);
         if (a.network) request.network = *a.network == "open";
-        ask_for(request, a.cpu, a.memory_gib, a.max_cost_usd);
+        a.resources.apply(request);
 
         SubmitResult result;
         if (a.dry_run.value_or(false)) {
@@ -230,7 +225,7 @@ void register_submit_tool(server::Toolset& toolset, core::SessionService& servic
           if (!session) return tool_error(session.error());
           result.waited = true;
         }
-        result.session = view_of(session.value(), service.ledger());
+        result.session = view_of(session.value(), service);
         result.next = next_step(result);
         return result;
       });

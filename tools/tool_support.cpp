@@ -3,7 +3,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "tools/cost_view.h"
+#include "core/views/cost_view.h"
 
 namespace parhelia::tools {
 namespace {
@@ -25,20 +25,24 @@ std::string percent_decode(const std::string& text) {
 
 }  // namespace
 
-server::schema::json timeout_range() {
+schema::json timeout_range() {
   return {{"minimum", 1}, {"maximum", 86400}};
 }
 
-server::schema::json cpu_range() {
+schema::json cpu_range() {
   return {{"minimum", 0.125}, {"maximum", 64}};
 }
 
-server::schema::json memory_range() {
+schema::json memory_range() {
   return {{"minimum", 0.125}, {"maximum", 1024}};
 }
 
-server::schema::json dollar_range() {
+schema::json dollar_range() {
   return {{"minimum", 0}, {"maximum", 1000000}};
+}
+
+server::ResourceLink log_link(const std::string& id) {
+  return {log_uri(id), id + " log", "The session's output as it runs", "text/plain"};
 }
 
 server::ToolError tool_error(const core::Error& error) {
@@ -52,10 +56,19 @@ std::string default_workspace(const server::ClientSession& client) {
   return std::filesystem::current_path().string();
 }
 
-void ask_for(core::SubmitRequest& request, std::optional<double> cpu,
-             std::optional<double> memory_gib, std::optional<double> max_cost_usd) {
-  if (cpu) request.cpu_milli = std::llround(*cpu * 1000);
-  if (memory_gib) request.memory_milli_gib = std::llround(*memory_gib * 1000);
+void ResourceArgs::apply(core::SubmitRequest& request) const {
+  if (gpu) request.gpu = *gpu;
+  if (timeout_s) request.timeout_s = *timeout_s;
+  if (cpu) request.cpu_milli = core::milli_of(*cpu);
+  if (memory_gib) request.memory_milli_gib = core::milli_of(*memory_gib);
+  if (max_cost_usd) request.max_cost = core::micros_from_dollars(*max_cost_usd);
+}
+
+void ResourceArgs::apply(core::ResumeRequest& request) const {
+  request.gpu = gpu;
+  request.timeout_s = timeout_s;
+  if (cpu) request.cpu_milli = core::milli_of(*cpu);
+  if (memory_gib) request.memory_milli_gib = core::milli_of(*memory_gib);
   if (max_cost_usd) request.max_cost = core::micros_from_dollars(*max_cost_usd);
 }
 
@@ -63,17 +76,17 @@ std::optional<server::ToolError> confirmation_refused(core::SessionService& serv
                                                       const core::CostEstimate& estimate,
                                                       bool confirmed, server::CallContext& context,
                                                       const std::string& tool) {
-  auto settings = service.budget().settings();
-  if (!settings) return tool_error(settings.error());
-  if (confirmed || estimate.reserve <= settings->confirm_above) return std::nullopt;
+  if (confirmed) return std::nullopt;
+  auto above = service.confirmation_above(estimate);
+  if (!above) return tool_error(above.error());
+  if (!above.value()) return std::nullopt;
   const std::string cost = estimate_sentence(estimate);
-  const std::string threshold = core::format_usd(settings->confirm_above);
   if (!context.can_elicit()) {
-    return server::ToolError{"Not submitted: " + cost + " That is more than " + threshold +
+    return server::ToolError{unconfirmed(estimate, *above.value()) +
                              ", so the user must agree first. Ask them, then call " + tool +
                              " again with confirm: true."};
   }
-  const server::schema::json form = {
+  const schema::json form = {
       {"type", "object"},
       {"properties", {{"start", {{"type", "boolean"}, {"title", "Start it"}, {"default", true}}}}},
       {"required", {"start"}}};

@@ -71,4 +71,20 @@ std::string format_price(Picos price) {
   return decimal(price, 12, 2);
 }
 
+Micros rounded_micros(double dollars) {
+  return static_cast<Micros>(std::llround(dollars * static_cast<double>(kMicrosPerDollar)));
+}
+
+double price_dollars(Picos price) {
+  return static_cast<double>(price) / static_cast<double>(kPicosPerDollar);
+}
+
+std::int64_t milli_of(double units) {
+  return std::llround(units * 1000);
+}
+
+double units_of(std::int64_t milli) {
+  return static_cast<double>(milli) / 1000.0;
+}
+
 }  // namespace parhelia::core

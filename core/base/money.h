@@ -24,6 +24,15 @@ Micros cost_of(std::int64_t quantity_milli, Picos price);
 std::optional<Micros> micros_from_dollars(double dollars);
 std::optional<Picos> picos_from_dollars(double dollars);
 double dollars(Micros amount);
+// Dollars as a view holds them back to micro-dollars, rounded (any sign; for display).
+Micros rounded_micros(double dollars);
+// A unit price in dollars.
+double price_dollars(Picos price);
+
+// Quantities as people give and read them (cores, GiB, units of a ledger row) to and from
+// thousandths, rounded to the nearest.
+std::int64_t milli_of(double units);
+double units_of(std::int64_t milli);
 
 // "$12.34" (to the cent), or "$0.000123" for an amount under a cent.
 std::string format_usd(Micros amount);

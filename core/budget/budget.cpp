@@ -196,6 +196,40 @@ std::string BudgetAlert::sentence() const {
          " of the " + format_usd(limit) + " " + scope + " limit.";
 }
 
+Result<BudgetUpdate> budget_update_of(const BudgetRequest& request) {
+  const auto amount = [](double dollars, const std::string& what) -> Result<Micros> {
+    if (auto micros = micros_from_dollars(dollars)) return *micros;
+    return Error{ErrorCode::invalid_input, what + " is a number of dollars, 0 or more.", ""};
+  };
+  BudgetUpdate update;
+  for (const auto& [scope, dollars] : request.limits) {
+    auto micros = amount(dollars, "A limit");
+    if (!micros) return micros.error();
+    update.limits[scope] = micros.value();
+  }
+  for (const auto& name : request.clear) {
+    const auto scope = parse_limit_scope(name);
+    if (!scope)
+      return Error{ErrorCode::invalid_input, "There is no limit '" + name + "' to clear.", ""};
+    if (update.limits.count(*scope) > 0)
+      return Error{ErrorCode::invalid_input,
+                   "The " + name + " limit is both set and cleared; do one.", ""};
+    update.limits[*scope] = std::nullopt;
+  }
+  update.thresholds = request.thresholds;
+  if (request.confirm_above) {
+    auto micros = amount(*request.confirm_above, "The confirmation amount");
+    if (!micros) return micros.error();
+    update.confirm_above = micros.value();
+  }
+  if (request.token_allowance_per_hour) {
+    auto micros = amount(*request.token_allowance_per_hour, "The token allowance");
+    if (!micros) return micros.error();
+    update.token_allowance_per_hour = micros.value();
+  }
+  return update;
+}
+
 Result<BudgetSettings> Budget::settings() {
   return database_->run([](sqlite::Connection& db) { return read_settings(db); });
 }

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/store/database.h"
 #include "core/base/money.h"
+#include "core/store/database.h"
 
 namespace parhelia::core {
 
@@ -39,6 +39,20 @@ struct BudgetUpdate {
   std::optional<Micros> confirm_above;
   std::optional<Micros> token_allowance_per_hour;
 };
+
+// A change to the settings as a person or a model asks for it: amounts in dollars, limits to
+// remove by name. Both faces read theirs into this and take the update from budget_update_of.
+struct BudgetRequest {
+  std::map<LimitScope, double> limits;  // dollars
+  std::vector<std::string> clear;       // daily, monthly, total, session
+  std::optional<std::vector<int>> thresholds;
+  std::optional<double> confirm_above;
+  std::optional<double> token_allowance_per_hour;
+};
+
+// The update a request asks for, or why it cannot be: an amount that is not a number of
+// dollars (0 or more), a limit that does not exist, or one both set and cleared.
+Result<BudgetUpdate> budget_update_of(const BudgetRequest& request);
 
 struct BudgetChange {
   std::int64_t at = 0;

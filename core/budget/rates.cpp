@@ -141,11 +141,12 @@ Result<RateTable> RateTable::load(const std::filesystem::path& home) {
       return rates_file_error(file, "there is no rate '" + key + "'.");
     const bool per_token = rate->unit == "token";
     std::optional<Picos> price;
-    if (value.is_number()) price = picos_from_dollars(value.get<double>() / (per_token ? 1e6 : 1));
+    if (value.is_number())
+      price = picos_from_dollars(value.get<double>() /
+                                 static_cast<double>(per_token ? kTokensPerListedPrice : 1));
     if (!price) {
       return rates_file_error(file, "the rate '" + key + "' must be a number of dollars per " +
-                                        (per_token ? "million tokens" : rate->unit) +
-                                        ", 0 or more.");
+                                        listed_unit(*rate) + ", 0 or more.");
     }
     rate->price = *price;
     rate->source = file.string();
@@ -213,6 +214,14 @@ Result<std::vector<MeteredResource>> metered_resources(const RateTable& rates,
   if (auto added = add("memory", request.backend + ".memory", request.memory_milli_gib); !added)
     return added.error();
   return resources;
+}
+
+std::string listed_unit(const Rate& rate) {
+  return rate.unit == "token" ? "million tokens" : rate.unit;
+}
+
+Picos listed_price(const Rate& rate) {
+  return rate.unit == "token" ? rate.price * kTokensPerListedPrice : rate.price;
 }
 
 }  // namespace parhelia::core

@@ -29,6 +29,14 @@ struct Rate {
   std::string source;  // "default", or the config file that set it
 };
 
+// Token prices are listed, configured and shown per million tokens, as Anthropic lists them;
+// every other price per its unit.
+constexpr std::int64_t kTokensPerListedPrice = 1'000'000;
+// The unit a rate's price is listed per: "million tokens", or its own unit.
+std::string listed_unit(const Rate& rate);
+// Its price per that unit.
+Picos listed_price(const Rate& rate);
+
 // The four kinds of Claude API tokens, as modelUsage names them.
 enum class TokenKind { input, output, cache_read, cache_write };
 std::string_view to_string(TokenKind kind);

@@ -2,10 +2,19 @@
 // sessions. One facade over the store and the backends, shared by the MCP tools and the CLI.
 // Every read reconciles live sessions with their backend first, so nothing stays "running"
 // after its processes died.
+//
+// DESIGN note: the service owns its parts (store, ledger, budget, checkpoint store, endpoint
+// store) and hands none of them out. A face asks a question (facts(), budget_report(),
+// history(), alerts_unseen(), store_stats(), fit()…) and gets values back, so that what a
+// session, a budget or a fit means is decided here, once, and not by each caller that reached
+// through to a table. Programs that need the raw parts (benchmarks, tests seeding rows) open
+// their own Store, Ledger, Budget or EndpointStore on the same home: the database is shared
+// safely between processes and connections.
 #pragma once
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +22,7 @@
 
 #include "core/base/result.h"
 #include "core/budget/budget.h"
+#include "core/budget/budget_report.h"
 #include "core/budget/estimate.h"
 #include "core/budget/ledger.h"
 #include "core/checkpoints/checkpointer.h"
@@ -104,6 +114,32 @@ struct AttachInfo {
   std::int64_t checked_in_ms = 0;
 };
 
+// What the faces show of a session beyond its record (queries that fail are left out).
+struct SessionFacts {
+  std::optional<Micros> spent;     // charged so far, from the ledger
+  std::optional<Micros> reserved;  // what the budget holds for it now
+  std::vector<ResourceSpend> by_resource;
+  std::vector<std::string> resumed_as;  // sessions resumed from it
+  std::optional<Checkpoint> latest_checkpoint;
+};
+
+// The store's own numbers, for status.
+struct StoreStats {
+  std::filesystem::path path;
+  std::uintmax_t size_bytes = 0;
+  std::map<SessionState, std::int64_t> by_state;  // empty when they could not be counted
+};
+
+// What a submit of a request would cost, whether the hard limits allow it now, and whether
+// the user must agree first.
+struct SubmitFit {
+  CostEstimate estimate;
+  std::optional<Headroom> tightest;  // none: no limits are set
+  bool fits = true;
+  std::optional<std::int64_t> longest_timeout_s;  // when it does not fit
+  bool needs_confirmation = false;
+};
+
 struct SessionResults {
   Session session;
   bool finished = false;
@@ -162,7 +198,6 @@ class SessionService {
   Result<Checkpoint> checkpoint(const std::string& checkpoint_id);
   Result<CheckpointDiff> diff_checkpoints(const std::string& from, const std::string& to);
   Result<Done> delete_checkpoint(const std::string& checkpoint_id);
-  CheckpointStore& checkpoint_store() { return checkpoints_; }
 
   // Terminals (session_terminal.cpp): each reaches the session's tmux, here or over SSH, and
   // answers within 3 s.
@@ -171,8 +206,6 @@ class SessionService {
   Result<std::string> screen(const std::string& id);
   // Types into the session's terminal, as a person attached to it would.
   Result<Done> send_keys(const std::string& id, const Keystrokes& keys);
-  // Where remote sessions' terminals are; their backend records them at start.
-  EndpointStore& endpoints() { return endpoints_; }
 
   // Checks every live session against its backend and records those that ended unseen.
   void reconcile();
@@ -184,9 +217,29 @@ class SessionService {
   };
   Result<std::vector<Stray>> strays();
 
-  Store& store() { return *store_; }
-  Ledger& ledger() { return ledger_; }
-  Budget& budget() { return budget_; }
+  // What the faces read (session_queries.cpp); see the DESIGN note at the top.
+  // A session's spend (in all and by resource), hold, children and latest checkpoint.
+  SessionFacts facts(const Session& session);
+  Result<Micros> spent(const std::string& session_id);
+  Result<std::map<std::string, Micros>> spent(const std::vector<std::string>& session_ids);
+  Result<std::vector<SessionEvent>> events(const std::string& id);
+  // Sessions as recorded, without reconciling them first (for completions and resource lists).
+  Result<std::vector<Session>> recorded(const SessionQuery& query);
+  Result<Session> recorded(const std::string& id);
+  Result<std::vector<std::string>> ids_starting_with(const std::string& prefix, std::size_t limit);
+  StoreStats store_stats();
+  Result<BudgetReport> budget_report();
+  Result<std::vector<BudgetChange>> set_budget(const BudgetUpdate& update,
+                                               const std::string& origin);
+  Result<std::vector<LedgerRow>> history(const HistoryQuery& query);
+  Result<std::vector<BudgetAlert>> alerts_unseen(std::int64_t seen, std::int64_t since_ms,
+                                                 std::size_t limit);
+  Result<std::vector<BudgetAlert>> alerts_since(std::int64_t since_ms, std::size_t limit);
+  // The worst case of the request against the limits and the confirmation amount.
+  Result<SubmitFit> fit(const SubmitRequest& request);
+  // The confirmation rule: a session whose worst case is above the confirmation amount waits
+  // for the user's agreement. That amount when it must; nothing when it may start.
+  Result<std::optional<Micros>> confirmation_above(const CostEstimate& estimate);
   const std::filesystem::path& home() const { return home_; }
   SessionFiles files(const std::string& id) const { return SessionFiles::of(home_, id); }
 

@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "core/base/environment.h"
-#include "core/local/local_backend.h"
 #include "core/session/sessions.h"
 #include "core/terminal/ssh_client.h"
 #include "tests/support/cli_runner.h"
@@ -27,8 +26,8 @@ namespace {
 
 // A session of a remote backend, as its backend records it once the container answers.
 std::string record_remote_session(const fs::path& home, const core::SshEndpoint& endpoint) {
-  auto service = core::SessionService::open(home, core::local_backends(home, PARHELIA_BINARY));
-  REQUIRE(service);
+  auto store = core::Store::open(home);
+  REQUIRE(store);
   core::Session s;
   s.id = core::new_session_id();
   s.backend = "remote";  // tests/support/test_backends.h
@@ -37,8 +36,8 @@ std::string record_remote_session(const fs::path& home, const core::SshEndpoint&
   s.state = core::SessionState::running;
   s.created_at = core::now_ms();
   s.started_at = s.created_at;
-  REQUIRE(service.value()->store().insert(s));
-  REQUIRE(service.value()->endpoints().pin(s.id, endpoint));
+  REQUIRE(store.value()->insert(s));
+  REQUIRE(core::EndpointStore(store.value()->database()).pin(s.id, endpoint));
   return s.id;
 }
 
@@ -189,9 +188,9 @@ TEST_CASE("attach over ssh: pinned host key, screen, keys, the ssh command line,
     CHECK(wrong_ssh.exit_status == 255);
     CHECK(wrong_ssh.out.find("typed-over-42") == std::string::npos);
     // A pinned key is never replaced by a later report.
-    auto service =
-        core::SessionService::open(cli.home(), core::local_backends(cli.home(), PARHELIA_BINARY));
-    const auto repin = service.value()->endpoints().pin(id, impostor);
+    auto store = core::Store::open(cli.home());
+    REQUIRE(store);
+    const auto repin = core::EndpointStore(store.value()->database()).pin(id, impostor);
     REQUIRE_FALSE(repin);
     CHECK(repin.error().code == core::ErrorCode::conflict);
   }

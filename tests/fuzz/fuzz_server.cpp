@@ -78,20 +78,21 @@ struct EchoArgs {
   std::optional<json> anything;
   static auto fields() {
     return std::tuple{
-        schema::field("text", &EchoArgs::text, "Text to echo", {{"maxLength", 100}}),
-        schema::field("repeat", &EchoArgs::repeat, "How often", {{"minimum", 0}, {"maximum", 5}}),
-        schema::field("numbers", &EchoArgs::numbers, "Numbers"),
-        schema::field("labels", &EchoArgs::labels, "Labels"),
-        schema::field("fail", &EchoArgs::fail, "Answer with a tool error"),
-        schema::field("anything", &EchoArgs::anything, "Any JSON at all")};
+        parhelia::schema::field("text", &EchoArgs::text, "Text to echo", {{"maxLength", 100}}),
+        parhelia::schema::field("repeat", &EchoArgs::repeat, "How often",
+                                {{"minimum", 0}, {"maximum", 5}}),
+        parhelia::schema::field("numbers", &EchoArgs::numbers, "Numbers"),
+        parhelia::schema::field("labels", &EchoArgs::labels, "Labels"),
+        parhelia::schema::field("fail", &EchoArgs::fail, "Answer with a tool error"),
+        parhelia::schema::field("anything", &EchoArgs::anything, "Any JSON at all")};
   }
 };
 struct EchoResult {
   std::string text;
   std::int64_t sum = 0;
   static auto fields() {
-    return std::tuple{schema::field("text", &EchoResult::text, "The echo"),
-                      schema::field("sum", &EchoResult::sum, "Sum of numbers")};
+    return std::tuple{parhelia::schema::field("text", &EchoResult::text, "The echo"),
+                      parhelia::schema::field("sum", &EchoResult::sum, "Sum of numbers")};
   }
 };
 std::string to_text(const EchoResult& result) {

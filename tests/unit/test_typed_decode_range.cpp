@@ -4,10 +4,10 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 
+#include "core/base/typed_schema.h"
 #include "server/json_schema.h"
-#include "server/typed_schema.h"
 
-using namespace parhelia::server::schema;
+using namespace parhelia::schema;
 
 namespace {
 struct Inner {

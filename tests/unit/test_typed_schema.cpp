@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include "core/base/typed_schema.h"
 #include "server/json_schema.h"
-#include "server/typed_schema.h"
 
-using namespace parhelia::server::schema;
+using namespace parhelia::schema;
 
 namespace {
 struct Limits {
@@ -24,7 +24,42 @@ struct SubmitLike {
                       field("env", &SubmitLike::env, "Variables")};
   }
 };
+struct Sizes {
+  std::optional<int> cpu;
+  int memory = 0;
+  static auto fields_with(std::string_view cpu_words) {
+    return std::tuple{field("cpu", &Sizes::cpu, cpu_words, {{"minimum", 1}}),
+                      field("memory", &Sizes::memory, "GiB")};
+  }
+};
+struct WithSizes {
+  std::string name;
+  Sizes sizes;
+  static auto fields() {
+    return std::tuple{field("name", &WithSizes::name, "Its name"),
+                      flat(&WithSizes::sizes, Sizes::fields_with("Cores here"))};
+  }
+};
 }  // namespace
+
+TEST_CASE("flat() puts another struct's fields beside the others, in schema and JSON",
+          "[unit][schema]") {
+  const json schema = schema_of<WithSizes>();
+  CHECK(schema["properties"] ==
+        json{{"name", {{"type", "string"}, {"description", "Its name"}}},
+             {"cpu", {{"type", "integer"}, {"description", "Cores here"}, {"minimum", 1}}},
+             {"memory", {{"type", "integer"}, {"description", "GiB"}}}});
+  CHECK(schema["required"] == json{"name", "memory"});
+  WithSizes decoded;
+  REQUIRE_FALSE(decode(json{{"name", "a"}, {"cpu", 3}, {"memory", 8}}, decoded));
+  CHECK(decoded.name == "a");
+  CHECK(decoded.sizes.cpu == 3);
+  CHECK(decoded.sizes.memory == 8);
+  CHECK(encode(decoded) == json{{"name", "a"}, {"cpu", 3}, {"memory", 8}});
+  const auto problem = decode(json{{"name", "a"}, {"cpu", 1e12}, {"memory", 8}}, decoded);
+  REQUIRE(problem);
+  CHECK(problem->find("'cpu'") != std::string::npos);
+}
 
 TEST_CASE("a struct's field list yields its JSON Schema", "[unit][schema]") {
   const json schema = schema_of<SubmitLike>();

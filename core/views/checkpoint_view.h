@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "core/base/typed_schema.h"
 #include "core/checkpoints/checkpoints.h"
 #include "core/session/sessions.h"
-#include "server/tool_registry.h"
 
-namespace parhelia::tools {
+namespace parhelia::views {
 
-using server::schema::field;
+using schema::field;
 
 struct CheckpointView {
   std::string checkpoint_id;
@@ -82,4 +82,4 @@ std::string to_text(const std::vector<CheckpointView>& list, const std::string& 
 // "1.5 MB"
 std::string byte_size(std::int64_t bytes);
 
-}  // namespace parhelia::tools
+}  // namespace parhelia::views

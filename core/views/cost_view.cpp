@@ -1,22 +1,18 @@
-#include "tools/cost_view.h"
+#include "core/views/cost_view.h"
 
 #include <cmath>
 #include <sstream>
 
-namespace parhelia::tools {
+namespace parhelia::views {
 namespace {
 
 using core::dollars;
 using core::format_usd;
 
-double in_units(std::int64_t milli) {
-  return static_cast<double>(milli) / 1000.0;
-}
-
 }  // namespace
 
 std::string usd(double amount) {
-  return format_usd(static_cast<core::Micros>(std::llround(amount * 1e6)));
+  return format_usd(core::rounded_micros(amount));
 }
 
 EstimateView estimate_view(const core::CostEstimate& e) {
@@ -28,7 +24,7 @@ EstimateView estimate_view(const core::CostEstimate& e) {
   view.token_allowance_usd = dollars(e.token_allowance);
   view.timeout_s = e.timeout_s;
   for (const auto& line : e.lines) {
-    view.lines.push_back({line.item, line.unit, in_units(line.quantity_milli),
+    view.lines.push_back({line.item, line.unit, core::units_of(line.quantity_milli),
                           core::format_price(line.price), dollars(line.amount)});
   }
   view.summary = estimate_sentence(e);
@@ -51,19 +47,21 @@ std::string estimate_sentence(const core::CostEstimate& e) {
   return text + ".";
 }
 
-core::Result<SessionCostView> session_cost(core::SessionService& service,
-                                           const core::Session& session) {
-  auto resources = service.ledger().session_resources(session.id);
-  if (!resources) return resources.error();
-  auto reserved = service.budget().reserved_for(session.id);
-  if (!reserved) return reserved.error();
+std::string unconfirmed(const core::CostEstimate& estimate, core::Micros confirm_above) {
+  return "Not submitted: " + estimate_sentence(estimate) + " That is more than " +
+         format_usd(confirm_above);
+}
+
+std::optional<SessionCostView> session_cost(const core::Session& session,
+                                            const core::SessionFacts& facts) {
+  if (!facts.reserved) return std::nullopt;
   SessionCostView view;
-  view.reserved_usd = dollars(reserved.value());
+  view.reserved_usd = dollars(*facts.reserved);
   if (session.max_cost_micros) view.cap_usd = dollars(*session.max_cost_micros);
   core::Micros spent = 0;
-  for (const auto& r : resources.value()) {
+  for (const auto& r : facts.by_resource) {
     spent += r.amount;
-    view.by_resource.push_back({r.resource, in_units(r.quantity_milli), dollars(r.amount)});
+    view.by_resource.push_back({r.resource, core::units_of(r.quantity_milli), dollars(r.amount)});
   }
   view.spent_usd = dollars(spent);
   return view;
@@ -127,27 +125,23 @@ std::string to_text(const BudgetView& v) {
   return text.str();
 }
 
+EstimateAnswer estimate_answer(const core::SubmitFit& fit) {
+  EstimateAnswer answer;
+  answer.estimate = estimate_view(fit.estimate);
+  answer.needs_confirmation = fit.needs_confirmation;
+  if (!fit.tightest) return answer;
+  answer.room_usd = dollars(std::max<core::Micros>(fit.tightest->remaining(), 0));
+  answer.tightest_limit = std::string(core::to_string(fit.tightest->scope));
+  answer.fits = fit.fits;
+  answer.longest_timeout_s = fit.longest_timeout_s;
+  return answer;
+}
+
 core::Result<EstimateAnswer> estimate_answer(core::SessionService& service,
                                              const core::SubmitRequest& request) {
-  auto estimate = service.estimate(request);
-  if (!estimate) return estimate.error();
-  auto rooms = service.budget().headroom(core::now_ms());
-  if (!rooms) return rooms.error();
-  auto settings = service.budget().settings();
-  if (!settings) return settings.error();
-  EstimateAnswer answer;
-  answer.estimate = estimate_view(estimate.value());
-  answer.needs_confirmation = estimate->reserve > settings->confirm_above;
-  if (rooms->empty()) return answer;
-  const auto& tightest = rooms->front();
-  answer.room_usd = dollars(std::max<core::Micros>(tightest.remaining(), 0));
-  answer.tightest_limit = std::string(core::to_string(tightest.scope));
-  answer.fits = estimate->reserve == 0 || estimate->reserve <= tightest.remaining();
-  if (!answer.fits) {
-    auto longest = service.longest_timeout(request, tightest.remaining());
-    if (longest) answer.longest_timeout_s = longest.value();
-  }
-  return answer;
+  auto fit = service.fit(request);
+  if (!fit) return fit.error();
+  return estimate_answer(fit.value());
 }
 
 std::string to_text(const EstimateAnswer& a) {
@@ -190,7 +184,7 @@ LedgerRowView row_view(const core::LedgerRow& row) {
           row.session_id,
           row.kind,
           row.resource,
-          in_units(row.quantity_milli),
+          core::units_of(row.quantity_milli),
           row.unit,
           core::format_price(row.unit_price),
           dollars(row.amount)};
@@ -210,9 +204,8 @@ ChangeView change_view(const core::BudgetChange& change) {
 }
 
 RateView rate_view(const core::Rate& rate) {
-  const bool per_token = rate.unit == "token";
-  return {rate.key, core::format_price(per_token ? rate.price * 1'000'000 : rate.price),
-          per_token ? "million tokens" : rate.unit, rate.source};
+  return {rate.key, core::format_price(core::listed_price(rate)), core::listed_unit(rate),
+          rate.source};
 }
 
-}  // namespace parhelia::tools
+}  // namespace parhelia::views

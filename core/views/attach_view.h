@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "core/base/typed_schema.h"
 #include "core/session/sessions.h"
-#include "server/tool_registry.h"
 
-namespace parhelia::tools {
+namespace parhelia::views {
 
-using server::schema::field;
+using schema::field;
 
 struct AttachView {
   std::string session_id;
@@ -78,4 +78,4 @@ struct AttachView {
 AttachView attach_view(const core::AttachInfo& info);
 std::string to_text(const AttachView& view);
 
-}  // namespace parhelia::tools
+}  // namespace parhelia::views

@@ -1,10 +1,10 @@
-#include "tools/session_view.h"
+#include "core/views/session_view.h"
 
 #include <cstdio>
 
 #include "core/local/sandbox.h"
 
-namespace parhelia::tools {
+namespace parhelia::views {
 namespace {
 
 template <class T>
@@ -53,10 +53,6 @@ std::string patch_uri(const std::string& id) {
   return session_uri(id) + "/patch";
 }
 
-server::ResourceLink log_link(const std::string& id) {
-  return {log_uri(id), id + " log", "The session's output as it runs", "text/plain"};
-}
-
 SessionView view_of(const core::Session& s) {
   SessionView v;
   v.session_id = s.id;
@@ -96,23 +92,21 @@ SessionView view_of(const core::Session& s) {
   return v;
 }
 
-SessionView view_of(const core::Session& session, core::Ledger& ledger) {
+SessionView view_of(const core::Session& session, core::SessionService& service) {
   SessionView v = view_of(session);
-  if (auto spent = ledger.session_spend(session.id)) v.spent_usd = core::dollars(spent.value());
+  if (auto spent = service.spent(session.id)) v.spent_usd = core::dollars(spent.value());
   return v;
 }
 
-SessionView detailed_view(core::SessionService& service, const core::Session& session) {
-  SessionView v = view_of(session, service.ledger());
+SessionView detailed_view(const core::Session& session, const core::SessionFacts& facts) {
+  SessionView v = view_of(session);
+  if (facts.spent) v.spent_usd = core::dollars(*facts.spent);
   // What the budget holds for it, as budget show counts it (a hold outlives its session only
   // until the next reconcile gives it back).
-  if (auto reserved = service.budget().reserved_for(session.id))
-    v.reserved_usd = core::dollars(reserved.value());
-  if (auto children = service.store().children(session.id); children && !children->empty())
-    v.resumed_as = children.value();
-  auto latest = service.checkpoint_store().latest(session.id);
-  if (latest && latest.value()) {
-    const auto& c = *latest.value();
+  if (facts.reserved) v.reserved_usd = core::dollars(*facts.reserved);
+  if (!facts.resumed_as.empty()) v.resumed_as = facts.resumed_as;
+  if (facts.latest_checkpoint) {
+    const auto& c = *facts.latest_checkpoint;
     v.latest_checkpoint = c.id;
     if (core::is_terminal(session.state)) {
       const bool carry_on = session.state != core::SessionState::succeeded;
@@ -124,6 +118,21 @@ SessionView detailed_view(core::SessionService& service, const core::Session& se
     }
   }
   return v;
+}
+
+SessionView detailed_view(core::SessionService& service, const core::Session& session) {
+  return detailed_view(session, service.facts(session));
+}
+
+EventView view_of(const core::SessionEvent& e) {
+  return {core::iso_time(e.at), e.kind, e.from_state, e.to_state, e.detail};
+}
+
+std::string what_happened(const EventView& e) {
+  std::string what =
+      e.kind == "transition" ? (e.from.empty() ? "" : e.from + " -> ") + e.to : "note";
+  if (!e.detail.empty()) what += ": " + e.detail;
+  return what;
 }
 
 std::string one_line(const SessionView& v) {
@@ -139,9 +148,9 @@ std::string one_line(const SessionView& v) {
   return line;
 }
 
-}  // namespace parhelia::tools
+}  // namespace parhelia::views
 
-namespace parhelia::tools {
+namespace parhelia::views {
 
 std::string one_line(const SessionSummary& s) {
   std::string line = s.session_id + "  " + s.state;
@@ -152,4 +161,4 @@ std::string one_line(const SessionSummary& s) {
   return line;
 }
 
-}  // namespace parhelia::tools
+}  // namespace parhelia::views

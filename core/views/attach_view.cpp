@@ -1,10 +1,10 @@
-#include "tools/attach_view.h"
+#include "core/views/attach_view.h"
 
 #include <sstream>
 
 #include "core/terminal/ssh_endpoint.h"
 
-namespace parhelia::tools {
+namespace parhelia::views {
 
 AttachView attach_view(const core::AttachInfo& info) {
   AttachView v;
@@ -52,4 +52,4 @@ std::string to_text(const AttachView& v) {
   return text.str();
 }
 
-}  // namespace parhelia::tools
+}  // namespace parhelia::views

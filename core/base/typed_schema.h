@@ -1,6 +1,8 @@
 // Typed arguments and results for tools, in the manner of the official MCP SDKs: a plain struct
 // lists its fields once, and its JSON Schema, its decoding and its encoding all come from that
-// one list, so schema and code cannot drift apart.
+// one list, so schema and code cannot drift apart. It lives in core/ because both faces use it:
+// the MCP server derives tool schemas from it, the views (core/views) and the CLI's --json encode
+// with it. It needs only nlohmann json, and it is the one header server/ includes from core/.
 //
 //   struct LogsArgs {
 //     std::string session_id;
@@ -13,7 +15,7 @@
 //
 // Supported member types: std::string, bool, integers, floating point, nlohmann::json (any),
 // std::optional<T> (not required), std::vector<T>, std::map<std::string, T>, and nested
-// structs that have fields() themselves.
+// structs that have fields() themselves; flat() includes another struct's fields flat.
 #pragma once
 
 #include <cmath>
@@ -28,7 +30,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace parhelia::server::schema {
+namespace parhelia::schema {
 
 using json = nlohmann::json;
 
@@ -44,6 +46,21 @@ template <class Struct, class Member>
 Field<Struct, Member> field(std::string_view name, Member Struct::*member,
                             std::string_view description, json constraints = json::object()) {
   return {name, member, description, std::move(constraints)};
+}
+
+// Another struct's fields, flat among this one's: the properties of the struct held in `member`
+// stand beside the others in the schema and in the JSON, as if declared here. `fields` is that
+// struct's list, its fields() or one made for the including struct (other descriptions):
+//   flat(&SubmitArgs::resources, ResourceArgs::fields_with({.gpu = "GPU as TYPE…", …}))
+template <class Struct, class Inner, class Fields>
+struct Flat {
+  Inner Struct::*member;
+  Fields fields;
+};
+
+template <class Struct, class Inner, class Fields>
+Flat<Struct, Inner, Fields> flat(Inner Struct::*member, Fields fields) {
+  return {member, std::move(fields)};
 }
 
 template <class T>
@@ -71,6 +88,15 @@ std::optional<std::string> decode(const json& in, T& out, const std::string& pat
 template <class T>
 json encode(const T& value);
 
+// A field list at work: each Field, and the fields of each Flat, in order.
+template <class Fields>
+void describe_fields(const Fields& fields, json& properties, json& required);
+template <class Struct, class Fields>
+void decode_fields(const json& in, Struct& out, const Fields& fields, const std::string& path,
+                   std::optional<std::string>& problem);
+template <class Struct, class Fields>
+void encode_fields(const Struct& value, const Fields& fields, json& out);
+
 template <class T>
 json schema_of() {
   if constexpr (is_optional<T>::value) {
@@ -93,26 +119,31 @@ json schema_of() {
     static_assert(Described<T>, "a typed tool struct needs a static fields() list");
     json properties = json::object();
     json required = json::array();
-    std::apply(
-        [&](const auto&... f) {
-          ((properties[std::string(f.name)] =
-                [&] {
-                  using Member = std::remove_cvref_t<decltype(std::declval<T>().*(f.member))>;
-                  json property = schema_of<Member>();
-                  if (!f.description.empty()) property["description"] = std::string(f.description);
-                  property.update(f.constraints);
-                  if constexpr (!is_optional<Member>::value)
-                    required.push_back(std::string(f.name));
-                  return property;
-                }()),
-           ...);
-        },
-        T::fields());
+    describe_fields(T::fields(), properties, required);
     json result = {{"type", "object"}, {"properties", std::move(properties)}};
     if (!required.empty()) result["required"] = std::move(required);
     result["additionalProperties"] = false;
     return result;
   }
+}
+
+template <class Fields>
+void describe_fields(const Fields& fields, json& properties, json& required) {
+  std::apply([&](const auto&... f) { (describe_field(f, properties, required), ...); }, fields);
+}
+
+template <class Struct, class Member>
+void describe_field(const Field<Struct, Member>& f, json& properties, json& required) {
+  json property = schema_of<Member>();
+  if (!f.description.empty()) property["description"] = std::string(f.description);
+  property.update(f.constraints);
+  if constexpr (!is_optional<Member>::value) required.push_back(std::string(f.name));
+  properties[std::string(f.name)] = std::move(property);
+}
+
+template <class Struct, class Inner, class Fields>
+void describe_field(const Flat<Struct, Inner, Fields>& f, json& properties, json& required) {
+  describe_fields(f.fields, properties, required);
 }
 
 // Whether a JSON number is a whole number that T holds exactly. JSON Schema's "integer" only
@@ -163,17 +194,7 @@ std::optional<std::string> decode(const json& in, T& out, const std::string& pat
     }
   } else if constexpr (Described<T>) {
     std::optional<std::string> problem;
-    std::apply(
-        [&](const auto&... f) {
-          (([&] {
-             const std::string name(f.name);
-             if (problem || !in.contains(name)) return;
-             problem =
-                 decode(in.at(name), out.*(f.member), path.empty() ? name : path + "." + name);
-           }()),
-           ...);
-        },
-        T::fields());
+    decode_fields(in, out, T::fields(), path, problem);
     return problem;
   } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     if (!fits_integer<T>(in)) {
@@ -204,19 +225,47 @@ json encode(const T& value) {
     return out;
   } else if constexpr (Described<T>) {
     json out = json::object();
-    std::apply(
-        [&](const auto&... f) {
-          (([&] {
-             json encoded = encode(value.*(f.member));
-             if (!encoded.is_null()) out[std::string(f.name)] = std::move(encoded);
-           }()),
-           ...);
-        },
-        T::fields());
+    encode_fields(value, T::fields(), out);
     return out;
   } else {
     return json(value);
   }
+}
+
+template <class Struct, class Member>
+void decode_field(const json& in, Struct& out, const Field<Struct, Member>& f,
+                  const std::string& path, std::optional<std::string>& problem) {
+  const std::string name(f.name);
+  if (problem || !in.contains(name)) return;
+  problem = decode(in.at(name), out.*(f.member), path.empty() ? name : path + "." + name);
+}
+
+template <class Struct, class Inner, class Fields>
+void decode_field(const json& in, Struct& out, const Flat<Struct, Inner, Fields>& f,
+                  const std::string& path, std::optional<std::string>& problem) {
+  decode_fields(in, out.*(f.member), f.fields, path, problem);
+}
+
+template <class Struct, class Fields>
+void decode_fields(const json& in, Struct& out, const Fields& fields, const std::string& path,
+                   std::optional<std::string>& problem) {
+  std::apply([&](const auto&... f) { (decode_field(in, out, f, path, problem), ...); }, fields);
+}
+
+template <class Struct, class Member>
+void encode_field(const Struct& value, const Field<Struct, Member>& f, json& out) {
+  json encoded = encode(value.*(f.member));
+  if (!encoded.is_null()) out[std::string(f.name)] = std::move(encoded);
+}
+
+template <class Struct, class Inner, class Fields>
+void encode_field(const Struct& value, const Flat<Struct, Inner, Fields>& f, json& out) {
+  encode_fields(value.*(f.member), f.fields, out);
+}
+
+template <class Struct, class Fields>
+void encode_fields(const Struct& value, const Fields& fields, json& out) {
+  std::apply([&](const auto&... f) { (encode_field(value, f, out), ...); }, fields);
 }
 
 // A tool that takes no arguments.
@@ -224,4 +273,4 @@ struct NoArgs {
   static auto fields() { return std::tuple<>{}; }
 };
 
-}  // namespace parhelia::server::schema
+}  // namespace parhelia::schema

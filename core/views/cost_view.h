@@ -7,14 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "core/base/typed_schema.h"
 #include "core/budget/budget_report.h"
 #include "core/budget/estimate.h"
 #include "core/session/sessions.h"
-#include "server/tool_registry.h"
 
-namespace parhelia::tools {
+namespace parhelia::views {
 
-using server::schema::field;
+using schema::field;
 
 struct CostLineView {
   std::string item;
@@ -235,8 +235,12 @@ std::string usd(double amount);
 EstimateView estimate_view(const core::CostEstimate& estimate);
 // "up to $7.90 for 3600 s (gpu:H100 $3.95/h, tokens $3.00)".
 std::string estimate_sentence(const core::CostEstimate& estimate);
-core::Result<SessionCostView> session_cost(core::SessionService& service,
-                                           const core::Session& session);
+// Why a submit waits for the user (SessionService::confirmation_above): "Not submitted: <the
+// estimate> That is more than $5.00"; each face adds how to agree.
+std::string unconfirmed(const core::CostEstimate& estimate, core::Micros confirm_above);
+// Nothing when the budget's hold for it could not be read.
+std::optional<SessionCostView> session_cost(const core::Session& session,
+                                            const core::SessionFacts& facts);
 BudgetView budget_view(const core::BudgetReport& report);
 // The same words for the tool and the terminal.
 std::string to_text(const EstimateAnswer& answer);  // summary, fit, confirmation
@@ -245,6 +249,7 @@ std::string to_line(const RateView& rate);
 std::string to_line(const ChangeView& change);  // "limit.daily: unset -> $5.00"
 // What a submit of `request` would cost, whether the limits allow it now, and if not the
 // longest timeout that would fit.
+EstimateAnswer estimate_answer(const core::SubmitFit& fit);
 core::Result<EstimateAnswer> estimate_answer(core::SessionService& service,
                                              const core::SubmitRequest& request);
 LedgerRowView row_view(const core::LedgerRow& row);
@@ -253,4 +258,4 @@ ChangeView change_view(const core::BudgetChange& change);
 RateView rate_view(const core::Rate& rate);
 std::string to_text(const BudgetView& view);
 
-}  // namespace parhelia::tools
+}  // namespace parhelia::views

@@ -1,19 +1,19 @@
 // How a session looks from outside, the same to the MCP tools, the resources and the CLI's
-// --json: a typed struct, so its JSON Schema is the tools' output schema.
+// --json: a typed struct, so its JSON Schema is the tools' output schema. Also its events, and
+// the one-line renderings both faces print.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "core/budget/ledger.h"
+#include "core/base/typed_schema.h"
 #include "core/session/session.h"
 #include "core/session/sessions.h"
-#include "server/tool_registry.h"
 
-namespace parhelia::tools {
+namespace parhelia::views {
 
-using server::schema::field;
+using schema::field;
 
 struct SessionView {
   std::string session_id;
@@ -130,15 +130,35 @@ struct SessionSummary {
   }
 };
 
+// One row of a session's history, as status shows it and the session resource lists it.
+struct EventView {
+  std::string at;
+  std::string kind;  // transition or note
+  std::string from;
+  std::string to;
+  std::string detail;
+  static auto fields() {
+    return std::tuple{field("at", &EventView::at, "When (UTC)"),
+                      field("kind", &EventView::kind, "transition or note"),
+                      field("from", &EventView::from, "The state it left"),
+                      field("to", &EventView::to, "The state it entered"),
+                      field("detail", &EventView::detail, "Why, or the note")};
+  }
+};
+EventView view_of(const core::SessionEvent& event);
+// "running -> succeeded: exit 0", "note: …": what happened, after its time.
+std::string what_happened(const EventView& event);
+
 SessionSummary summary_of(const core::Session& session, core::Micros spent);
 // Text on one line (breaks become spaces), at most `limit` bytes.
 std::string short_line(const std::string& text, std::size_t limit);
 
 SessionView view_of(const core::Session& session);
 // The view with what the session has spent so far, from the ledger.
-SessionView view_of(const core::Session& session, core::Ledger& ledger);
+SessionView view_of(const core::Session& session, core::SessionService& service);
 // The view with its spend, its lineage (parent, sessions resumed from it) and its latest
 // checkpoint with how to resume from it: what status shows of one session.
+SessionView detailed_view(const core::Session& session, const core::SessionFacts& facts);
 SessionView detailed_view(core::SessionService& service, const core::Session& session);
 std::string session_uri(const std::string& id);
 std::string log_uri(const std::string& id);
@@ -146,6 +166,5 @@ std::string patch_uri(const std::string& id);
 // One line: "task-0123abcd running 12s  uses Bash: pytest -x".
 std::string one_line(const SessionView& view);
 std::string one_line(const SessionSummary& summary);
-server::ResourceLink log_link(const std::string& id);
 
-}  // namespace parhelia::tools
+}  // namespace parhelia::views

@@ -1,11 +1,11 @@
-#include "tools/checkpoint_view.h"
+#include "core/views/checkpoint_view.h"
 
 #include <cstdio>
 #include <sstream>
 
 #include "core/session/session.h"
 
-namespace parhelia::tools {
+namespace parhelia::views {
 
 std::string byte_size(std::int64_t bytes) {
   char text[32];
@@ -95,4 +95,4 @@ std::string to_text(const std::vector<CheckpointView>& list, const std::string& 
   return text.str();
 }
 
-}  // namespace parhelia::tools
+}  // namespace parhelia::views
