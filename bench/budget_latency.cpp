@@ -8,7 +8,7 @@
 #include "bench/bench_stats.h"
 #include "core/budget/budget_report.h"
 #include "core/local/local_backend.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "core/views/cost_view.h"
 #include "tests/support/mcp_client.h"
 

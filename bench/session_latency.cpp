@@ -8,7 +8,7 @@
 
 #include "bench/bench_stats.h"
 #include "core/local/local_backend.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/workspace_fixture.h"
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "core/base/environment.h"
-#include "core/session/backends.h"
-#include "core/session/sessions.h"
+#include "core/service/backends.h"
+#include "core/service/sessions.h"
 
 namespace parhelia::cli {
 

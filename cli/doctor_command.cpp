@@ -4,7 +4,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "core/base/environment.h"
-#include "core/session/health.h"
+#include "core/service/health.h"
 #include "core/terminal/ssh_key.h"
 
 namespace parhelia::cli {

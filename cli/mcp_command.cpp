@@ -7,7 +7,7 @@
 #include "cli/logging.h"
 #include "cli/output.h"
 #include "core/base/environment.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "transport/mcp_face.h"
 
 namespace parhelia::cli {

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 
 namespace parhelia::cli {
 

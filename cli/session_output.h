@@ -6,8 +6,8 @@
 #include <string>
 
 #include "core/base/result.h"
+#include "core/service/sessions.h"
 #include "core/session/session.h"
-#include "core/session/sessions.h"
 
 namespace parhelia::cli {
 

@@ -5,7 +5,7 @@
 #include "cli/output.h"
 #include "cli/session_output.h"
 #include "cli/terminal_text.h"
-#include "core/session/health.h"
+#include "core/service/health.h"
 #include "core/views/session_view.h"
 
 namespace parhelia::cli {

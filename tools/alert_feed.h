@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "server/jsonrpc.h"
 
 namespace parhelia::tools {

@@ -1,5 +1,5 @@
 // tools/attach_info.cpp: the attach_info tool: how a person steps into a session's terminal.
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "core/views/attach_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"

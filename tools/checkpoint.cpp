@@ -1,6 +1,6 @@
 // tools/checkpoint.cpp: the checkpoint tool: take a checkpoint of a session, list, compare and
 // delete them, and restore one into a new session that carries on the work.
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "core/views/checkpoint_view.h"
 #include "core/views/cost_view.h"
 #include "core/views/session_view.h"

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "core/local/host_probe.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "server/protocol_version.h"
 #include "tools/toolset.h"
 #include "transport/stdio_transport.h"

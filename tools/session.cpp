@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "core/base/keyset_cursor.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "core/views/session_view.h"
 #include "tools/log_view.h"
 #include "tools/tool_support.h"

@@ -1,6 +1,6 @@
 // tools/session_resources.cpp: sessions as resources: parhelia://sessions/{id} (JSON),
 // .../log (text) and .../patch (git diff), with session ids completed from the store.
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "core/views/session_view.h"
 #include "tools/tool_support.h"
 #include "tools/toolset.h"

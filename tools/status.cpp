@@ -2,8 +2,8 @@
 #include <sstream>
 
 #include "core/local/host_probe.h"
-#include "core/session/health.h"
-#include "core/session/sessions.h"
+#include "core/service/health.h"
+#include "core/service/sessions.h"
 #include "core/views/cost_view.h"
 #include "core/views/session_view.h"
 #include "tools/tool_support.h"

@@ -1,5 +1,5 @@
 // tools/submit.cpp: the submit tool, which dispatches a task or a command as a session.
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "core/views/cost_view.h"
 #include "core/views/session_view.h"
 #include "tools/tool_support.h"

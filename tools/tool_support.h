@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/base/result.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "core/views/session_view.h"
 #include "server/call_context.h"
 #include "server/client_session.h"

@@ -7,7 +7,7 @@
 #include <stop_token>
 #include <thread>
 
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "server/mcp_server.h"
 #include "server/toolset.h"
 

@@ -1,5 +1,5 @@
 // What a session runs: Claude Code headless for a task, or the user's shell command. Where and
-// how it runs (a sandbox, a container) is its backend's plan (core/session/backend.h).
+// how it runs (a sandbox, a container) is its backend's plan (core/service/backend.h).
 #pragma once
 
 #include <optional>

@@ -10,8 +10,8 @@
 #include <filesystem>
 
 #include "core/local/child_reaper.h"
-#include "core/session/backend.h"
-#include "core/session/backends.h"
+#include "core/service/backend.h"
+#include "core/service/backends.h"
 #include "core/session/session_files.h"
 #include "core/terminal/terminal.h"
 

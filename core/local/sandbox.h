@@ -19,20 +19,11 @@
 #include <vector>
 
 #include "core/base/result.h"
+#include "core/session/sandbox_settings.h"
 #include "core/session/session.h"
 #include "core/session/session_files.h"
 
 namespace parhelia::core {
-
-// config.json: {"sandbox": {"read_only_paths": ["/data/models"], "environment": ["HF_TOKEN"],
-// "network": false}}.
-struct SandboxSettings {
-  std::vector<std::filesystem::path> read_only_paths;  // shown to every session, read-only
-  std::vector<std::string> environment;  // variables a session gets from Parhelia's environment
-  bool network = true;                   // the default for sessions that do not say
-
-  static Result<SandboxSettings> load(const std::filesystem::path& home);
-};
 
 // The limits a session's sandbox holds it to, and how.
 struct SandboxLimits {

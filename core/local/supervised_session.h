@@ -10,7 +10,7 @@
 
 #include "core/base/result.h"
 #include "core/local/child_reaper.h"
-#include "core/session/backend.h"
+#include "core/service/backend.h"
 #include "core/session/session.h"
 
 namespace parhelia::core {

@@ -19,7 +19,7 @@
 #include "core/checkpoints/checkpointer.h"
 #include "core/local/process_tree.h"
 #include "core/local/sandbox.h"
-#include "core/session/run_policy.h"
+#include "core/service/run_policy.h"
 #include "core/store/store.h"
 #include "core/workspace/workspace.h"
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "core/session/backends.h"
+#include "core/service/backends.h"
 
 namespace parhelia::core {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/base/typed_schema.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 
 namespace parhelia::views {
 

@@ -8,7 +8,7 @@
 
 #include "core/base/typed_schema.h"
 #include "core/checkpoints/checkpoints.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 
 namespace parhelia::views {
 

@@ -10,7 +10,7 @@
 #include "core/base/typed_schema.h"
 #include "core/budget/budget_report.h"
 #include "core/budget/estimate.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 
 namespace parhelia::views {
 

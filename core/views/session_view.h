@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/base/typed_schema.h"
+#include "core/service/sessions.h"
 #include "core/session/session.h"
-#include "core/session/sessions.h"
 
 namespace parhelia::views {
 

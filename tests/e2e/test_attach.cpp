@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "core/base/environment.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "core/terminal/ssh_client.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/mcp_client.h"

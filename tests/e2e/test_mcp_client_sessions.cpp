@@ -15,7 +15,7 @@
 #include "core/budget/budget.h"
 #include "core/budget/ledger.h"
 #include "core/local/local_backend.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "core/store/database.h"
 #include "server/mcp_server.h"
 #include "tests/support/temp_dir.h"

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "core/local/child_reaper.h"
-#include "core/session/backend.h"
+#include "core/service/backend.h"
 
 namespace parhelia::testing {
 

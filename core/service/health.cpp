@@ -1,4 +1,4 @@
-#include "core/session/health.h"
+#include "core/service/health.h"
 
 #include <filesystem>
 

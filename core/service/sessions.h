@@ -27,7 +27,7 @@
 #include "core/budget/ledger.h"
 #include "core/checkpoints/checkpointer.h"
 #include "core/checkpoints/checkpoints.h"
-#include "core/session/backends.h"
+#include "core/service/backends.h"
 #include "core/session/session_files.h"
 #include "core/session/session_log.h"
 #include "core/store/store.h"

@@ -2,7 +2,7 @@
 // server here; a remote one's is a tmux session in its container, reached over SSH with the
 // pinned host key and Parhelia's key. Every call reaches out once and is bounded by 3 s.
 #include "core/base/process.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 #include "core/terminal/ssh_client.h"
 
 namespace parhelia::core {

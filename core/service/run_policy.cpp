@@ -1,4 +1,4 @@
-#include "core/session/run_policy.h"
+#include "core/service/run_policy.h"
 
 #include <algorithm>
 #include <cstring>

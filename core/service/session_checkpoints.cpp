@@ -5,7 +5,7 @@
 
 #include "core/checkpoints/checkpoint_file.h"
 #include "core/checkpoints/checkpoint_request.h"
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 
 namespace parhelia::core {
 namespace {

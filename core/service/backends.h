@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/session/backend.h"
+#include "core/service/backend.h"
 
 namespace parhelia::core {
 

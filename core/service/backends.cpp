@@ -1,4 +1,4 @@
-#include "core/session/backends.h"
+#include "core/service/backends.h"
 
 namespace parhelia::core {
 

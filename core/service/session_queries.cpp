@@ -1,7 +1,7 @@
 // The session service's queries for the faces: what a session's view needs beyond its
 // record, the store's numbers, the budget and the ledger, each a value (see the DESIGN note
 // in sessions.h).
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 
 namespace parhelia::core {
 

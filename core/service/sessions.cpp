@@ -1,4 +1,4 @@
-#include "core/session/sessions.h"
+#include "core/service/sessions.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,7 +8,7 @@
 #include "core/agent/agent_credential.h"
 #include "core/base/environment.h"
 #include "core/base/process_argument.h"
-#include "core/local/sandbox.h"
+#include "core/session/sandbox_settings.h"
 #include "core/store/database.h"
 #include "core/workspace/workspace.h"
 
