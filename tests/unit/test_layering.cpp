@@ -56,3 +56,23 @@ TEST_CASE("core/ includes nothing from the faces, and server/ only the typed sch
   CHECK(includes_outside("transport", {"core", "tools", "server", "cli"}) ==
         std::vector<std::string>{});
 }
+
+TEST_CASE("core's folders depend one way: each includes only the folders below it",
+          "[unit][layering]") {
+  // From the ground up; folders on one step know nothing of each other.
+  const std::vector<std::vector<std::string>> steps = {
+      {"base"},        {"workspace"}, {"session"}, {"store", "agent"}, {"budget", "terminal"},
+      {"checkpoints"}, {"service"},   {"local"},   {"views"}};
+  for (std::size_t step = 0; step < steps.size(); ++step) {
+    for (const auto& folder : steps[step]) {
+      std::vector<std::string> above;
+      for (std::size_t other = step; other < steps.size(); ++other) {
+        for (const auto& name : steps[other]) {
+          if (name != folder) above.push_back("core/" + name);
+        }
+      }
+      INFO("core/" << folder);
+      CHECK(includes_outside("core/" + folder, above) == std::vector<std::string>{});
+    }
+  }
+}
