@@ -5,9 +5,7 @@
 namespace parhelia::cli {
 
 core::Backends compose_backends(const std::filesystem::path& home, const std::string& parhelia) {
-  core::Backends backends;
-  backends.add(std::make_unique<core::LocalBackend>(home, parhelia));  // the default
-  return backends;
+  return core::local_backends(home, parhelia);  // the local backend, the default
 }
 
 }  // namespace parhelia::cli

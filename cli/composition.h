@@ -1,6 +1,6 @@
 // The composition root's one choice: the backends sessions can run on, by name. The parhelia
 // binary defines it in cli/composition.cpp; a test binary links its own definition instead
-// (tests/support/process_backend_main.cpp), with the same CLI and MCP faces around it.
+// (tests/support/test_backends_main.cpp), with the same CLI and MCP faces around it.
 #pragma once
 
 #include <filesystem>
@@ -8,7 +8,6 @@
 
 #include "core/base/environment.h"
 #include "core/service/backends.h"
-#include "core/service/sessions.h"
 
 namespace parhelia::cli {
 

@@ -1,7 +1,7 @@
-// `parhelia __supervise ID`: what tmux runs for a local session (see core/local/supervisor.h), and
-// `parhelia __checkpoint ID [TOKEN] [--trigger T]`: a checkpoint in a process of its own (see
-// core/checkpoints/checkpoint_job.h), or of a session whose supervisor has ended.
-// Hidden from --help: people never run them themselves.
+// `parhelia __supervise ID`: the supervisor of a session on this machine (see
+// core/local/supervisor.h), and `parhelia __checkpoint ID [TOKEN] [--trigger T]`: a checkpoint in a
+// process of its own (see core/checkpoints/checkpoint_job.h), or of a session whose supervisor has
+// ended. Hidden from --help: people never run them themselves.
 #include "cli/commands.h"
 #include "cli/composition.h"
 #include "cli/logging.h"

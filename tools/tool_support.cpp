@@ -1,6 +1,5 @@
 #include "tools/tool_support.h"
 
-#include <cmath>
 #include <filesystem>
 
 #include "core/views/cost_view.h"

@@ -6,7 +6,6 @@
 
 #include <cstring>
 
-#include "core/base/environment.h"
 #include "core/checkpoints/checkpoint_request.h"
 #include "core/local/supervised_session.h"
 
@@ -22,7 +21,7 @@ LocalBackend::LocalBackend(std::filesystem::path home, std::string parhelia)
     : home_(std::move(home)), parhelia_(std::move(parhelia)) {}
 
 Result<WorkCommand> LocalBackend::plan(const Session& session) {
-  return local_work_command(home_, session);
+  return plan_local_work(home_, session);
 }
 
 Result<Done> LocalBackend::launch(const Session& session, LaunchFailure on_failure) {

@@ -21,12 +21,6 @@ Result<WorkCommand> local_work_command(const std::filesystem::path& home, const 
   auto settings = SandboxSettings::load(home);
   if (!settings) return settings.error();
   const HostCapabilities& host = host_capabilities();
-  if (session.sandboxed && !host.sandbox_works) {
-    return Error{ErrorCode::unavailable,
-                 "The session cannot be sandboxed: " + host.sandbox_problem + ".",
-                 "Fix that, or pass no_sandbox (--no-sandbox) to run it unsandboxed with your own "
-                 "permissions."};
-  }
   const auto files = SessionFiles::of(home, session.id);
   WorkCommand command;
   std::string agent;
@@ -60,6 +54,17 @@ Result<WorkCommand> local_work_command(const std::filesystem::path& home, const 
   if (!wrapped) return wrapped.error();
   command.argv = std::move(wrapped).value();
   return command;
+}
+
+Result<WorkCommand> plan_local_work(const std::filesystem::path& home, const Session& session) {
+  const HostCapabilities& host = host_capabilities();
+  if (session.sandboxed && !host.sandbox_works) {
+    return Error{ErrorCode::unavailable,
+                 "The session cannot be sandboxed: " + host.sandbox_problem + ".",
+                 "Fix that, or pass no_sandbox (--no-sandbox) to run it unsandboxed with your own "
+                 "permissions."};
+  }
+  return local_work_command(home, session);
 }
 
 Result<Done> create_session_dir(const std::filesystem::path& home, const Session& session) {

@@ -18,6 +18,8 @@ namespace parhelia::core {
 // What a session runs here: the agent found (for a task), the GPUs asked for matched against
 // this machine's, and the sandbox (bubblewrap) wrapped around it unless it is unsandboxed.
 Result<WorkCommand> local_work_command(const std::filesystem::path& home, const Session& session);
+// The same, once the preconditions a submit is refused for hold: a sandbox that works here.
+Result<WorkCommand> plan_local_work(const std::filesystem::path& home, const Session& session);
 // Its directory, made private (0700) before anything of it is written.
 Result<Done> create_session_dir(const std::filesystem::path& home, const Session& session);
 // The environment its supervisor starts with: what session_environment.h allows of ours, and

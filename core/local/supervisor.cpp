@@ -6,19 +6,17 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 
-#include "core/agent/agent_command.h"
 #include "core/agent/agent_transcript.h"
-#include "core/base/environment.h"
 #include "core/base/process.h"
 #include "core/checkpoints/checkpoint_job.h"
 #include "core/checkpoints/checkpoint_request.h"
 #include "core/checkpoints/checkpointer.h"
 #include "core/local/process_tree.h"
 #include "core/local/sandbox.h"
+#include "core/local/supervised_session.h"
 #include "core/service/run_policy.h"
 #include "core/store/store.h"
 #include "core/workspace/workspace.h"
@@ -151,7 +149,8 @@ class Supervisor {
         return copied.error();
     }
 
-    auto command = backend_.plan(session_);
+    // What submit planned, worked out again here (its preconditions were checked then).
+    auto command = local_work_command(home_, session_);
     if (!command) return command.error();
     if (session_.sandboxed) {
       if (auto handed = hand_files_to_sandbox(files_); !handed) return handed.error();
@@ -227,13 +226,14 @@ class Supervisor {
       // it wrote for a moment, then end the group: the session ends with its work.
       if (!exited_at && child.wait_for(std::chrono::milliseconds(0))) exited_at = now;
       if (exited_at && now - *exited_at > 2s) {
-        ::kill(-child.pid(), SIGKILL);
+        work.kill();
         fd = -1;
       }
     }
+    policy.output_ended();
     auto status = child.wait_for(5s);
     if (!status) {
-      ::kill(-child.pid(), SIGKILL);
+      work.kill();
       status = child.wait_for(5s);
     }
     policy.work_exited(Clock::now());
@@ -280,7 +280,17 @@ int supervise(const std::filesystem::path& home, const std::string& session_id,
   }
   auto backend = backends.get(session->backend);
   if (!backend) {
-    std::cerr << "parhelia: " << backend.error().sentence() << "\n";
+    // Started by a parhelia that has the backend, supervised by one that lacks it.
+    const std::string why = "This parhelia cannot run it: " + backend.error().sentence();
+    std::cerr << "parhelia: " << why << "\n";
+    SessionUpdate failed;
+    failed.finished_at = now_ms();
+    failed.error = why;
+    warn_on_error(store.value()->transition(session_id, SessionState::queued, SessionState::failed,
+                                            failed, why),
+                  "recording the outcome");
+    warn_on_error(Budget(store.value()->database()).release(session_id, now_ms()),
+                  "releasing the reservation");
     return 1;
   }
   // The rates were checked at submit; should the config have broken since, the session is

@@ -1,7 +1,9 @@
-// The supervisor of one local session: the process tmux runs (`parhelia __supervise ID`). It
-// prepares the working copy, runs the work (sandboxed), keeps the log, reads Claude Code's
-// stream as it arrives, enforces the timeout and stop requests, and records the outcome and
-// the patch. Because it records everything itself, a session needs no MCP server to finish.
+// The supervisor of one session that runs on this machine: `parhelia __supervise ID`, which
+// the local backend's tmux runs (a test's process backend starts it with setsid). It prepares
+// the working copy, runs the work (sandboxed) as a child process and drives the session's run
+// policy (core/service/run_policy.h) with it: the log, Claude Code's stream, the meter, the
+// timeout, stop requests, checkpoints and the outcome with the patch. Because it records
+// everything itself, a session needs no MCP server to finish.
 #pragma once
 
 #include <filesystem>

@@ -240,7 +240,8 @@ void RunPolicy::turn(Clock::time_point now, int stop_signal, RunningWork& work) 
                                          "it (earlier checkpoints stand)"),
             "noting an abandoned checkpoint");
       }
-      const int grace = r.stop_by != 0 ? read_grace(files_) : 10;
+      // A stop asked for meanwhile (during a timeout's checkpoint) has its own grace.
+      const int grace = stop_signal != 0 ? read_grace(files_) : 10;
       work.terminate();
       r.kill_at = now + std::chrono::seconds(grace);
     }
@@ -251,8 +252,11 @@ void RunPolicy::turn(Clock::time_point now, int stop_signal, RunningWork& work) 
   }
 }
 
-void RunPolicy::work_exited(Clock::time_point now) {
+void RunPolicy::output_ended() {
   run_->sink.finish();
+}
+
+void RunPolicy::work_exited(Clock::time_point now) {
   run_->meter.finish(now);
 }
 

@@ -70,8 +70,9 @@ class RunPolicy {
   // requests, the timeout, and the stop sequence. `stop_signal` is the signal of a stop that
   // reached the driver (0: none).
   void turn(Clock::time_point now, int stop_signal, RunningWork& work);
-  // The work's processes have exited (at `now`): the last of its output is read, and its
-  // last charge made.
+  // The work's output has ended: its last line is read, and what it said is recorded.
+  void output_ended();
+  // The work's processes have exited (at `now`): its last charge is made.
   void work_exited(Clock::time_point now);
   // Then, once the driver has cleaned up after it: its last checkpoints, and the outcome
   // recorded (with its changes). Returns the supervisor's exit status.

@@ -4,9 +4,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "core/agent/agent_command.h"
 #include "core/agent/agent_credential.h"
-#include "core/base/environment.h"
 #include "core/base/process_argument.h"
 #include "core/session/sandbox_settings.h"
 #include "core/store/database.h"
@@ -235,20 +233,15 @@ Result<Session> SessionService::submit(const SubmitRequest& request) {
   }
   auto backend = backends_.get(session.backend);
   if (!backend) return backend.error();  // plan() found it
-  const auto on_late_failure = [this](const std::string& id, const std::string& why) {
+  const auto record_failed_launch = [this](const std::string& id, const std::string& why) {
     SessionUpdate failed;
     failed.finished_at = now_ms();
     failed.error = why;
     warn_on_error(store_->transition(id, SessionState::queued, SessionState::failed, failed, why),
                   "recording a failed launch");
   };
-  if (auto launched = backend.value()->launch(session, on_late_failure); !launched) {
-    SessionUpdate failed;
-    failed.finished_at = now_ms();
-    failed.error = launched.error().sentence();
-    warn_on_error(store_->transition(session.id, SessionState::queued, SessionState::failed, failed,
-                                     *failed.error),
-                  "recording a failed launch");
+  if (auto launched = backend.value()->launch(session, record_failed_launch); !launched) {
+    record_failed_launch(session.id, launched.error().sentence());
     warn_on_error(budget_.release(session.id, now_ms()), "releasing a reservation");
     return launched.error();
   }

@@ -158,8 +158,6 @@ class SessionService {
   // nothing; the caller reconciles once it has answered.
   static std::unique_ptr<SessionService> open_on_first_use(const std::filesystem::path& home,
                                                            Backends backends);
-  // The names of the backends sessions can be submitted to; the first is the default.
-  std::vector<std::string> backend_names() const { return backends_.names(); }
 
   // The worst case of a would-be session, from the rates and the budget settings.
   Result<CostEstimate> estimate(const SubmitRequest& request);

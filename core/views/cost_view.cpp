@@ -1,6 +1,5 @@
 #include "core/views/cost_view.h"
 
-#include <cmath>
 #include <sstream>
 
 namespace parhelia::views {

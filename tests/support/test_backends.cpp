@@ -17,7 +17,7 @@ ProcessBackend::ProcessBackend(std::filesystem::path home, std::string parhelia)
     : home_(std::move(home)), parhelia_(std::move(parhelia)) {}
 
 Result<core::WorkCommand> ProcessBackend::plan(const Session& session) {
-  return core::local_work_command(home_, session);
+  return core::plan_local_work(home_, session);
 }
 
 Result<Done> ProcessBackend::launch(const Session& session, LaunchFailure on_failure) {
