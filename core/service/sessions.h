@@ -118,7 +118,7 @@ struct AttachInfo {
 struct SessionFacts {
   std::optional<Micros> spent;     // charged so far, from the ledger
   std::optional<Micros> reserved;  // what the budget holds for it now
-  std::vector<ResourceSpend> by_resource;
+  std::optional<std::vector<ResourceSpend>> by_resource;  // what it was charged for
   std::vector<std::string> resumed_as;  // sessions resumed from it
   std::optional<Checkpoint> latest_checkpoint;
 };

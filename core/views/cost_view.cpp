@@ -53,12 +53,13 @@ std::string unconfirmed(const core::CostEstimate& estimate, core::Micros confirm
 
 std::optional<SessionCostView> session_cost(const core::Session& session,
                                             const core::SessionFacts& facts) {
-  if (!facts.reserved) return std::nullopt;
+  // Shown whole or not at all: a cost read in half would say less was spent than was.
+  if (!facts.reserved || !facts.by_resource) return std::nullopt;
   SessionCostView view;
   view.reserved_usd = dollars(*facts.reserved);
   if (session.max_cost_micros) view.cap_usd = dollars(*session.max_cost_micros);
   core::Micros spent = 0;
-  for (const auto& r : facts.by_resource) {
+  for (const auto& r : *facts.by_resource) {
     spent += r.amount;
     view.by_resource.push_back({r.resource, core::units_of(r.quantity_milli), dollars(r.amount)});
   }
