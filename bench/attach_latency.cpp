@@ -11,6 +11,7 @@
 #include "core/service/sessions.h"
 #include "core/terminal/ssh_client.h"
 #include "tests/support/terminal_fixtures.h"
+#include "tests/support/test_backends.h"
 #include "tests/support/workspace_fixture.h"
 
 using namespace parhelia;
@@ -28,6 +29,14 @@ void must(const core::Result<T>& result) {
   }
 }
 
+// The local backend, and the tests' remote one for the session the bench records with the
+// sshd's endpoint.
+core::Backends with_remote(const std::filesystem::path& home) {
+  core::Backends backends = core::local_backends(home, PARHELIA_BINARY);
+  backends.add(std::make_unique<testing::RecordedRemoteBackend>());
+  return backends;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -39,8 +48,7 @@ int main(int argc, char** argv) {
   testing::ParheliaHome home;
   testing::GitWorkspace workspace;
   ::setenv("PARHELIA_HOME", home.path().c_str(), 1);
-  auto opened =
-      core::SessionService::open(home.path(), core::local_backends(home.path(), PARHELIA_BINARY));
+  auto opened = core::SessionService::open(home.path(), with_remote(home.path()));
   must(opened);
   core::SessionService& service = *opened.value();
 
@@ -74,7 +82,7 @@ int main(int argc, char** argv) {
                                    sshd->host_key(), container.target()};
   core::Session remote;
   remote.id = core::new_session_id();
-  remote.backend = "modal";
+  remote.backend = "remote";  // tests/support/test_backends.h: reached over SSH
   remote.task = "bench";
   remote.state = core::SessionState::running;
   remote.created_at = core::now_ms();
