@@ -15,6 +15,20 @@ namespace {
 // A unix socket path has room for about 107 bytes.
 constexpr std::size_t kMaxSocketPath = 100;
 
+// Whether something takes connections on the unix socket at `path` now (a connect; no child).
+bool socket_answers(const std::string& path) {
+  sockaddr_un address{};
+  if (path.size() >= sizeof address.sun_path) return false;
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool answers =
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return answers;
+}
+
 }  // namespace
 
 LocalBackend::LocalBackend(std::filesystem::path home, std::string parhelia)
@@ -83,29 +97,13 @@ TerminalPlace LocalBackend::terminal(const Session& session) const {
 }
 
 bool LocalBackend::terminal_answers(const Session& session) const {
-  const auto socket_path = SessionFiles::of(home_, session.id).tmux_socket.string();
-  sockaddr_un address{};
-  if (socket_path.size() >= sizeof address.sun_path) return false;
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  const bool answers =
-      ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return answers;
+  return socket_answers(SessionFiles::of(home_, session.id).tmux_socket.string());
 }
 
 Result<std::vector<BackendListing>> LocalBackend::list() {
   std::vector<BackendListing> listed;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(home_ / "sessions", ec), end; !ec && it != end;
-       it.increment(ec)) {
-    const std::string id = it->path().filename().string();
-    if (!is_session_id(id)) continue;
-    Session session;
-    session.id = id;
-    listed.push_back({id, terminal_answers(session)});
+  for (const std::string& id : session_ids_on_disk(home_)) {
+    listed.push_back({id, socket_answers(SessionFiles::of(home_, id).tmux_socket.string())});
   }
   return listed;
 }

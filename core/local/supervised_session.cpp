@@ -67,6 +67,17 @@ Result<WorkCommand> plan_local_work(const std::filesystem::path& home, const Ses
   return local_work_command(home, session);
 }
 
+std::vector<std::string> session_ids_on_disk(const std::filesystem::path& home) {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(home / "sessions", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::string id = it->path().filename().string();
+    if (is_session_id(id)) ids.push_back(std::move(id));
+  }
+  return ids;
+}
+
 Result<Done> create_session_dir(const std::filesystem::path& home, const Session& session) {
   const auto dir = SessionFiles::of(home, session.id).dir;
   std::error_code ec;

@@ -20,6 +20,8 @@ namespace parhelia::core {
 Result<WorkCommand> local_work_command(const std::filesystem::path& home, const Session& session);
 // The same, once the preconditions a submit is refused for hold: a sandbox that works here.
 Result<WorkCommand> plan_local_work(const std::filesystem::path& home, const Session& session);
+// The ids of the sessions whose directories are under $PARHELIA_HOME/sessions.
+std::vector<std::string> session_ids_on_disk(const std::filesystem::path& home);
 // Its directory, made private (0700) before anything of it is written.
 Result<Done> create_session_dir(const std::filesystem::path& home, const Session& session);
 // The environment its supervisor starts with: what session_environment.h allows of ours, and

@@ -295,15 +295,15 @@ void SessionService::reconcile() {
 
 Result<std::vector<SessionService::Stray>> SessionService::strays() {
   std::vector<Stray> found;
-  for (const std::string& name : backends_.names()) {
-    auto listed = backends_.find(name)->list();
+  for (const auto& backend : backends_.all()) {
+    auto listed = backend->list();
     if (!listed) return listed.error();
     for (const BackendListing& held : listed.value()) {
       if (!held.alive) continue;
       auto known = store_->get(held.session_id);
       if (known) continue;
       if (known.error().code != ErrorCode::not_found) return known.error();
-      found.push_back({name, held.session_id});
+      found.push_back({std::string(backend->name()), held.session_id});
     }
   }
   return found;

@@ -69,11 +69,10 @@ core::TerminalPlace ProcessBackend::terminal(const Session& session) const {
 
 Result<std::vector<core::BackendListing>> ProcessBackend::list() {
   std::vector<core::BackendListing> listed;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(home_ / "sessions", ec), end; !ec && it != end;
-       it.increment(ec)) {
-    if (std::filesystem::exists(it->path() / "process.out", ec))
-      listed.push_back({it->path().filename().string(), false});
+  for (const std::string& id : core::session_ids_on_disk(home_)) {
+    std::error_code ec;
+    if (std::filesystem::exists(core::SessionFiles::of(home_, id).dir / "process.out", ec))
+      listed.push_back({id, false});
   }
   return listed;
 }
