@@ -6,6 +6,7 @@
 #include "core/base/environment.h"
 #include "core/service/health.h"
 #include "core/terminal/ssh_key.h"
+#include "modal/modal_doctor.h"
 
 namespace parhelia::cli {
 namespace {
@@ -37,6 +38,7 @@ int run_doctor(bool as_json) {
     ssh_line = id.private_key.string() + " (" + id.public_key.type + ", " +
                id.public_key.fingerprint() + ")";
   }
+  const modal::ModalCheck modal_check = modal::check_modal(core::parhelia_home());
   if (as_json) {
     print_json(
         {{"version", health.version},
@@ -47,6 +49,7 @@ int run_doctor(bool as_json) {
          {"agent_credential", health.agent_credential ? nlohmann::json(*health.agent_credential)
                                                       : nlohmann::json(nullptr)},
          {"modal_credentials_found", health.modal_credentials_found},
+         {"modal", modal_check},
          {"ok", !required_missing}});
   } else {
     std::cout << "Parhelia " << health.version << "\nstate: " << health.home
@@ -63,10 +66,16 @@ int run_doctor(bool as_json) {
                   << "\n";
       }
     }
-    std::cout << "\nClaude Code: " << health.agent_credential_summary << "\nModal credentials: "
-              << (health.modal_credentials_found ? "found"
-                                                 : "not found (needed for the Modal backend)")
-              << "\nSSH key: " << ssh_line << "\n";
+    std::cout << "\nClaude Code: " << health.agent_credential_summary << "\nModal: ";
+    if (modal_check.verdict == "ok") {
+      std::cout << "token " << modal_check.token_id << " accepted by " << modal_check.server_url
+                << " (" << modal_check.latency_ms << " ms"
+                << (modal_check.environment.empty() ? "" : ", environment " + modal_check.environment)
+                << ")";
+    } else {
+      std::cout << modal_check.problem << " " << modal_check.fix;
+    }
+    std::cout << "\nSSH key: " << ssh_line << "\n";
     if (required_missing)
       std::cout << "\nSome required programs are missing: install them as shown above.\n";
   }

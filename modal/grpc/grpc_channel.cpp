@@ -164,8 +164,7 @@ GrpcStatus outcome_of(CallState& call, CURLcode result) {
     }
   }
   if (result == CURLE_OPERATION_TIMEDOUT) {
-    return GrpcStatus::from_transport(TransportFailure::none, "no answer before the deadline",
-                                      GrpcCode::deadline_exceeded);
+    return GrpcStatus::from_transport(TransportFailure::none, "", GrpcCode::deadline_exceeded);
   }
   const std::string detail =
       call.error_buffer[0] ? call.error_buffer : call.curl->easy_strerror(result);
@@ -292,8 +291,7 @@ struct GrpcChannel::Impl : std::enable_shared_from_this<GrpcChannel::Impl> {
     const auto remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(call_options.deadline - Clock::now());
     if (remaining.count() <= 0) {
-      call->finish(GrpcStatus::from_transport(TransportFailure::none,
-                                              "the deadline passed before the call was made",
+      call->finish(GrpcStatus::from_transport(TransportFailure::none, "",
                                               GrpcCode::deadline_exceeded));
       return call;
     }

@@ -49,12 +49,19 @@ TEST_CASE("cli/ includes nothing from tools/ or server/: the terminal face stand
 
 TEST_CASE("core/ includes nothing from the faces, and server/ only the typed schema from core/",
           "[unit][layering]") {
-  CHECK(includes_outside("core", {"tools", "server", "cli", "transport"}) ==
+  CHECK(includes_outside("core", {"tools", "server", "cli", "transport", "modal"}) ==
         std::vector<std::string>{});
-  CHECK(includes_outside("server", {"core", "tools", "cli"}, {"core/base/typed_schema.h"}) ==
+  CHECK(includes_outside("server", {"core", "tools", "cli", "modal"}, {"core/base/typed_schema.h"}) ==
         std::vector<std::string>{});
-  CHECK(includes_outside("transport", {"core", "tools", "server", "cli"}) ==
+  CHECK(includes_outside("transport", {"core", "tools", "server", "cli", "modal"}) ==
         std::vector<std::string>{});
+}
+
+TEST_CASE("modal/ stands on core alone: nothing of MCP's faces or the terminal's",
+          "[unit][layering]") {
+  CHECK(includes_outside("modal", {"tools", "server", "cli", "transport"}) ==
+        std::vector<std::string>{});
+  CHECK(includes_outside("tools", {"modal"}) == std::vector<std::string>{});
 }
 
 TEST_CASE("core's folders depend one way: each includes only the folders below it",
