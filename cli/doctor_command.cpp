@@ -70,7 +70,8 @@ int run_doctor(bool as_json) {
     if (modal_check.verdict == "ok") {
       std::cout << "token " << modal_check.token_id << " accepted by " << modal_check.server_url
                 << " (" << modal_check.latency_ms << " ms"
-                << (modal_check.environment.empty() ? "" : ", environment " + modal_check.environment)
+                << (modal_check.environment.empty() ? ""
+                                                    : ", environment " + modal_check.environment)
                 << ")";
     } else {
       std::cout << modal_check.problem << " " << modal_check.fix;

@@ -20,7 +20,7 @@ struct ModalCheck {
   std::string token_id;
   std::string server_url;
   std::string environment;
-  std::optional<bool> api_answers;     // unknown when not asked (no credentials)
+  std::optional<bool> api_answers;  // unknown when not asked (no credentials)
   std::optional<bool> token_accepted;
   std::string problem;  // one sentence; empty when ok
   std::string fix;

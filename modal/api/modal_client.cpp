@@ -173,7 +173,8 @@ core::Result<std::string> ModalClient::auth_token(bool refresh) {
   const std::string method = "AuthTokenGet";
   GrpcStatus status;
   std::string answer;
-  const auto deadline = Clock::now() + std::min<std::chrono::milliseconds>(options_.call_timeout, 10s);
+  const auto deadline =
+      Clock::now() + std::min<std::chrono::milliseconds>(options_.call_timeout, 10s);
   for (int attempt = 1;; ++attempt) {
     GrpcCallOptions call_options{.deadline = deadline, .metadata = base_metadata()};
     status = channel_->unary(std::string(service_path) + method, request.SerializeAsString(),

@@ -291,8 +291,8 @@ struct GrpcChannel::Impl : std::enable_shared_from_this<GrpcChannel::Impl> {
     const auto remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(call_options.deadline - Clock::now());
     if (remaining.count() <= 0) {
-      call->finish(GrpcStatus::from_transport(TransportFailure::none, "",
-                                              GrpcCode::deadline_exceeded));
+      call->finish(
+          GrpcStatus::from_transport(TransportFailure::none, "", GrpcCode::deadline_exceeded));
       return call;
     }
     for (const auto& [name, value] : call_options.metadata) {

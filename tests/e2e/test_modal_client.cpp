@@ -21,8 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ModalCredentials credentials_for(const testing::ModalStandin& standin,
-                                 std::string secret = {}) {
+ModalCredentials credentials_for(const testing::ModalStandin& standin, std::string secret = {}) {
   ModalCredentials credentials;
   credentials.token_id = standin.options().token_id;
   credentials.token_secret = secret.empty() ? standin.options().token_secret : secret;
@@ -84,44 +83,48 @@ std::string header(const nlohmann::json& record, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("modal client: a sandbox runs, logs, ends with its exit code; sent as Modal's clients send",
-          "[modal-client]") {
+TEST_CASE(
+    "modal client: a sandbox runs, logs, ends with its exit code; sent as Modal's clients send",
+    "[modal-client]") {
   testing::ModalStandin standin;
   auto client = client_for(standin);
   const std::string app = app_of(*client);
   CHECK(app_of(*client) == app);  // get-or-create: the same app again
-  auto secret = client->secret_get_or_create("parhelia-anthropic", {{"ANTHROPIC_API_KEY", "sk-test"}});
+  auto secret =
+      client->secret_get_or_create("parhelia-anthropic", {{"ANTHROPIC_API_KEY", "sk-test"}});
   REQUIRE(secret);
   auto image = client->image_get_or_create(app, {"FROM debian:bookworm-slim", "RUN true"});
   REQUIRE(image);
   std::string build_log;
-  auto built = client->image_join(image->image_id, [&](const std::string& line) { build_log += line; });
+  auto built =
+      client->image_join(image->image_id, [&](const std::string& line) { build_log += line; });
   REQUIRE(built);
   CHECK(built->status == EndStatus::success);
 
-  SandboxSpec spec = shell(app, image->image_id, "echo \"key=$ANTHROPIC_API_KEY\"; echo oops >&2; exit 3");
+  SandboxSpec spec = shell(app, image->image_id,
+                           "sleep 1; echo \"key=$ANTHROPIC_API_KEY\"; echo oops >&2; exit 3");
   spec.secret_ids = {secret.value()};
   spec.name = "parhelia-s1";
   spec.tags = {{"parhelia-install", "t1"}};
   auto sandbox = client->sandbox_create(spec);
   REQUIRE(sandbox);
+  // By name while it runs (Modal finds running sandboxes by name only).
+  auto by_name = client->sandbox_from_name("parhelia-test", "parhelia-s1");
+  REQUIRE(by_name);
+  CHECK(by_name.value() == sandbox.value());
   const Outcome outcome = wait_end(*client, sandbox.value());
   CHECK(outcome.status == EndStatus::failure);
   CHECK(outcome.exit_code == 3);
 
   std::string out, err;
-  auto follower = client->follow_sandbox_logs(
-      sandbox.value(), {.on_entry = [&](const LogEntry& entry) {
-        (entry.from_stderr ? err : out) += entry.data;
-        return true;
-      }});
+  auto follower =
+      client->follow_sandbox_logs(sandbox.value(), {.on_entry = [&](const LogEntry& entry) {
+                                    (entry.from_stderr ? err : out) += entry.data;
+                                    return true;
+                                  }});
   REQUIRE(follower->wait());
   CHECK(out == "key=sk-test\n");
   CHECK(err == "oops\n");
-
-  auto by_name = client->sandbox_from_name("parhelia-test", "parhelia-s1");
-  REQUIRE(by_name);
-  CHECK(by_name.value() == sandbox.value());
 
   // Modal's headers on every call; the auth token on every call but AuthTokenGet.
   const auto creates = standin.requests("SandboxCreate");
@@ -152,7 +155,7 @@ TEST_CASE("modal client: tags, lists page by page, resource usage grows, termina
   for (const auto& id : ids) REQUIRE(client->sandbox_set_tags(id, {{"parhelia-install", "abc"}}));
   auto listed = client->sandbox_list(app, {{"parhelia-install", "abc"}}, false);
   REQUIRE(listed);
-  REQUIRE(listed->size() == 3);  // two pages of two, the other sandbox left out
+  REQUIRE(listed->size() == 3);       // two pages of two, the other sandbox left out
   CHECK(listed->at(0).id == ids[2]);  // newest first
   CHECK(listed->at(2).tags.at("parhelia-install") == "abc");
   CHECK(standin.requests("SandboxList").size() >= 2);
@@ -189,19 +192,22 @@ TEST_CASE("modal client: a sandbox ends at its timeout with Modal's TIMEOUT stat
   CHECK(wait_end(*client, id.value()).status == EndStatus::timeout);
 }
 
-TEST_CASE("modal client: a log stream cut midway resumes after its last entry, nothing lost or doubled",
-          "[modal-client]") {
+TEST_CASE(
+    "modal client: a log stream cut midway resumes after its last entry, nothing lost or doubled",
+    "[modal-client]") {
   testing::ModalStandin standin;
   auto client = client_for(standin);
   const std::string app = app_of(*client);
   auto id = client->sandbox_create(
-      shell(app, image_of(*client, app), "i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); done"));
+      shell(app, image_of(*client, app),
+            "i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); done"));
   REQUIRE(id);
   wait_end(*client, id.value());
   std::string expected;
   for (int i = 0; i < 3000; ++i) expected += "line-" + std::to_string(i) + "\n";
 
-  standin.inject({{"method", "SandboxGetLogs"}, {"kind", "cut_stream"}, {"after_messages", 1}, {"times", 2}});
+  standin.inject(
+      {{"method", "SandboxGetLogs"}, {"kind", "cut_stream"}, {"after_messages", 1}, {"times", 2}});
   std::string got;
   auto follower = client->follow_sandbox_logs(id.value(), {.on_entry = [&](const LogEntry& entry) {
                                                 got += entry.data;
@@ -216,8 +222,10 @@ TEST_CASE("modal client: a log stream cut midway resumes after its last entry, n
   CHECK(reads[1]["request"]["last_entry_id"] != "0-0");
 }
 
-TEST_CASE("modal client: an exec's output is read while it runs; stdin is written; its exit is waited for",
-          "[modal-client]") {
+TEST_CASE(
+    "modal client: an exec's output is read while it runs; stdin is written; its exit is waited "
+    "for",
+    "[modal-client]") {
   testing::ModalStandin standin;
   auto client = client_for(standin);
   const std::string app = app_of(*client);
@@ -226,16 +234,18 @@ TEST_CASE("modal client: an exec's output is read while it runs; stdin is writte
   auto task = client->sandbox_task_id(id.value(), 10s);
   REQUIRE(task);
   REQUIRE(task.value());
-  auto router = client->command_router(**task);
+  auto router = client->command_router(*task.value());
   REQUIRE(router);
 
-  REQUIRE(router.value()->exec_start({.exec_id = "exec-1", .argv = {"sh", "-c", "echo one; sleep 1.5; echo two"}}));
+  REQUIRE(router.value()->exec_start(
+      {.exec_id = "exec-1", .argv = {"sh", "-c", "echo one; sleep 1.5; echo two"}}));
   const auto started = std::chrono::steady_clock::now();
   std::chrono::milliseconds first_at{-1};
   std::string out;
   auto read = router.value()->exec_read("exec-1", false, 0, [&](std::string_view data) {
     if (out.empty()) {
-      first_at = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      first_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
     }
     out += data;
     return true;
@@ -267,11 +277,13 @@ TEST_CASE("modal client: an exec's output is read while it runs; stdin is writte
   CHECK(header(starts[0], "x-modal-token-secret").empty());
 }
 
-TEST_CASE("modal client: a filesystem snapshot is a copy a later sandbox starts from", "[modal-client]") {
+TEST_CASE("modal client: a filesystem snapshot is a copy a later sandbox starts from",
+          "[modal-client]") {
   testing::ModalStandin standin;
   auto client = client_for(standin);
   const std::string app = app_of(*client);
-  SandboxSpec first = shell(app, image_of(*client, app), "echo kept > /tmp/mark; sleep 60");
+  SandboxSpec first =
+      shell(app, image_of(*client, app), "mkdir -p tmp; echo kept > tmp/mark; sleep 60");
   first.workdir = "/";
   auto id = client->sandbox_create(first);
   REQUIRE(id);
@@ -285,10 +297,13 @@ TEST_CASE("modal client: a filesystem snapshot is a copy a later sandbox starts 
   REQUIRE(from_snapshot);
   wait_end(*client, from_snapshot.value());
   std::string out;
-  REQUIRE(client->follow_sandbox_logs(from_snapshot.value(), {.on_entry = [&](const LogEntry& e) {
-                                        out += e.data;
-                                        return true;
-                                      }})->wait());
+  REQUIRE(client
+              ->follow_sandbox_logs(from_snapshot.value(), {.on_entry =
+                                                                [&](const LogEntry& e) {
+                                                                  out += e.data;
+                                                                  return true;
+                                                                }})
+              ->wait());
   CHECK(out == "kept\n");
 }
 
@@ -315,8 +330,10 @@ TEST_CASE("modal client: a create whose answer is lost is retried and yields exa
   REQUIRE(client->sandbox_terminate(id.value()));
 }
 
-TEST_CASE("modal client: UNAVAILABLE is retried with the same idempotency key; an expired auth token is renewed",
-          "[modal-client]") {
+TEST_CASE(
+    "modal client: UNAVAILABLE is retried with the same idempotency key; an expired auth token is "
+    "renewed",
+    "[modal-client]") {
   testing::ModalStandin standin;
   auto client = client_for(standin);
   standin.inject({{"method", "AppGetOrCreate"}, {"kind", "unavailable"}, {"times", 2}});
@@ -364,7 +381,8 @@ TEST_CASE("modal client: a quota refusal says so; a silent server fails the call
   CHECK(took <= 2200ms);
 }
 
-TEST_CASE("modal client: a dropped connection is survived by calls safe to repeat", "[modal-client]") {
+TEST_CASE("modal client: a dropped connection is survived by calls safe to repeat",
+          "[modal-client]") {
   testing::ModalStandin standin({.with_proxy = true});
   auto client = client_for(standin);
   REQUIRE(client->app_get_or_create("before"));
@@ -372,8 +390,10 @@ TEST_CASE("modal client: a dropped connection is survived by calls safe to repea
   REQUIRE(client->app_get_or_create("after"));
 }
 
-TEST_CASE("modal client: a refused token gives the sentence; the secret and the auth token are found nowhere",
-          "[modal-client]") {
+TEST_CASE(
+    "modal client: a refused token gives the sentence; the secret and the auth token are found "
+    "nowhere",
+    "[modal-client]") {
   testing::ModalStandin standin;
   std::ostringstream captured;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
@@ -422,7 +442,8 @@ TEST_CASE("modal client: an address that is not gRPC or not trusted is named wit
   testing::ModalStandin standin;
   ModalCredentials credentials = credentials_for(standin);
   // The system CA store does not know the stand-in's test CA.
-  auto untrusted = ModalClient::open(credentials, {.ca_file = std::filesystem::path("/etc/ssl/certs/ca-certificates.crt")});
+  auto untrusted = ModalClient::open(
+      credentials, {.ca_file = std::filesystem::path("/etc/ssl/certs/ca-certificates.crt")});
   REQUIRE(untrusted);
   auto tls = untrusted.value()->authenticate();
   REQUIRE_FALSE(tls);
@@ -463,7 +484,8 @@ TEST_CASE("doctor --json: no Modal token, a refused one and an accepted one, eac
   CHECK(none["verdict"] == "no_credentials");
   CHECK(none["fix"].get<std::string>().find("modal token new") != std::string::npos);
 
-  auto bad = doctor({"MODAL_TOKEN_ID=" + standin.options().token_id, "MODAL_TOKEN_SECRET=as-wrong"});
+  auto bad =
+      doctor({"MODAL_TOKEN_ID=" + standin.options().token_id, "MODAL_TOKEN_SECRET=as-wrong"});
   CHECK(bad["verdict"] == "token_refused");
   CHECK(bad["api_answers"] == true);
   CHECK(bad["token_accepted"] == false);

@@ -51,8 +51,8 @@ TEST_CASE("core/ includes nothing from the faces, and server/ only the typed sch
           "[unit][layering]") {
   CHECK(includes_outside("core", {"tools", "server", "cli", "transport", "modal"}) ==
         std::vector<std::string>{});
-  CHECK(includes_outside("server", {"core", "tools", "cli", "modal"}, {"core/base/typed_schema.h"}) ==
-        std::vector<std::string>{});
+  CHECK(includes_outside("server", {"core", "tools", "cli", "modal"},
+                         {"core/base/typed_schema.h"}) == std::vector<std::string>{});
   CHECK(includes_outside("transport", {"core", "tools", "server", "cli", "modal"}) ==
         std::vector<std::string>{});
 }
