@@ -88,6 +88,8 @@ class ModalClient {
   // Follows a sandbox's log from after `last_entry_id` ("" from the start) until the sandbox
   // ended and all was sent, or on_entry returns false, or cancel() of the returned handle. A
   // stream cut midway is reopened after the last entry received: nothing lost, nothing twice.
+  // on_entry runs on whichever thread drives the client's channel: quick, and no calls of
+  // this client from inside it.
   struct LogFollow {
     std::function<bool(const LogEntry&)> on_entry;
     LogStream which = LogStream::both;
@@ -107,7 +109,8 @@ class ModalClient {
   // The generic call under the typed ones: headers, auth, deadline, retries, error sentences.
   core::Result<std::string> call(std::string_view method, const std::string& request, Repeat repeat,
                                  Clock::time_point deadline);
-  // A server stream of the ModalClient service, one attempt; on_message on the channel thread.
+  // A server stream of the ModalClient service, one attempt; on_message on whichever thread drives
+  // the channel.
   std::shared_ptr<GrpcCall> stream(std::string_view method, const std::string& request,
                                    Clock::time_point deadline,
                                    std::function<bool(std::string&&)> on_message,

@@ -7,18 +7,18 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "modal/grpc/curl_library.h"
 #include "modal/grpc/grpc_frames.h"
 
 namespace parhelia::modal {
 
-// What one call needs while libcurl drives it; owned jointly by the channel's thread (while in
-// flight) and the caller.
+// What one call needs while libcurl drives it; owned jointly by the channel (while in flight)
+// and the caller. Its outcome is guarded by the channel's mutex, so that whichever thread
+// drives the channel can hand it over without a lost wakeup.
 struct CallState final : GrpcCall {
   const CurlLibrary* curl = nullptr;
-  std::weak_ptr<GrpcChannel::Impl> channel;
+  std::shared_ptr<GrpcChannel::Impl> channel;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   std::string request_frame;
@@ -32,9 +32,7 @@ struct CallState final : GrpcCall {
   bool stopped_by_receiver = false;  // on_message returned false
   std::atomic<bool> cancel_requested{false};
 
-  mutable std::mutex mutex;
-  std::condition_variable finished_cv;
-  bool finished = false;
+  bool finished = false;  // guarded by the channel's mutex
   GrpcStatus status;
 
   ~CallState() override {
@@ -42,25 +40,10 @@ struct CallState final : GrpcCall {
     if (headers) curl->slist_free_all(headers);
   }
 
-  GrpcStatus wait() override {
-    std::unique_lock lock(mutex);
-    finished_cv.wait(lock, [&] { return finished; });
-    return status;
-  }
+  GrpcStatus wait() override;
   void cancel() override;
-  bool done() const override {
-    std::lock_guard lock(mutex);
-    return finished;
-  }
-  void finish(GrpcStatus outcome) {
-    {
-      std::lock_guard lock(mutex);
-      if (finished) return;
-      finished = true;
-      status = std::move(outcome);
-    }
-    finished_cv.notify_all();
-  }
+  bool done() const override;
+  void finish(GrpcStatus outcome);
 };
 
 namespace {
@@ -181,103 +164,131 @@ bool header_value_is_safe(std::string_view value) {
 
 }  // namespace
 
+// No thread of its own: the threads waiting for calls drive the multi handle, one at a time
+// (whoever finds it free), and hand it on when their own call is done. A caller making one
+// call after another thus sends and reads on its own thread, with no handoff to wait for,
+// which on a busy machine is most of a call's latency; calls from many threads still share
+// the one connection.
 struct GrpcChannel::Impl : std::enable_shared_from_this<GrpcChannel::Impl> {
   const CurlLibrary* curl = nullptr;
   GrpcChannelOptions options;
   CURLM* multi = nullptr;
-  std::thread thread;
 
-  std::mutex mutex;  // guards submitted and stopping
+  std::mutex mutex;                 // guards everything below and every call's outcome
+  std::condition_variable changed;  // a call finished, or the driver left
   std::vector<std::shared_ptr<CallState>> submitted;
-  bool stopping = false;
-
-  // Owned by the channel's thread alone.
+  bool driving = false;
+  bool closed = false;
+  // Touched by the driving thread alone (with the mutex released).
   std::map<CURL*, std::shared_ptr<CallState>> in_flight;
-
-  void wake() {
-    std::lock_guard lock(mutex);
-    if (multi) curl->multi_wakeup(multi);
-  }
 
   void submit(std::shared_ptr<CallState> call) {
     {
       std::lock_guard lock(mutex);
-      if (!stopping) {
-        submitted.push_back(std::move(call));
-        call = nullptr;
+      if (closed) {
+        call->finished = true;
+        call->status = GrpcStatus::from_server(GrpcCode::cancelled, "the channel is closed");
+        return;
       }
+      submitted.push_back(std::move(call));
     }
-    if (call) {
-      call->finish(GrpcStatus::from_server(GrpcCode::cancelled, "the channel is closed"));
-      return;
-    }
-    wake();
-  }
-
-  void close() {
-    {
-      std::lock_guard lock(mutex);
-      stopping = true;
-      curl->multi_wakeup(multi);
-    }
-    thread.join();
-    std::lock_guard lock(mutex);
-    curl->multi_cleanup(multi);
-    multi = nullptr;
+    curl->multi_wakeup(multi);  // a thread driving now takes it in at once
   }
 
   void end(std::map<CURL*, std::shared_ptr<CallState>>::iterator it, GrpcStatus status) {
     curl->multi_remove_handle(multi, it->first);
-    it->second->finish(std::move(status));
+    auto call = std::move(it->second);
     in_flight.erase(it);
+    call->finish(std::move(status));
   }
 
-  void run() {
-    for (;;) {
-      std::vector<std::shared_ptr<CallState>> starting;
-      {
-        std::lock_guard lock(mutex);
-        if (stopping) break;
-        starting.swap(submitted);
-      }
+  // One turn of libcurl's loop: new calls in, cancelled ones out, bytes moved, finished ones
+  // handed their outcome; then a wait for the sockets (or a wakeup) when `own` is not done.
+  void drive_once(const CallState& own) {
+    std::vector<std::shared_ptr<CallState>> starting;
+    bool closing = false;
+    {
+      std::lock_guard lock(mutex);
+      starting.swap(submitted);
+      closing = closed;
+    }
+    if (closing) {
       for (auto& call : starting) {
-        if (call->cancel_requested) {
-          call->finish(GrpcStatus::from_server(GrpcCode::cancelled, "the call was cancelled"));
-        } else if (curl->multi_add_handle(multi, call->easy) != CURLM_OK) {
-          call->finish(
-              GrpcStatus::from_transport(TransportFailure::other, "libcurl refused the call"));
-        } else {
-          in_flight.emplace(call->easy, std::move(call));
-        }
+        call->finish(GrpcStatus::from_server(GrpcCode::cancelled, "the channel is closed"));
       }
-      for (auto it = in_flight.begin(); it != in_flight.end();) {
-        auto next = std::next(it);
-        if (it->second->cancel_requested) {
-          end(it, GrpcStatus::from_server(GrpcCode::cancelled, "the call was cancelled"));
-        }
-        it = next;
+      while (!in_flight.empty()) {
+        end(in_flight.begin(),
+            GrpcStatus::from_server(GrpcCode::cancelled, "the channel is closed"));
       }
-      int running = 0;
-      curl->multi_perform(multi, &running);
-      int queued = 0;
-      while (CURLMsg* message = curl->multi_info_read(multi, &queued)) {
-        if (message->msg != CURLMSG_DONE) continue;
-        auto it = in_flight.find(message->easy_handle);
-        if (it == in_flight.end()) continue;
-        end(it, outcome_of(*it->second, message->data.result));
+      return;
+    }
+    for (auto& call : starting) {
+      if (call->cancel_requested) {
+        call->finish(GrpcStatus::from_server(GrpcCode::cancelled, "the call was cancelled"));
+      } else if (curl->multi_add_handle(multi, call->easy) != CURLM_OK) {
+        call->finish(
+            GrpcStatus::from_transport(TransportFailure::other, "libcurl refused the call"));
+      } else {
+        in_flight.emplace(call->easy, std::move(call));
       }
-      curl->multi_poll(multi, nullptr, 0, 1000, nullptr);
     }
     for (auto it = in_flight.begin(); it != in_flight.end();) {
       auto next = std::next(it);
-      end(it, GrpcStatus::from_server(GrpcCode::cancelled, "the channel is closed"));
+      if (it->second->cancel_requested) {
+        end(it, GrpcStatus::from_server(GrpcCode::cancelled, "the call was cancelled"));
+      }
       it = next;
     }
-    std::lock_guard lock(mutex);
+    int running = 0;
+    curl->multi_perform(multi, &running);
+    int queued = 0;
+    while (CURLMsg* message = curl->multi_info_read(multi, &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      auto it = in_flight.find(message->easy_handle);
+      if (it == in_flight.end()) continue;
+      end(it, outcome_of(*it->second, message->data.result));
+    }
+    if (!own.done()) curl->multi_poll(multi, nullptr, 0, 1000, nullptr);
+  }
+
+  GrpcStatus wait_for(CallState& call) {
+    std::unique_lock lock(mutex);
+    while (!call.finished) {
+      if (driving || closed) {
+        changed.wait(lock);
+        continue;
+      }
+      driving = true;
+      lock.unlock();
+      while (!call.done()) drive_once(call);
+      lock.lock();
+      driving = false;
+      changed.notify_all();  // someone else waiting may drive now
+    }
+    return call.status;
+  }
+
+  void close() {
+    std::unique_lock lock(mutex);
+    closed = true;
+    curl->multi_wakeup(multi);
+    changed.wait(lock, [&] { return !driving; });
     for (auto& call : submitted) {
-      call->finish(GrpcStatus::from_server(GrpcCode::cancelled, "the channel is closed"));
+      call->finished = true;
+      call->status = GrpcStatus::from_server(GrpcCode::cancelled, "the channel is closed");
     }
     submitted.clear();
+    for (auto& [easy, call] : in_flight) {
+      curl->multi_remove_handle(multi, easy);
+      call->finished = true;
+      call->status = GrpcStatus::from_server(GrpcCode::cancelled, "the channel is closed");
+    }
+    in_flight.clear();
+    changed.notify_all();
+  }
+
+  ~Impl() {
+    if (multi) curl->multi_cleanup(multi);
   }
 
   std::shared_ptr<CallState> prepare(std::string_view method_path, std::string_view request,
@@ -285,7 +296,7 @@ struct GrpcChannel::Impl : std::enable_shared_from_this<GrpcChannel::Impl> {
                                      std::function<bool(std::string&&)> on_message) {
     auto call = std::make_shared<CallState>();
     call->curl = curl;
-    call->channel = weak_from_this();
+    call->channel = shared_from_this();
     call->on_message = std::move(on_message);
     call->deadline = call_options.deadline;
     const auto remaining =
@@ -353,9 +364,28 @@ struct GrpcChannel::Impl : std::enable_shared_from_this<GrpcChannel::Impl> {
   }
 };
 
+GrpcStatus CallState::wait() {
+  return channel->wait_for(*this);
+}
+
+bool CallState::done() const {
+  std::lock_guard lock(channel->mutex);
+  return finished;
+}
+
+void CallState::finish(GrpcStatus outcome) {
+  {
+    std::lock_guard lock(channel->mutex);
+    if (finished) return;
+    finished = true;
+    status = std::move(outcome);
+  }
+  channel->changed.notify_all();
+}
+
 void CallState::cancel() {
   cancel_requested = true;
-  if (auto owner = channel.lock()) owner->wake();
+  channel->curl->multi_wakeup(channel->multi);
 }
 
 core::Result<std::shared_ptr<GrpcChannel>> GrpcChannel::open(GrpcChannelOptions options) {
@@ -375,7 +405,6 @@ core::Result<std::shared_ptr<GrpcChannel>> GrpcChannel::open(GrpcChannelOptions 
     return core::Error{core::ErrorCode::internal, "libcurl could not make a multi handle.", ""};
   }
   impl->curl->multi_setopt(impl->multi, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
-  impl->thread = std::thread([raw = impl.get()] { raw->run(); });
   return std::shared_ptr<GrpcChannel>(new GrpcChannel(std::move(impl)));
 }
 

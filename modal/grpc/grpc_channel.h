@@ -1,11 +1,13 @@
 // A gRPC channel to one endpoint (Modal's API, or one sandbox's command router) over libcurl:
-// HTTP/2 over TLS, every call a stream on one multiplexed connection, driven by one thread of
-// the channel's own (a curl multi handle). Unary and server-streaming calls; messages of a
-// stream are handed over as they arrive. Every call has a deadline; a stream can be cancelled
-// from any thread; HTTP/2 PINGs keep an idle connection alive behind NAT.
+// HTTP/2 over TLS, every call a stream on one multiplexed connection, driven through
+// a curl multi handle that the threads waiting for calls drive in turn. Unary and
+// server-streaming calls; messages of a stream are handed over as they arrive. Every call has
+// a deadline; a stream can be cancelled from any thread; TCP keepalive probes keep a quiet
+// connection open behind NAT.
 //
-// Thread safety: every method may be called from any thread. Callbacks run on the channel's
-// thread, so they must be quick (append, hand off) and must not call the channel.
+// Thread safety: every method may be called from any thread. A stream's callback runs on
+// whichever thread is driving the channel at the time (the stream's own waiter, or another
+// caller's), so it must be quick (append, hand off) and must not call the channel.
 #pragma once
 
 #include <chrono>
@@ -55,8 +57,9 @@ class GrpcChannel {
   GrpcStatus unary(std::string_view method_path, std::string_view request,
                    const GrpcCallOptions& options, std::string& response);
 
-  // A server-streaming call, started now: on_message gets each message as it arrives (on the
-  // channel's thread) and returns false to end the stream (the call then ends CANCELLED).
+  // A server-streaming call, started now and moved along while a thread waits on any of the
+  // channel's calls: on_message gets each message as it arrives and returns false to end the
+  // stream (the call then ends CANCELLED).
   std::shared_ptr<GrpcCall> start_stream(std::string_view method_path, std::string_view request,
                                          const GrpcCallOptions& options,
                                          std::function<bool(std::string&&)> on_message);

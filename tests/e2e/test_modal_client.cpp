@@ -3,6 +3,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
@@ -497,4 +498,39 @@ TEST_CASE("doctor --json: no Modal token, a refused one and an accepted one, eac
   CHECK(good["token_accepted"] == true);
   CHECK(good["credential_source"] == "environment");
   CHECK(good["token_id"] == standin.options().token_id);
+}
+
+TEST_CASE(
+    "modal client: calls from many threads at once all succeed; a stream is cancelled from another "
+    "thread",
+    "[modal-client]") {
+  testing::ModalStandin standin;
+  auto client = client_for(standin);
+  const std::string app = app_of(*client);
+  auto id = client->sandbox_create(shell(app, image_of(*client, app), "echo started; sleep 60"));
+  REQUIRE(id);
+  // A follower waits on a log that does not end while other threads make calls.
+  std::atomic<int> entries{0};
+  auto follower = client->follow_sandbox_logs(id.value(), {.on_entry = [&](const LogEntry&) {
+                                                ++entries;
+                                                return true;
+                                              }});
+  std::atomic<int> failures{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        if (!client->app_get_or_create("many-" + std::to_string(t))) ++failures;
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  CHECK(failures == 0);
+  for (int i = 0; i < 100 && entries == 0; ++i) std::this_thread::sleep_for(50ms);
+  const auto started = std::chrono::steady_clock::now();
+  follower->cancel();
+  REQUIRE(follower->wait());
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+  CHECK(entries >= 1);
+  REQUIRE(client->sandbox_terminate(id.value()));
 }

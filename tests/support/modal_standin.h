@@ -34,6 +34,8 @@ class ModalStandin {
   const std::filesystem::path& ca_file() const { return ca_file_; }
   const ModalStandinOptions& options() const { return options_; }
   std::filesystem::path state_dir() const { return dir_.path() / "state"; }
+  // The Python messages generated for the server, for a Python client beside it.
+  std::filesystem::path python_proto_dir() const { return dir_.path() / "proto"; }
 
   // Every request received (or those of one method): method, service, headers, request (as
   // JSON), status, fault.
