@@ -9,6 +9,7 @@
 #include "modal/api/jwt_expiry.h"
 #include "modal/api/modal_client.h"
 #include "modal/api/modal_errors.h"
+#include "modal/api/parse_answer.h"
 #include "task_command_router.pb.h"
 
 namespace parhelia::modal {
@@ -18,20 +19,6 @@ using namespace std::chrono_literals;
 namespace {
 constexpr std::string_view router_path = "/modal.task_command_router.TaskCommandRouter/";
 
-template <class Message>
-core::Result<Message> parse_router(std::string_view method,
-                                   const core::Result<std::string>& bytes) {
-  if (!bytes) return bytes.error();
-  Message message;
-  if (!message.ParseFromString(bytes.value())) {
-    return core::Error{
-        core::ErrorCode::unavailable,
-        fmt::format("The command router's answer to {} is not the message Parhelia expects.",
-                    method),
-        "Modal's protocol may have changed: update Parhelia."};
-  }
-  return message;
-}
 }  // namespace
 
 core::Result<std::unique_ptr<CommandRouter>> ModalClient::command_router(
@@ -110,7 +97,7 @@ core::Result<core::Done> CommandRouter::exec_start(const ExecSpec& spec) {
   if (spec.workdir) request.set_workdir(*spec.workdir);
   for (const auto& id : spec.secret_ids) request.add_secret_ids(id);
   for (const auto& [key, value] : spec.environment) (*request.mutable_env())[key] = value;
-  auto response = parse_router<router::TaskExecStartResponse>(
+  auto response = parse_answer<router::TaskExecStartResponse>(
       "TaskExecStart", call("TaskExecStart", request.SerializeAsString(),
                             client_.deadline_in(client_.options().call_timeout)));
   if (!response) return response.error();
@@ -167,7 +154,7 @@ core::Result<core::Done> CommandRouter::exec_write_stdin(const std::string& exec
   request.set_offset(offset);
   request.set_data(std::string(data));
   request.set_eof(eof);
-  auto response = parse_router<router::TaskExecStdinWriteResponse>(
+  auto response = parse_answer<router::TaskExecStdinWriteResponse>(
       "TaskExecStdinWrite", call("TaskExecStdinWrite", request.SerializeAsString(),
                                  client_.deadline_in(client_.options().call_timeout)));
   if (!response) return response.error();
@@ -179,7 +166,7 @@ core::Result<ExecExit> CommandRouter::exec_wait(const std::string& exec_id,
   router::TaskExecWaitRequest request;
   request.set_task_id(task_id_);
   request.set_exec_id(exec_id);
-  auto response = parse_router<router::TaskExecWaitResponse>(
+  auto response = parse_answer<router::TaskExecWaitResponse>(
       "TaskExecWait", call("TaskExecWait", request.SerializeAsString(), Clock::now() + timeout));
   if (!response) return response.error();
   ExecExit exit;
@@ -194,7 +181,7 @@ core::Result<std::string> CommandRouter::snapshot_filesystem(
   router::TaskSnapshotFilesystemRequest request;
   request.set_task_id(task_id_);
   if (ttl_seconds) request.set_ttl_seconds(*ttl_seconds);
-  auto response = parse_router<router::TaskSnapshotFilesystemResponse>(
+  auto response = parse_answer<router::TaskSnapshotFilesystemResponse>(
       "TaskSnapshotFilesystem",
       call("TaskSnapshotFilesystem", request.SerializeAsString(), Clock::now() + timeout));
   if (!response) return response.error();

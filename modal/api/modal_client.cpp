@@ -12,6 +12,7 @@
 #include "core/version.h"
 #include "modal/api/jwt_expiry.h"
 #include "modal/api/modal_errors.h"
+#include "modal/api/parse_answer.h"
 
 namespace parhelia::modal {
 namespace pb = ::modal::client;
@@ -76,17 +77,12 @@ std::optional<Outcome> ended(bool present, const pb::GenericResult& result) {
   return outcome_of(result);
 }
 
-template <class Message>
-core::Result<Message> parse(std::string_view method, const core::Result<std::string>& bytes) {
-  if (!bytes) return bytes.error();
-  Message message;
-  if (!message.ParseFromString(bytes.value())) {
-    return core::Error{
-        core::ErrorCode::unavailable,
-        fmt::format("Modal's answer to {} is not the message Parhelia expects.", method),
-        "Modal's protocol may have changed: update Parhelia."};
-  }
-  return message;
+// A unary call of the API with its answer parsed.
+template <class Response, class Request>
+core::Result<Response> ask_api(ModalClient& client, std::string_view method, const Request& request,
+                               Repeat repeat, Clock::time_point deadline) {
+  return parse_answer<Response>(method,
+                                client.call(method, request.SerializeAsString(), repeat, deadline));
 }
 
 void add_tags(const Tags& tags, google::protobuf::RepeatedPtrField<pb::SandboxTag>* out) {
@@ -186,7 +182,7 @@ core::Result<std::string> ModalClient::auth_token(bool refresh) {
                   grpc_code_name(status.code), wait->count());
     std::this_thread::sleep_for(*wait);
   }
-  auto response = parse<pb::AuthTokenGetResponse>(method, answer);
+  auto response = parse_answer<pb::AuthTokenGetResponse>(method, answer);
   if (!response) return response.error();
   if (response->token().empty()) return missing_answer_field(method, "token");
   // Refreshed halfway through its life (as Modal's clients), or in 20 minutes when it does
@@ -264,9 +260,8 @@ core::Result<std::string> ModalClient::app_get_or_create(const std::string& app_
   request.set_environment_name(credentials_.environment);
   request.set_object_creation_type(pb::OBJECT_CREATION_TYPE_CREATE_IF_MISSING);
   constexpr std::string_view method = "AppGetOrCreate";
-  auto response = parse<pb::AppGetOrCreateResponse>(
-      method,
-      call(method, request.SerializeAsString(), Repeat::safe, deadline_in(options_.call_timeout)));
+  auto response = ask_api<pb::AppGetOrCreateResponse>(*this, method, request, Repeat::safe,
+                                                      deadline_in(options_.call_timeout));
   if (!response) return response.error();
   if (response->app_id().empty()) return missing_answer_field(method, "app_id");
   return response->app_id();
@@ -283,9 +278,8 @@ core::Result<std::string> ModalClient::secret_get_or_create(
   for (const auto& [key, value] : values) (*request.mutable_env_dict())[key] = value;
   for (const auto& key : required_keys) request.add_required_keys(key);
   constexpr std::string_view method = "SecretGetOrCreate";
-  auto response = parse<pb::SecretGetOrCreateResponse>(
-      method,
-      call(method, request.SerializeAsString(), Repeat::safe, deadline_in(options_.call_timeout)));
+  auto response = ask_api<pb::SecretGetOrCreateResponse>(*this, method, request, Repeat::safe,
+                                                         deadline_in(options_.call_timeout));
   if (!response) return response.error();
   if (response->secret_id().empty()) return missing_answer_field(method, "secret_id");
   return response->secret_id();
@@ -299,9 +293,8 @@ core::Result<std::string> ModalClient::secret_from_values(
   for (const auto& [key, value] : values) (*request.mutable_env_dict())[key] = value;
   constexpr std::string_view method = "SecretGetOrCreate";
   // Not repeated: each call makes a new ephemeral secret.
-  auto response = parse<pb::SecretGetOrCreateResponse>(
-      method, call(method, request.SerializeAsString(), Repeat::unsafe,
-                   deadline_in(options_.call_timeout)));
+  auto response = ask_api<pb::SecretGetOrCreateResponse>(*this, method, request, Repeat::unsafe,
+                                                         deadline_in(options_.call_timeout));
   if (!response) return response.error();
   if (response->secret_id().empty()) return missing_answer_field(method, "secret_id");
   return response->secret_id();
@@ -317,9 +310,8 @@ core::Result<ModalClient::ImageBuild> ModalClient::image_get_or_create(
   for (const auto& command : dockerfile_commands)
     request.mutable_image()->add_dockerfile_commands(command);
   constexpr std::string_view method = "ImageGetOrCreate";
-  auto response = parse<pb::ImageGetOrCreateResponse>(
-      method,
-      call(method, request.SerializeAsString(), Repeat::safe, deadline_in(options_.call_timeout)));
+  auto response = ask_api<pb::ImageGetOrCreateResponse>(*this, method, request, Repeat::safe,
+                                                        deadline_in(options_.call_timeout));
   if (!response) return response.error();
   if (response->image_id().empty()) return missing_answer_field(method, "image_id");
   return ImageBuild{response->image_id(), ended(response->has_result(), response->result())};
@@ -375,9 +367,8 @@ core::Result<std::string> ModalClient::sandbox_from_name(const std::string& app_
   request.set_app_name(app_name);
   request.set_environment_name(credentials_.environment);
   constexpr std::string_view method = "SandboxGetFromName";
-  auto response = parse<pb::SandboxGetFromNameResponse>(
-      method,
-      call(method, request.SerializeAsString(), Repeat::safe, deadline_in(options_.call_timeout)));
+  auto response = ask_api<pb::SandboxGetFromNameResponse>(*this, method, request, Repeat::safe,
+                                                          deadline_in(options_.call_timeout));
   if (!response) return response.error();
   if (response->sandbox_id().empty()) return missing_answer_field(method, "sandbox_id");
   return response->sandbox_id();
@@ -425,7 +416,7 @@ core::Result<std::string> ModalClient::sandbox_create(const SandboxSpec& spec) {
   for (int attempt = 1;; ++attempt) {
     auto answer = call(method, bytes, Repeat::unsafe, deadline);
     if (answer) {
-      auto response = parse<pb::SandboxCreateResponse>(method, answer);
+      auto response = parse_answer<pb::SandboxCreateResponse>(method, answer);
       if (!response) return response.error();
       if (response->sandbox_id().empty()) return missing_answer_field(method, "sandbox_id");
       return response->sandbox_id();
@@ -462,10 +453,9 @@ core::Result<std::optional<Outcome>> ModalClient::sandbox_wait(const std::string
   request.set_sandbox_id(sandbox_id);
   request.set_timeout(static_cast<float>(timeout.count()));
   constexpr std::string_view method = "SandboxWait";
-  auto response = parse<pb::SandboxWaitResponse>(
-      method,
-      call(method, request.SerializeAsString(), Repeat::safe,
-           deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + 15s)));
+  auto response = ask_api<pb::SandboxWaitResponse>(
+      *this, method, request, Repeat::safe,
+      deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + 15s));
   if (!response) return response.error();
   return ended(response->has_result(), response->result());
 }
@@ -476,10 +466,9 @@ core::Result<std::vector<Tunnel>> ModalClient::sandbox_tunnels(const std::string
   request.set_sandbox_id(sandbox_id);
   request.set_timeout(static_cast<float>(timeout.count()));
   constexpr std::string_view method = "SandboxGetTunnels";
-  auto response = parse<pb::SandboxGetTunnelsResponse>(
-      method,
-      call(method, request.SerializeAsString(), Repeat::safe,
-           deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + 15s)));
+  auto response = ask_api<pb::SandboxGetTunnelsResponse>(
+      *this, method, request, Repeat::safe,
+      deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + 15s));
   if (!response) return response.error();
   if (auto outcome = ended(response->has_result(), response->result());
       outcome && outcome->status != EndStatus::success) {
@@ -507,10 +496,9 @@ core::Result<std::optional<std::string>> ModalClient::sandbox_task_id(const std:
   request.set_timeout(static_cast<float>(timeout.count()));
   request.set_wait_until_ready(wait_until_ready);
   constexpr std::string_view method = "SandboxGetTaskId";
-  auto response = parse<pb::SandboxGetTaskIdResponse>(
-      method,
-      call(method, request.SerializeAsString(), Repeat::safe,
-           deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + 15s)));
+  auto response = ask_api<pb::SandboxGetTaskIdResponse>(
+      *this, method, request, Repeat::safe,
+      deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + 15s));
   if (!response) return response.error();
   if (!response->has_task_id() || response->task_id().empty()) return std::optional<std::string>{};
   return std::optional<std::string>(response->task_id());
@@ -520,9 +508,8 @@ core::Result<std::optional<Outcome>> ModalClient::sandbox_terminate(const std::s
   pb::SandboxTerminateRequest request;
   request.set_sandbox_id(sandbox_id);
   constexpr std::string_view method = "SandboxTerminate";
-  auto response = parse<pb::SandboxTerminateResponse>(
-      method,
-      call(method, request.SerializeAsString(), Repeat::safe, deadline_in(options_.call_timeout)));
+  auto response = ask_api<pb::SandboxTerminateResponse>(*this, method, request, Repeat::safe,
+                                                        deadline_in(options_.call_timeout));
   if (!response) return response.error();
   return ended(response->has_existing_result(), response->existing_result());
 }
@@ -534,8 +521,8 @@ core::Result<core::Done> ModalClient::sandbox_set_tags(const std::string& sandbo
   request.set_environment_name(credentials_.environment);
   add_tags(tags, request.mutable_tags());
   constexpr std::string_view method = "SandboxTagsSet";
-  auto response = parse<pb::Empty>(method, call(method, request.SerializeAsString(), Repeat::safe,
-                                                deadline_in(options_.call_timeout)));
+  auto response =
+      ask_api<pb::Empty>(*this, method, request, Repeat::safe, deadline_in(options_.call_timeout));
   if (!response) return response.error();
   return core::Done{};
 }
@@ -544,9 +531,8 @@ core::Result<ResourceUsage> ModalClient::sandbox_resource_usage(const std::strin
   pb::SandboxGetResourceUsageRequest request;
   request.set_sandbox_id(sandbox_id);
   constexpr std::string_view method = "SandboxGetResourceUsage";
-  auto response = parse<pb::SandboxGetResourceUsageResponse>(
-      method,
-      call(method, request.SerializeAsString(), Repeat::safe, deadline_in(options_.call_timeout)));
+  auto response = ask_api<pb::SandboxGetResourceUsageResponse>(*this, method, request, Repeat::safe,
+                                                               deadline_in(options_.call_timeout));
   if (!response) return response.error();
   return ResourceUsage{response->cpu_core_nanosecs(), response->mem_gib_nanosecs(),
                        response->gpu_nanosecs(), response->gpu_type()};
@@ -558,10 +544,9 @@ core::Result<std::string> ModalClient::sandbox_snapshot_filesystem(const std::st
   request.set_sandbox_id(sandbox_id);
   request.set_timeout(static_cast<float>(timeout.count()));
   constexpr std::string_view method = "SandboxSnapshotFs";
-  auto response = parse<pb::SandboxSnapshotFsResponse>(
-      method,
-      call(method, request.SerializeAsString(), Repeat::safe,
-           deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + 15s)));
+  auto response = ask_api<pb::SandboxSnapshotFsResponse>(
+      *this, method, request, Repeat::safe,
+      deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + 15s));
   if (!response) return response.error();
   if (auto outcome = ended(response->has_result(), response->result());
       outcome && outcome->status != EndStatus::success) {
@@ -588,9 +573,8 @@ core::Result<std::vector<SandboxListing>> ModalClient::sandbox_list(const std::s
     request.set_include_finished(include_finished);
     request.set_before_timestamp(before);
     add_tags(tags, request.mutable_tags());
-    auto response = parse<pb::SandboxListResponse>(
-        method, call(method, request.SerializeAsString(), Repeat::safe,
-                     deadline_in(options_.call_timeout)));
+    auto response = ask_api<pb::SandboxListResponse>(*this, method, request, Repeat::safe,
+                                                     deadline_in(options_.call_timeout));
     if (!response) return response.error();
     if (response->sandboxes().empty()) break;
     double oldest = before;
