@@ -1,7 +1,11 @@
 // Parhelia's Modal client against the stand-in Modal API (tests/support/modal_standin): gRPC
 // over TLS with a test CA, sandboxes that are real processes, faults injected on request.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -537,4 +541,76 @@ TEST_CASE(
   CHECK(std::chrono::steady_clock::now() - started < 2s);
   CHECK(entries >= 1);
   REQUIRE(client->sandbox_terminate(id.value()));
+}
+
+TEST_CASE(
+    "modal client: port 22's tunnel reaches a real sshd; a secret from values reaches the sandbox; "
+    "the router snapshots",
+    "[modal-client]") {
+  testing::ModalStandin standin;
+  auto client = client_for(standin);
+  const std::string app = app_of(*client);
+  auto secret = client->secret_from_values({{"PARHELIA_PROBE", "from-values"}});
+  REQUIRE(secret);
+  SandboxSpec spec = shell(app, image_of(*client, app),
+                           "mkdir -p work; echo snap > work/f; echo \"$PARHELIA_PROBE\"; sleep 60");
+  spec.secret_ids = {secret.value()};
+  spec.unencrypted_ports = {22};
+  auto id = client->sandbox_create(spec);
+  REQUIRE(id);
+
+  auto tunnels = client->sandbox_tunnels(id.value(), 10s);
+  REQUIRE(tunnels);
+  REQUIRE(tunnels->size() == 1);
+  const Tunnel& ssh = tunnels->front();
+  CHECK(ssh.container_port == 22);
+  REQUIRE(ssh.unencrypted_host);
+  REQUIRE(ssh.unencrypted_port);
+  CHECK(*ssh.unencrypted_host == "127.0.0.1");
+  // sshd answers with its banner once it listens.
+  std::string banner;
+  for (int attempt = 0; attempt < 50 && banner.rfind("SSH-", 0) != 0; ++attempt) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(*ssh.unencrypted_port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+      char buffer[64] = {};
+      const auto n = ::read(fd, buffer, sizeof buffer - 1);
+      if (n > 0) banner.assign(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    if (banner.rfind("SSH-", 0) != 0) std::this_thread::sleep_for(100ms);
+  }
+  CHECK(banner.rfind("SSH-2.0", 0) == 0);
+
+  std::string out;
+  auto follower = client->follow_sandbox_logs(id.value(), {.on_entry = [&](const LogEntry& entry) {
+                                                out += entry.data;
+                                                return out.find('\n') == std::string::npos;
+                                              }});
+  REQUIRE(follower->wait());
+  CHECK(out == "from-values\n");
+
+  auto task = client->sandbox_task_id(id.value(), 10s);
+  REQUIRE(task);
+  REQUIRE(task.value());
+  auto router = client->command_router(*task.value());
+  REQUIRE(router);
+  auto image = router.value()->snapshot_filesystem(std::nullopt, 30s);
+  REQUIRE(image);
+  REQUIRE(client->sandbox_terminate(id.value()));
+  auto from_image = client->sandbox_create(shell(app, image.value(), "cat work/f"));
+  REQUIRE(from_image);
+  wait_end(*client, from_image.value());
+  std::string copied;
+  REQUIRE(client
+              ->follow_sandbox_logs(from_image.value(), {.on_entry =
+                                                             [&](const LogEntry& e) {
+                                                               copied += e.data;
+                                                               return true;
+                                                             }})
+              ->wait());
+  CHECK(copied == "snap\n");
 }
