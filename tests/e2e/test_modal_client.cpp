@@ -10,11 +10,13 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "core/base/process.h"
 #include "modal/api/modal_client.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/modal_standin.h"
@@ -613,4 +615,38 @@ TEST_CASE(
                                                              }})
               ->wait());
   CHECK(copied == "snap\n");
+}
+
+TEST_CASE("modal client: a TLS server that answers HTTP/1.1 is named as not Modal's API",
+          "[modal-client]") {
+  testing::ModalStandin standin;  // for its certificate, which the test CA signed
+  const auto dir = standin.ca_file().parent_path();
+  core::ProcessSpec spec;
+  spec.argv = {
+      "/usr/bin/python3", "-c",
+      "import http.server, ssl, sys\n"
+      "class H(http.server.BaseHTTPRequestHandler):\n"
+      "  def do_POST(self):\n"
+      "    self.send_response(404); self.send_header('content-type', 'text/html');"
+      " self.send_header('content-length', '2'); self.end_headers(); self.wfile.write(b'no')\n"
+      "  def log_message(self, *a): pass\n"
+      "s = http.server.HTTPServer(('127.0.0.1', 0), H)\n"
+      "c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain(sys.argv[1], sys.argv[2])\n"
+      "s.socket = c.wrap_socket(s.socket, server_side=True)\n"
+      "print(s.server_address[1], flush=True); s.serve_forever()\n",
+      (dir / "server.pem").string(), (dir / "server.key").string()};
+  spec.pipe_stdout = true;
+  auto server = core::ChildProcess::start(spec);
+  REQUIRE(server);
+  char buffer[32] = {};
+  REQUIRE(::read(server->stdout_fd(), buffer, sizeof buffer - 1) > 0);
+  ModalCredentials credentials = credentials_for(standin);
+  credentials.server_url = "https://127.0.0.1:" + std::string(buffer, std::strcspn(buffer, "\n"));
+  auto client = ModalClient::open(credentials, {.ca_file = standin.ca_file()});
+  REQUIRE(client);
+  auto answer = client.value()->authenticate();
+  REQUIRE_FALSE(answer);
+  CHECK(answer.error().sentence().find("is not Modal's API") != std::string::npos);
+  CHECK(answer.error().sentence().find("HTTP/1") != std::string::npos);
+  CHECK(answer.error().sentence().find("MODAL_SERVER_URL") != std::string::npos);
 }
