@@ -1,19 +1,18 @@
-// `parhelia __supervise ID`: the supervisor of a session on this machine (see
-// core/local/supervisor.h), and `parhelia __checkpoint ID [TOKEN] [--trigger T]`: a checkpoint in a
-// process of its own (see core/checkpoints/checkpoint_job.h), or of a session whose supervisor has
-// ended. Hidden from --help: people never run them themselves.
+// `parhelia __supervise ID`: the supervisor of a session, in the process its backend's launch
+// started (see core/service/supervision.h), and `parhelia __checkpoint ID [TOKEN] [--trigger T]`: a
+// checkpoint in a process of its own (see core/checkpoints/checkpoint_job.h), or of a session whose
+// supervisor has ended. Hidden from --help: people never run them themselves.
 #include "cli/commands.h"
 #include "cli/composition.h"
 #include "cli/logging.h"
 #include "core/base/environment.h"
 #include "core/checkpoints/checkpointer.h"
-#include "core/local/supervisor.h"
+#include "core/service/supervision.h"
 
 namespace parhelia::cli {
 
 void add_supervise_command(CLI::App& app, int& exit_code) {
-  auto* command =
-      app.add_subcommand("__supervise", "Run one local session's supervisor (internal)");
+  auto* command = app.add_subcommand("__supervise", "Run one session's supervisor (internal)");
   command->group("");
   auto id = std::make_shared<std::string>();
   command->add_option("session_id", *id)->required();

@@ -8,6 +8,7 @@
 
 #include "core/checkpoints/checkpoint_request.h"
 #include "core/local/supervised_session.h"
+#include "core/local/supervisor.h"
 
 namespace parhelia::core {
 namespace {
@@ -70,6 +71,10 @@ Result<Done> LocalBackend::launch(const Session& session, LaunchFailure on_failu
     if (status != 0 && on_failure) on_failure(id, "tmux could not start the session: " + output);
   });
   return Done{};
+}
+
+int LocalBackend::supervise(Store& store, const Session& session, const RateTable& rates) {
+  return supervise_here(home_, store, session, rates, *this);
 }
 
 BackendView LocalBackend::inspect(const Session& session) {

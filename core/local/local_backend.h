@@ -27,6 +27,8 @@ class LocalBackend final : public Backend {
   // matched against this machine's.
   Result<WorkCommand> plan(const Session& session) override;
   Result<Done> launch(const Session& session, LaunchFailure on_failure) override;
+  // The local supervisor (supervisor.h), in the session's tmux.
+  int supervise(Store& store, const Session& session, const RateTable& rates) override;
   BackendView inspect(const Session& session) override;
   Result<Done> stop(const Session& session, int grace_s) override;
   // A running session's supervisor takes it; for one that has ended, a helper process

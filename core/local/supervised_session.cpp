@@ -99,6 +99,30 @@ Result<std::vector<std::string>> supervisor_launch_environment(const std::filesy
   return environment;
 }
 
+Result<Done> launch_detached_supervisor(const std::filesystem::path& home,
+                                        const std::string& parhelia, const Session& session,
+                                        std::vector<std::string> environment,
+                                        const std::string& output, ChildReaper& reaper,
+                                        Backend::LaunchFailure on_failure) {
+  const auto out = SessionFiles::of(home, session.id).dir / output;
+  // setsid -f: the supervisor leads a session of its own and outlives whoever launched it;
+  // the shell only points its output at a file (the arguments are never parsed by it).
+  ProcessSpec spec;
+  spec.argv = {
+      "/bin/sh", "-c",       R"(exec setsid -f "$0" __supervise "$1" >>"$2" 2>&1 </dev/null)",
+      parhelia,  session.id, out.string()};
+  spec.environment = std::move(environment);
+  spec.pipe_stdout = true;
+  spec.merge_stderr = true;
+  auto child = ChildProcess::start(spec);
+  if (!child) return child.error();
+  reaper.watch(std::move(child).value(), [on_failure = std::move(on_failure), id = session.id](
+                                             int status, const std::string& output) {
+    if (status != 0 && on_failure) on_failure(id, "the supervisor could not be started: " + output);
+  });
+  return Done{};
+}
+
 BackendView inspect_supervised(const std::filesystem::path& home, const Session& session) {
   BackendView view;
   // Not claimed by a supervisor yet: its files may not exist yet either (another process can

@@ -28,6 +28,14 @@ Result<Done> create_session_dir(const std::filesystem::path& home, const Session
 // PARHELIA_HOME naming `home`.
 Result<std::vector<std::string>> supervisor_launch_environment(const std::filesystem::path& home,
                                                                const Session& session);
+// Starts its supervisor (`parhelia __supervise ID`) as a process of its own session (setsid),
+// outliving whoever launched it, with `environment`; its output goes to `output` in the session's
+// directory. A start that fails is told to `on_failure`.
+Result<Done> launch_detached_supervisor(const std::filesystem::path& home,
+                                        const std::string& parhelia, const Session& session,
+                                        std::vector<std::string> environment,
+                                        const std::string& output, ChildReaper& reaper,
+                                        Backend::LaunchFailure on_failure);
 // Whether its supervisor lives (the same process: pid and start time), from the store's record
 // and its files.
 BackendView inspect_supervised(const std::filesystem::path& home, const Session& session);

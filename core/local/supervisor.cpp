@@ -18,6 +18,7 @@
 #include "core/local/sandbox.h"
 #include "core/local/supervised_session.h"
 #include "core/service/run_policy.h"
+#include "core/service/supervision.h"
 #include "core/store/store.h"
 #include "core/workspace/workspace.h"
 
@@ -26,11 +27,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-volatile sig_atomic_t stop_signal = 0;
-void on_stop_signal(int signal_number) {
-  stop_signal = signal_number;
-}
 
 // What a session left running (setsid, a double fork) gets this long after SIGTERM.
 constexpr auto kLeftoverGrace = 2s;
@@ -77,7 +73,7 @@ class LocalWork final : public RunningWork {
 class Supervisor {
  public:
   Supervisor(const std::filesystem::path& home, Store& store, Session session, RateTable rates,
-             Backend& backend)
+             const Backend& backend)
       : backend_(backend),
         home_(home),
         store_(store),
@@ -88,21 +84,14 @@ class Supervisor {
         rates_(std::move(rates)) {}
 
   int run() {
-    const pid_t self = ::getpid();
-    SessionUpdate claimed;
-    claimed.supervisor_pid = self;
-    claimed.supervisor_start = process_start_time(self);
-    auto moved = store_.transition(session_.id, SessionState::queued, SessionState::provisioning,
-                                   claimed, "supervisor started");
-    if (!moved || !moved.value()) {
+    if (!claim_queued_session(store_, session_)) {
       std::cerr << "parhelia: session " << session_.id << " is no longer queued; nothing to do\n";
       return 0;
     }
-    session_.state = SessionState::provisioning;
 
     auto launch = prepare();
     if (!launch) return finish_early(SessionState::failed, launch.error().sentence());
-    if (stop_signal != 0)
+    if (stop_signal_received() != 0)
       return finish_early(SessionState::cancelled, "Stopped on request before the work started.");
     // What the agent's HOME holds before it begins is the conversation it resumes: read now,
     // so that the meter never charges it again.
@@ -169,15 +158,7 @@ class Supervisor {
   }
 
   int finish_early(SessionState final_state, const std::string& why) {
-    warn_on_error(budget_.release(session_.id, now_ms()), "releasing the reservation");
-    std::cerr << "parhelia: " << why << "\n";
-    std::ofstream(files_.log, std::ios::app) << "parhelia: " << why << "\n";
-    SessionUpdate outcome;
-    outcome.finished_at = now_ms();
-    outcome.error = why;
-    warn_on_error(store_.transition(session_.id, session_.state, final_state, outcome, why),
-                  "recording the outcome");
-    return 0;
+    return finish_unstarted(store_, session_, files_, final_state, why);
   }
 
   // What the work left behind it (a process it detached with setsid or a double fork, which
@@ -216,7 +197,7 @@ class Supervisor {
         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) fd = -1;
       }
       const auto now = Clock::now();
-      policy.turn(now, stop_signal, work);
+      policy.turn(now, stop_signal_received(), work);
       if (now >= next_reap) {  // orphans the work left, once they exit
         reap_exited_children(work.own_processes());
         next_reap = now + 1s;
@@ -243,7 +224,7 @@ class Supervisor {
     return policy.ended(exit_code, work);
   }
 
-  Backend& backend_;  // where the session runs: what its work is
+  const Backend& backend_;  // where the session runs: what its work is
   std::filesystem::path home_;
   Store& store_;
   Budget budget_;
@@ -257,49 +238,12 @@ class Supervisor {
 
 }  // namespace
 
-int supervise(const std::filesystem::path& home, const std::string& session_id,
-              const Backends& backends) {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  for (int signal_number : {SIGTERM, SIGINT, SIGHUP}) sigaction(signal_number, &action, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+int supervise_here(const std::filesystem::path& home, Store& store, const Session& session,
+                   const RateTable& rates, const Backend& backend) {
   // Whatever the work detaches (setsid, a double fork) is reparented here, not to init, so
   // that the session's end can end it.
   if (!become_subreaper()) std::cerr << "parhelia: cannot become a subreaper\n";
-
-  auto store = Store::open(home);
-  if (!store) {
-    std::cerr << "parhelia: " << store.error().sentence() << "\n";
-    return 1;
-  }
-  auto session = store.value()->get(session_id);
-  if (!session) {
-    std::cerr << "parhelia: " << session.error().sentence() << "\n";
-    return 1;
-  }
-  auto backend = backends.get(session->backend);
-  if (!backend) {
-    // Started by a parhelia that has the backend, supervised by one that lacks it.
-    const std::string why = "This parhelia cannot run it: " + backend.error().sentence();
-    std::cerr << "parhelia: " << why << "\n";
-    SessionUpdate failed;
-    failed.finished_at = now_ms();
-    failed.error = why;
-    warn_on_error(store.value()->transition(session_id, SessionState::queued, SessionState::failed,
-                                            failed, why),
-                  "recording the outcome");
-    warn_on_error(Budget(store.value()->database()).release(session_id, now_ms()),
-                  "releasing the reservation");
-    return 1;
-  }
-  // The rates were checked at submit; should the config have broken since, the session is
-  // still charged, at the list prices, and says so.
-  auto rates = RateTable::load(home);
-  if (!rates) std::cerr << "parhelia: " << rates.error().sentence() << " Using the list prices.\n";
-  return Supervisor(home, *store.value(), session.value(),
-                    rates ? rates.value() : RateTable::defaults(), *backend.value())
-      .run();
+  return Supervisor(home, store, session, rates, backend).run();
 }
 
 }  // namespace parhelia::core

@@ -1,5 +1,6 @@
-// The supervisor of one session that runs on this machine: `parhelia __supervise ID`, which
-// the local backend's tmux runs (a test's process backend starts it with setsid). It prepares
+// The supervisor of one session that runs on this machine: what `parhelia __supervise ID`
+// (core/service/supervision.h) runs for the local backend, in its tmux (and for a test's
+// process backend, started with setsid). It prepares
 // the working copy, runs the work (sandboxed) as a child process and drives the session's run
 // policy (core/service/run_policy.h) with it: the log, Claude Code's stream, the meter, the
 // timeout, stop requests, checkpoints and the outcome with the patch. Because it records
@@ -9,13 +10,15 @@
 #include <filesystem>
 #include <string>
 
-#include "core/service/backends.h"
+#include "core/budget/rates.h"
+#include "core/service/backend.h"
+#include "core/store/store.h"
 
 namespace parhelia::core {
 
-// Returns the supervisor's exit status (0 once the outcome is recorded). The session's backend
-// (one of `backends`) says what its work is.
-int supervise(const std::filesystem::path& home, const std::string& session_id,
-              const Backends& backends);
+// The supervisor of `session`, queued on `backend` (local, or a test's process backend):
+// backend.h's supervise(). Returns its exit status (0 once the outcome is recorded).
+int supervise_here(const std::filesystem::path& home, Store& store, const Session& session,
+                   const RateTable& rates, const Backend& backend);
 
 }  // namespace parhelia::core

@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "core/base/result.h"
+#include "core/budget/rates.h"
 #include "core/checkpoints/checkpoint_request.h"
 #include "core/session/session.h"
+#include "core/store/store.h"
 #include "core/terminal/terminal.h"
 
 namespace parhelia::core {
@@ -66,6 +68,10 @@ class Backend {
   // Starts the session's supervisor and returns at once; a launch that fails later is
   // reported through `on_failure`.
   virtual Result<Done> launch(const Session& session, LaunchFailure on_failure) = 0;
+  // The supervisor that launch() started (`parhelia __supervise ID`, supervision.h), in its
+  // own process: runs the queued session's work and drives its run policy until the outcome is
+  // recorded. Returns the process's exit status.
+  virtual int supervise(Store& store, const Session& session, const RateTable& rates) = 0;
   // What the backend knows of the session now. Cheap: no child process, no network.
   virtual BackendView inspect(const Session& session) = 0;
   // Asks the session to stop: SIGTERM to its work, SIGKILL after `grace_s`.

@@ -313,6 +313,9 @@ int RunPolicy::record_outcome(int exit_code, RunningWork& work) {
   } else if (stop_by != 0) {
     final_state = SessionState::failed;
     outcome.error = "Stopped by signal " + std::to_string(stop_by) + " from outside Parhelia.";
+  } else if (auto ended_by = work.ended_by_backend()) {
+    final_state = ended_by->state;
+    outcome.error = ended_by->why;
   } else if (result && result->is_error) {
     final_state = SessionState::failed;
     outcome.error = "Claude Code reported an error: " + result->text;

@@ -46,6 +46,13 @@ class RunningWork {
   virtual void kill() = 0;
   // What the work changed, with the patch written to the session's patch file.
   virtual Result<Changes> collect_changes() = 0;
+  // How the work ended when what runs it ended it, not the work's own exit nor the policy (a
+  // container's timeout or eviction, a terminate from elsewhere); nothing otherwise.
+  struct EndedBy {
+    SessionState state = SessionState::failed;
+    std::string why;
+  };
+  virtual std::optional<EndedBy> ended_by_backend() const { return std::nullopt; }
 };
 
 class RunPolicy {

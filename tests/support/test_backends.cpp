@@ -3,6 +3,7 @@
 #include "core/base/process.h"
 #include "core/checkpoints/checkpoint_request.h"
 #include "core/local/supervised_session.h"
+#include "core/local/supervisor.h"
 #include "core/session/session_files.h"
 
 namespace parhelia::testing {
@@ -24,23 +25,13 @@ Result<Done> ProcessBackend::launch(const Session& session, LaunchFailure on_fai
   if (auto created = core::create_session_dir(home_, session); !created) return created.error();
   auto environment = core::supervisor_launch_environment(home_, session);
   if (!environment) return environment.error();
-  const auto out = core::SessionFiles::of(home_, session.id).dir / "process.out";
-  // setsid -f: the supervisor leads a session of its own and outlives whoever launched it;
-  // the shell only points its output at a file (the arguments are never parsed by it).
-  core::ProcessSpec spec;
-  spec.argv = {
-      "/bin/sh", "-c",       R"(exec setsid -f "$0" __supervise "$1" >>"$2" 2>&1 </dev/null)",
-      parhelia_, session.id, out.string()};
-  spec.environment = std::move(environment).value();
-  spec.pipe_stdout = true;
-  spec.merge_stderr = true;
-  auto child = core::ChildProcess::start(spec);
-  if (!child) return child.error();
-  reaper_.watch(std::move(child).value(), [on_failure = std::move(on_failure), id = session.id](
-                                              int status, const std::string& output) {
-    if (status != 0 && on_failure) on_failure(id, "the supervisor could not be started: " + output);
-  });
-  return Done{};
+  return core::launch_detached_supervisor(home_, parhelia_, session, std::move(environment).value(),
+                                          "process.out", reaper_, std::move(on_failure));
+}
+
+int ProcessBackend::supervise(core::Store& store, const Session& session,
+                              const core::RateTable& rates) {
+  return core::supervise_here(home_, store, session, rates, *this);
 }
 
 core::BackendView ProcessBackend::inspect(const Session& session) {

@@ -24,6 +24,8 @@ class ProcessBackend final : public core::Backend {
   std::string_view priced_as() const override { return "local"; }  // it runs on this machine
   core::Result<core::WorkCommand> plan(const core::Session& session) override;
   core::Result<core::Done> launch(const core::Session& session, LaunchFailure on_failure) override;
+  int supervise(core::Store& store, const core::Session& session,
+                const core::RateTable& rates) override;
   core::BackendView inspect(const core::Session& session) override;
   core::Result<core::Done> stop(const core::Session& session, int grace_s) override;
   core::Result<core::Done> request_checkpoint(const core::Session& session,
@@ -46,6 +48,7 @@ class RecordedRemoteBackend final : public core::Backend {
   std::string_view name() const override { return "remote"; }
   core::Result<core::WorkCommand> plan(const core::Session& session) override;
   core::Result<core::Done> launch(const core::Session& session, LaunchFailure on_failure) override;
+  int supervise(core::Store&, const core::Session&, const core::RateTable&) override { return 1; }
   // A recorded session lives as long as the test's sshd does; the test ends it.
   core::BackendView inspect(const core::Session& session) override;
   core::Result<core::Done> stop(const core::Session& session, int grace_s) override;
