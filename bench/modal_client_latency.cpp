@@ -84,6 +84,6 @@ int main() {
   std::printf("%-40s %8.1f MB/s parhelia (%zu bytes), %8.1f MB/s grpcio (%.0f bytes)\n",
               "100 MB log stream", bytes / our_seconds / 1e6, bytes,
               their_bytes / their_seconds / 1e6, their_bytes);
-  client.sandbox_terminate(sandbox);
+  core::warn_on_error(client.sandbox_terminate(sandbox), "terminating the sandbox");
   return bytes == 100000000 && their_bytes == 100000000 ? 0 : 1;
 }
