@@ -28,9 +28,12 @@ void ResourceOptions::add_to(CLI::App& command, Use use) {
   // Any name: the service refuses one this build lacks with the list of those it has (an
   // estimate prices modal even so).
   if (use == Use::estimate)
-    command.add_option("--backend", backend, "local (default) or modal: whose prices");
+    command.add_option("--backend", backend,
+                       "local or modal: whose prices (default: the configured one)");
   if (use == Use::submit)
-    command.add_option("--backend", backend, "Where it runs: local (this machine, the default)");
+    command.add_option("--backend", backend,
+                       "Where it runs: local (this machine) or modal (a Modal sandbox; needs a "
+                       "Modal token); default: config.json's sessions.backend, else local");
   command.add_option("--timeout", timeout,
                      resume ? "Another time limit, e.g. 90s, 30m, 2h"
                             : "Time limit: seconds or 90s, 30m, 2h (default 1h)");
@@ -74,7 +77,7 @@ std::optional<std::string> ResourceOptions::apply(core::SubmitRequest& request) 
   ReadOptions read_options;
   if (auto wrong = read(*this, read_options)) return wrong;
   if (gpu) request.gpu = *gpu;
-  request.backend = backend;
+  if (!backend.empty()) request.backend = backend;
   if (read_options.timeout_s) request.timeout_s = *read_options.timeout_s;
   if (cpu) request.cpu_milli = core::milli_of(*cpu);
   if (memory_gib) request.memory_milli_gib = core::milli_of(*memory_gib);

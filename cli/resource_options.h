@@ -21,7 +21,7 @@ struct ResourceOptions {
   enum class Use { submit, estimate, resume };
 
   std::optional<std::string> gpu;
-  std::string backend = "local";
+  std::string backend;  // "": the configured default
   std::optional<std::string> timeout;
   std::optional<double> cpu;
   std::optional<double> memory_gib;

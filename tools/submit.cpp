@@ -38,8 +38,8 @@ struct SubmitArgs {
                  .max_cost_usd =
                      "The session's own budget cap in dollars; the watchdog stops it there"})),
         field("backend", &SubmitArgs::backend,
-              "Where it runs: local (this machine, the default); an unknown one is refused with "
-              "the list of those there are"),
+              "Where it runs: local (this machine) or modal (a Modal sandbox, e.g. for a GPU; "
+              "needs the user's Modal token); default: the configured one, else local"),
         field("workspace", &SubmitArgs::workspace,
               "The project directory to copy into the session (default: the client's root, else "
               "the server's cwd)"),

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/agent/agent_credential.h"
+#include "core/base/config_file.h"
 #include "core/base/process_argument.h"
 #include "core/session/sandbox_settings.h"
 #include "core/store/database.h"
@@ -46,6 +47,25 @@ std::unique_ptr<SessionService> SessionService::open_on_first_use(const std::fil
       new SessionService(home, std::move(store).value(), std::move(backends)));
 }
 
+Result<std::string> SessionService::chosen_backend(const std::string& asked) const {
+  if (!asked.empty()) return asked;
+  auto section = config_section(home_, "sessions");
+  if (!section) return section.error();
+  if (section.value()) {
+    if (auto configured = section.value()->find("backend"); configured != section.value()->end()) {
+      if (!configured->is_string() || !backends_.find(configured->get<std::string>())) {
+        std::string known;
+        for (const std::string& name : backends_.names())
+          known += (known.empty() ? "" : ", ") + name;
+        return config_error(home_, "sessions",
+                            "\"backend\" must name a backend of this build: one of " + known);
+      }
+      return configured->get<std::string>();
+    }
+  }
+  return backends_.default_name();
+}
+
 Result<Backend*> SessionService::backend_of(const Session& session) {
   auto backend = backends_.get(session.backend);
   if (!backend) {
@@ -69,9 +89,11 @@ Result<CostQuestion> SessionService::cost_question(const SubmitRequest& request)
   auto gpu = parse_gpu_request(request.gpu);
   if (!gpu) return gpu.error();
   CostQuestion question;
+  auto name = chosen_backend(request.backend);
+  if (!name) return name.error();
   // Priced as its backend says; a backend this build lacks (an estimate for modal) by its name.
-  const Backend* backend = backends_.find(request.backend);
-  const std::string priced_as = backend ? std::string(backend->priced_as()) : request.backend;
+  const Backend* backend = backends_.find(name.value());
+  const std::string priced_as = backend ? std::string(backend->priced_as()) : name.value();
   question.compute = {priced_as, gpu.value(), request.cpu_milli, request.memory_milli_gib};
   question.agent_task = request.task && !request.task->empty();
   question.timeout_s = request.timeout_s;
@@ -135,7 +157,9 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   const std::string& work = has_task ? *request.task : *request.command;
   if (auto wrong = argument_problem(has_task ? "The task" : "The command", work)) return *wrong;
   if (auto wrong = path_problem("The workspace path", request.workspace)) return *wrong;
-  auto backend = backends_.get(request.backend);
+  auto backend_name = chosen_backend(request.backend);
+  if (!backend_name) return backend_name.error();
+  auto backend = backends_.get(backend_name.value());
   if (!backend) return backend.error();
   auto estimate = this->estimate(request);
   if (!estimate) return estimate.error();
@@ -153,7 +177,7 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   s.name = request.name;
   s.kind = has_task ? SessionKind::task : SessionKind::command;
   s.task = has_task ? *request.task : *request.command;
-  s.backend = request.backend;
+  s.backend = backend_name.value();
   s.gpu = request.gpu;
   s.timeout_s = request.timeout_s;
   s.cpu_milli = request.cpu_milli;

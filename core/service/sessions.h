@@ -39,7 +39,7 @@ struct SubmitRequest {
   std::optional<std::string> task;     // a prompt for Claude Code
   std::optional<std::string> command;  // or a shell command
   std::string gpu;
-  std::string backend = "local";
+  std::string backend;    // "": config.json's {"sessions": {"backend": ...}}, else local
   std::string workspace;  // defaults to the current directory
   std::string name;
   std::int64_t timeout_s = 3600;
@@ -116,10 +116,10 @@ struct AttachInfo {
 
 // What the faces show of a session beyond its record (queries that fail are left out).
 struct SessionFacts {
-  std::optional<Micros> spent;     // charged so far, from the ledger
-  std::optional<Micros> reserved;  // what the budget holds for it now
+  std::optional<Micros> spent;                            // charged so far, from the ledger
+  std::optional<Micros> reserved;                         // what the budget holds for it now
   std::optional<std::vector<ResourceSpend>> by_resource;  // what it was charged for
-  std::vector<std::string> resumed_as;  // sessions resumed from it
+  std::vector<std::string> resumed_as;                    // sessions resumed from it
   std::optional<Checkpoint> latest_checkpoint;
 };
 
@@ -246,6 +246,9 @@ class SessionService {
   // The backend a recorded session runs on (one recorded by a build that had another is an
   // error that says so).
   Result<Backend*> backend_of(const Session& session);
+  // The backend a submit asked for, or when it named none config.json's {"sessions":
+  // {"backend": "modal"}}, else the first composed (local).
+  Result<std::string> chosen_backend(const std::string& asked) const;
 
   void reconcile_one(Session& session);
   // Every session id from outside is checked here, as checkpoint() checks checkpoint ids.

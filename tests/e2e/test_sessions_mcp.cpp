@@ -316,8 +316,8 @@ TEST_CASE("refusals are tool errors that say what to do", "[e2e][sessions]") {
         error_text(client, "submit", {{"command", "true"}, {"task", "x"}, {"workspace", ws}}),
         "not both"));
     CHECK(contains(error_text(client, "submit", {{"workspace", ws}}), "Nothing to run"));
-    CHECK(contains(error_text(client, "submit", {{"command", "true"}, {"backend", "modal"}}),
-                   "The modal backend is not available in this build. Use one of: local"));
+    CHECK(contains(error_text(client, "submit", {{"command", "true"}, {"backend", "k8s"}}),
+                   "The k8s backend is not available in this build. Use one of: local, modal"));
     CHECK(contains(error_text(client, "status", {{"session_id", "task-00000000"}}),
                    "There is no session task-00000000"));
     CHECK(

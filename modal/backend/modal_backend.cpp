@@ -1,0 +1,103 @@
+#include "modal/backend/modal_backend.h"
+
+#include <fstream>
+
+#include "core/agent/agent_command.h"
+#include "core/agent/agent_credential.h"
+#include "core/base/environment.h"
+#include "core/local/supervised_session.h"
+#include "core/session/session_files.h"
+#include "modal/api/modal_client.h"
+#include "modal/backend/modal_settings.h"
+#include "modal/backend/modal_supervisor.h"
+#include "modal/credentials.h"
+
+namespace parhelia::modal {
+
+using core::Done;
+using core::Error;
+using core::ErrorCode;
+using core::Result;
+using core::Session;
+
+ModalBackend::ModalBackend(std::filesystem::path home, std::string parhelia)
+    : home_(std::move(home)), parhelia_(std::move(parhelia)) {}
+
+Result<core::WorkCommand> ModalBackend::plan(const Session& session) {
+  // The GPU's name and count were checked by the estimate (rates.h: a Modal GPU names its
+  // type).
+  auto settings = ModalSettings::load(home_);
+  if (!settings) return settings.error();
+  auto credentials = find_modal_credentials(home_);
+  if (!credentials) return credentials.error();
+  if (!credentials->complete()) return missing_token_error(credentials.value());
+  if (session.kind == core::SessionKind::task && settings->agent_secret.empty()) {
+    if (auto credential = core::require_agent_credential(); !credential) return credential.error();
+  }
+  core::WorkCommand command;
+  command.argv = core::work_argv(session, {settings->agent});
+  return command;
+}
+
+Result<Done> ModalBackend::launch(const Session& session, LaunchFailure on_failure) {
+  if (auto created = core::create_session_dir(home_, session); !created) return created.error();
+  auto environment = core::supervisor_launch_environment(home_, session);
+  if (!environment) return environment.error();
+  // The supervisor, unlike the work, calls Modal: it takes the token from where it is.
+  for (const auto& entry : core::environment_with({})) {
+    if (entry.starts_with("MODAL_")) environment->push_back(entry);
+  }
+  return core::launch_detached_supervisor(home_, parhelia_, session, std::move(environment).value(),
+                                          "supervisor.out", reaper_, std::move(on_failure));
+}
+
+int ModalBackend::supervise(core::Store& store, const Session& session,
+                            const core::RateTable& rates) {
+  return supervise_on_modal(home_, store, session, rates);
+}
+
+core::BackendView ModalBackend::inspect(const Session& session) {
+  return core::inspect_supervised(home_, session);
+}
+
+Result<Done> ModalBackend::stop(const Session& session, int grace_s) {
+  if (core::inspect_supervised(home_, session).presence == core::BackendView::Presence::alive)
+    return core::stop_supervised(home_, session, grace_s);
+  std::string sandbox_id;
+  std::ifstream(sandbox_id_file(home_, session.id)) >> sandbox_id;
+  if (sandbox_id.empty()) return Done{};  // nothing was made on Modal
+  auto credentials = find_modal_credentials(home_);
+  if (!credentials) return credentials.error();
+  if (!credentials->complete()) return missing_token_error(credentials.value());
+  auto client = ModalClient::open(credentials.value());
+  if (!client) return client.error();
+  auto terminated = client.value()->sandbox_terminate(sandbox_id);
+  if (!terminated) return terminated.error();
+  return Done{};
+}
+
+Result<Done> ModalBackend::request_checkpoint(const Session& session, const std::string&) {
+  return Error{
+      ErrorCode::unavailable, "Checkpoints of a session on Modal are not available in this build.",
+      "Its changes come back when it ends: `parhelia session results " + session.id + "`."};
+}
+
+core::TerminalPlace ModalBackend::terminal(const Session& session) const {
+  core::TerminalPlace place;
+  place.why_none = "Session " + session.id +
+                   " runs on Modal, and attaching to a Modal session is not available in this "
+                   "build; follow it with `parhelia session logs " +
+                   session.id + " --follow`.";
+  return place;
+}
+
+Result<std::vector<core::BackendListing>> ModalBackend::list() {
+  std::vector<core::BackendListing> listed;
+  for (const std::string& id : core::session_ids_on_disk(home_)) {
+    std::error_code ec;
+    if (std::filesystem::exists(sandbox_id_file(home_, id), ec)) listed.push_back({id, false});
+  }
+  return listed;
+}
+
+}  // namespace parhelia::modal

@@ -1,0 +1,48 @@
+// The Modal backend: sessions in Modal sandboxes, followed from this machine by a detached
+// supervisor of their own (`parhelia __supervise ID`, modal_supervisor.h) that the port's
+// launch() starts. Everything the session service asks of it but a stop is answered from this
+// machine (the supervisor's process, the session's files): no network on a status's path.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "core/local/child_reaper.h"
+#include "core/service/backend.h"
+
+namespace parhelia::modal {
+
+class ModalBackend final : public core::Backend {
+ public:
+  // `parhelia` is the program launch() starts as `parhelia __supervise ID`.
+  ModalBackend(std::filesystem::path home, std::string parhelia);
+
+  std::string_view name() const override { return "modal"; }
+  // Refuses before anything is made: no Modal token, a task with no way to sign Claude Code
+  // in, a config.json "modal" section that cannot be used. No network.
+  core::Result<core::WorkCommand> plan(const core::Session& session) override;
+  core::Result<core::Done> launch(const core::Session& session, LaunchFailure on_failure) override;
+  int supervise(core::Store& store, const core::Session& session,
+                const core::RateTable& rates) override;
+  core::BackendView inspect(const core::Session& session) override;
+  // To the session's supervisor, which stops the work and brings its changes back; with no
+  // supervisor left, the sandbox is terminated through Modal's API.
+  core::Result<core::Done> stop(const core::Session& session, int grace_s) override;
+  core::Result<core::Done> request_checkpoint(const core::Session& session,
+                                              const std::string& token) override;
+  std::optional<core::CheckpointAnswer> checkpoint_answer(const core::Session&,
+                                                          const std::string&) override {
+    return std::nullopt;
+  }
+  core::TerminalPlace terminal(const core::Session& session) const override;
+  bool terminal_answers(const core::Session&) const override { return false; }
+  // The sessions this install sent to Modal, from their files here.
+  core::Result<std::vector<core::BackendListing>> list() override;
+
+ private:
+  std::filesystem::path home_;
+  std::string parhelia_;
+  core::ChildReaper reaper_;
+};
+
+}  // namespace parhelia::modal

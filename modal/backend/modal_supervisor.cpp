@@ -1,0 +1,491 @@
+#include "modal/backend/modal_supervisor.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "core/agent/agent_command.h"
+#include "core/agent/agent_credential.h"
+#include "core/base/environment.h"
+#include "core/base/file_replace.h"
+#include "core/base/sha256.h"
+#include "core/budget/budget.h"
+#include "core/budget/estimate.h"
+#include "core/checkpoints/checkpointer.h"
+#include "core/service/run_policy.h"
+#include "core/service/supervision.h"
+#include "core/session/gpu_request.h"
+#include "core/session/sandbox_settings.h"
+#include "core/session/session_files.h"
+#include "core/workspace/workspace.h"
+#include "modal/api/modal_client.h"
+#include "modal/backend/install_id.h"
+#include "modal/backend/modal_settings.h"
+#include "modal/backend/sandbox_exec.h"
+#include "modal/backend/session_image.h"
+#include "modal/backend/workspace_transfer.h"
+#include "modal/credentials.h"
+
+namespace parhelia::modal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+using core::Error;
+using core::ErrorCode;
+using core::Result;
+
+// Beyond the session's own timeout, Modal's gives the run policy time to stop the work
+// itself and take its changes back; never beyond what the budget's room pays for.
+constexpr std::int64_t kStopSlack_s = 120;
+constexpr std::int64_t kShortestSandbox_s = 10;
+
+// The work in a process group of its own (setsid), its pid kept where a stop finds it; as the
+// image's `agent` user when the sandbox runs as root and has one (Claude Code will not skip
+// permission prompts as root).
+constexpr const char* kWorkWrapper =
+    "if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then "
+    "set -- runuser -u agent -- env HOME=/home/agent \"$@\"; fi; "
+    "setsid \"$@\" & echo $! > ../parhelia/work.pid; wait $!";
+
+void log_line(const core::SessionFiles& files, const std::string& line) {
+  std::ofstream(files.log, std::ios::app) << "parhelia: " << line << "\n";
+}
+
+// The sandbox's timeout: the session's with the slack, cut to what the room left under every
+// hard limit and the session's cap, less what other live sessions hold, pays for at the
+// sandbox's rates. Modal itself then stops the sandbox there, whatever becomes of this machine.
+Result<unsigned> bounded_timeout(core::Store& store, const core::Session& session,
+                                 const core::RateTable& rates, std::string* bound_by) {
+  std::int64_t timeout = session.timeout_s + kStopSlack_s;
+  auto compute = core::metered_resources(rates, core::compute_request_of(session, "modal"));
+  if (!compute) return compute.error();
+  core::Picos per_second = 0;
+  for (const auto& resource : compute.value())
+    per_second += resource.per_second_milli * resource.price / 1000;
+  core::Budget budget(store.database());
+  auto allowance = budget.allowance(session.id, session.max_cost_micros, core::now_ms());
+  if (!allowance) return allowance.error();
+  if (allowance->room && per_second > 0) {
+    // What other live sessions hold is theirs: this sandbox may run on what is not promised.
+    auto held = budget.reservations(100000);
+    if (!held) return held.error();
+    core::Micros others = 0;
+    for (const auto& r : held.value())
+      if (r.session_id != session.id) others += std::max<core::Micros>(r.reserved - r.spent, 0);
+    const core::Picos room = std::max<core::Micros>(*allowance->room - others, 0) *
+                             (core::kPicosPerDollar / core::kMicrosPerDollar);
+    const std::int64_t affordable = room / per_second;
+    if (affordable < timeout) {
+      timeout = affordable;
+      *bound_by = "the budget's room";
+    }
+  }
+  if (timeout < kShortestSandbox_s) {
+    return Error{ErrorCode::conflict,
+                 "The budget's room pays for less than " + std::to_string(kShortestSandbox_s) +
+                     " s of this sandbox.",
+                 "Raise the limit (`parhelia budget set`) or ask for less (a smaller GPU)."};
+  }
+  return static_cast<unsigned>(timeout);
+}
+
+// The Modal Secret holding Claude Code's credential: the user's own (modal.agent_secret), or
+// one made from this process's environment, named after a digest of the value so that a new
+// key gets a new secret.
+Result<std::string> agent_secret(ModalClient& client, const ModalSettings& settings,
+                                 const core::SessionFiles& files, core::Store& store,
+                                 const std::string& session_id) {
+  if (!settings.agent_secret.empty()) {
+    auto found = client.secret_get_or_create(settings.agent_secret, {});
+    if (!found) {
+      return Error{found.error().code,
+                   "The Modal Secret \"" + settings.agent_secret +
+                       "\" (modal.agent_secret) could not be used: " + found.error().message,
+                   "Create it with `modal secret create " + settings.agent_secret +
+                       " ANTHROPIC_API_KEY=...`, or remove modal.agent_secret from config.json."};
+    }
+    return found;
+  }
+  auto variable = core::require_agent_credential();
+  if (!variable) return variable.error();
+  const std::string value = core::env_value(variable.value().c_str()).value_or("");
+  const std::string name = "parhelia-agent-" + core::sha256_hex(value).substr(0, 12);
+  auto made = client.secret_get_or_create(name, {{variable.value(), value}});
+  if (!made) return made.error();
+  const std::string said = "Claude Code's " + variable.value() +
+                           " reaches the sandbox as the Modal Secret " + name +
+                           " (made from this environment; set modal.agent_secret to use "
+                           "a secret of your own)";
+  log_line(files, said);
+  core::warn_on_error(store.note(session_id, said), "noting the secret");
+  return made;
+}
+
+// The work as an exec in the sandbox: signals reach its process group through another exec.
+class ModalWork final : public core::RunningWork {
+ public:
+  ModalWork(CommandRouter& router, const core::Session& session, const core::SessionFiles& files)
+      : router_(router), session_(session), files_(files) {}
+
+  Result<core::Done> start_checkpoint(core::CheckpointTrigger, const std::string&) override {
+    return Error{
+        ErrorCode::unavailable,
+        "Checkpoints of a session on Modal are not available in this build.",
+        "Its changes come back at its end: `parhelia session results " + session_.id + "`."};
+  }
+  bool checkpoint_running() override { return false; }
+  bool wait_for_checkpoint(Clock::time_point) override { return true; }
+  void abandon_checkpoint(const std::string&) override {}
+  std::optional<std::string> take_checkpoint_request() override { return std::nullopt; }
+  void terminate() override { signal_work("TERM"); }
+  void kill() override { signal_work("KILL"); }
+  Result<core::Changes> collect_changes() override {
+    if (!sandbox_alive_) {
+      return Error{ErrorCode::unavailable,
+                   "the sandbox had ended before its files could be read back", ""};
+    }
+    if (auto pulled = download_changes(router_, session_.id, files_.workspace); !pulled)
+      return pulled.error();
+    return core::collect_changes(files_.working_copy(), files_.patch);
+  }
+
+  std::optional<EndedBy> ended_by_backend() const override { return ended_by_; }
+  void sandbox_ended(EndedBy how) {
+    sandbox_alive_ = false;
+    ended_by_ = std::move(how);
+  }
+
+ private:
+  void signal_work(const std::string& signal) {
+    if (!sandbox_alive_) return;
+    ExecSpec spec;
+    spec.exec_id = exec_id_for(session_.id, "signal " + std::to_string(++signals_));
+    spec.argv = {"sh", "-c", "kill -s " + signal + " -- -\"$(cat ../parhelia/work.pid)\""};
+    spec.workdir = kSandboxWorkspace;
+    auto run = run_in_sandbox(router_, spec, "", 30s);
+    if (!run || run->exit_code != 0) {
+      std::cerr << "parhelia: SIG" << signal
+                << " could not reach the work: " << (run ? run->out : run.error().sentence())
+                << "\n";
+    }
+  }
+
+  CommandRouter& router_;
+  const core::Session& session_;
+  const core::SessionFiles& files_;
+  int signals_ = 0;
+  bool sandbox_alive_ = true;
+  std::optional<EndedBy> ended_by_;
+};
+
+// The work's output as the exec's stdout delivers it (on the client's thread), taken by the
+// policy's loop.
+class OutputQueue {
+ public:
+  void push(std::string_view data) {
+    std::lock_guard lock(mutex_);
+    pending_.append(data);
+  }
+  std::string take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(pending_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string pending_;
+};
+
+class ModalSupervisor {
+ public:
+  ModalSupervisor(const std::filesystem::path& home, core::Store& store, core::Session session,
+                  const core::RateTable& rates)
+      : home_(home),
+        store_(store),
+        session_(std::move(session)),
+        files_(core::SessionFiles::of(home, session_.id)),
+        rates_(rates) {}
+
+  int run() {
+    if (!core::claim_queued_session(store_, session_)) {
+      std::cerr << "parhelia: session " << session_.id << " is no longer queued; nothing to do\n";
+      return 0;
+    }
+    auto prepared = prepare();
+    if (!prepared) {
+      if (!sandbox_id_.empty()) terminate_sandbox();
+      const bool stopped = core::stop_signal_received() != 0;
+      return core::finish_unstarted(
+          store_, session_, files_,
+          stopped ? core::SessionState::cancelled : core::SessionState::failed,
+          stopped ? "Stopped on request before the work started." : prepared.error().sentence());
+    }
+    core::SessionUpdate started;
+    started.started_at = core::now_ms();
+    if (!store_
+             .transition(session_.id, core::SessionState::provisioning, core::SessionState::running,
+                         started, "work started")
+             .value_or(false)) {
+      terminate_sandbox();  // stopped while provisioning: the stop was recorded by its caller
+      return 0;
+    }
+    session_.state = core::SessionState::running;
+    const int status = follow();
+    terminate_sandbox();
+    return status;
+  }
+
+ private:
+  // Everything before the work: the files here, the client, the image, the sandbox, the files
+  // there.
+  Result<core::Done> prepare() {
+    auto origin = core::resolve_workspace(session_.workspace);
+    if (!origin) return origin.error();
+    std::error_code ec;
+    std::filesystem::create_directories(files_.home, ec);
+    if (!session_.restore_from.empty()) {
+      core::Checkpointer checkpointer(home_, store_.database());
+      if (auto restored = checkpointer.restore(session_); !restored) return restored.error();
+      log_line(files_,
+               "restored checkpoint " + session_.restore_from + " of " + session_.parent_id);
+    } else if (auto copied = core::prepare_working_copy(origin.value(), files_.working_copy());
+               !copied) {
+      return copied.error();
+    }
+    auto settings = ModalSettings::load(home_);
+    if (!settings) return settings.error();
+    auto credentials = find_modal_credentials(home_);
+    if (!credentials) return credentials.error();
+    if (!credentials->complete()) return missing_token_error(credentials.value());
+    auto client = ModalClient::open(credentials.value());
+    if (!client) return client.error();
+    client_ = std::move(client).value();
+    auto install = install_id(home_);
+    if (!install) return install.error();
+
+    auto app_id = client_->app_get_or_create(settings->app_name);
+    if (!app_id) return app_id.error();
+    auto gpu = core::parse_gpu_request(session_.gpu);
+    if (!gpu) return gpu.error();
+    SessionImages images(home_, credentials.value());
+    const auto commands = session_image_commands(settings.value(), gpu->count > 0);
+    log_line(files_, "preparing the image on Modal");
+    auto image_id =
+        images.image_for(*client_, app_id.value(), commands,
+                         [this](const std::string& line) { log_line(files_, "image: " + line); });
+    if (!image_id) return image_id.error();
+    if (core::stop_signal_received() != 0)
+      return Error{ErrorCode::conflict, "Stopped on request before the work started.", ""};
+
+    if (session_.kind == core::SessionKind::task) {
+      auto secret = agent_secret(*client_, settings.value(), files_, store_, session_.id);
+      if (!secret) return secret.error();
+      work_secrets_.push_back(secret.value());
+    }
+    std::string bound_by = "the session's timeout";
+    auto timeout = bounded_timeout(store_, session_, rates_, &bound_by);
+    if (!timeout) return timeout.error();
+    timeout_bound_by_budget_ = bound_by != "the session's timeout";
+
+    SandboxSpec spec;
+    spec.app_id = app_id.value();
+    spec.app_name = settings->app_name;
+    spec.name = session_.id;
+    spec.image_id = image_id.value();
+    spec.workdir = kSandboxWorkspace;
+    spec.timeout_secs = timeout.value();
+    // Only keeps the sandbox up: the work is an exec (see modal_supervisor.h).
+    spec.entrypoint = {"sleep", std::to_string(timeout.value() + 60)};
+    spec.milli_cpu = static_cast<unsigned>(session_.cpu_milli);
+    spec.memory_mib = static_cast<unsigned>(session_.memory_milli_gib * 1024 / 1000);
+    if (gpu->count > 0) spec.gpu = GpuSpec{gpu->type, static_cast<unsigned>(gpu->count)};
+    spec.tags = {{kSessionTag, session_.id}, {kInstallTag, install.value()}};
+    auto created = client_->sandbox_create(spec);
+    if (!created && created.error().code == ErrorCode::not_found) {
+      // The remembered image is gone from Modal: built again, once.
+      images.forget(commands);
+      image_id =
+          images.image_for(*client_, app_id.value(), commands,
+                           [this](const std::string& line) { log_line(files_, "image: " + line); });
+      if (!image_id) return image_id.error();
+      spec.image_id = image_id.value();
+      created = client_->sandbox_create(spec);
+    }
+    if (!created) return created.error();
+    sandbox_id_ = created.value();
+    core::warn_on_error(core::replace_file(sandbox_id_file(home_, session_.id), sandbox_id_ + "\n"),
+                        "recording the sandbox");
+    const std::string said = "sandbox " + sandbox_id_ + " created on Modal (timeout " +
+                             std::to_string(timeout.value()) + " s, bounded by " + bound_by + ")";
+    log_line(files_, said);
+    core::warn_on_error(store_.note(session_.id, said), "noting the sandbox");
+
+    auto task_id = client_->sandbox_task_id(sandbox_id_, 600s);
+    if (!task_id) return task_id.error();
+    if (!task_id.value()) {
+      return Error{ErrorCode::unavailable, "The sandbox " + sandbox_id_ + " ended before it ran.",
+                   "See `parhelia session logs " + session_.id + "`."};
+    }
+    auto router = client_->command_router(*task_id.value());
+    if (!router) return router.error();
+    router_ = std::move(router).value();
+    auto sent = upload_working_copy(*router_, session_.id, files_.workspace);
+    if (!sent) return sent.error();
+    log_line(files_, "workspace sent (" + std::to_string(sent.value()) + " bytes compressed)");
+    return core::Done{};
+  }
+
+  Result<core::WorkCommand> work_command() {
+    auto settings = core::SandboxSettings::load(home_);
+    if (!settings) return settings.error();
+    core::WorkCommand command;
+    command.argv = {"sh", "-c", kWorkWrapper, "parhelia-work"};
+    auto modal_settings = ModalSettings::load(home_);
+    if (!modal_settings) return modal_settings.error();
+    for (auto& arg : core::work_argv(session_, {modal_settings->agent}))
+      command.argv.push_back(arg);
+    for (const std::string& name : settings->environment) {
+      if (auto value = core::env_value(name.c_str());
+          value && !core::is_agent_credential(name) && !name.starts_with("MODAL_"))
+        command.environment.push_back(name + "=" + *value);
+    }
+    command.environment.push_back("PARHELIA_SESSION_ID=" + session_.id);
+    command.environment.push_back("IS_SANDBOX=1");
+    if (session_.kind == core::SessionKind::task)
+      command.environment.push_back("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1");
+    return command;
+  }
+
+  // Runs the work and drives the policy until it has ended; returns the supervisor's status.
+  int follow() {
+    core::RunPolicy policy(home_, store_, session_, rates_, "modal");
+    ModalWork work(*router_, session_, files_);
+    policy.started(Clock::now(), nullptr, {});
+    auto command = work_command();
+    ExecSpec spec;
+    spec.exec_id = exec_id_for(session_.id, "work");
+    spec.workdir = kSandboxWorkspace;
+    spec.stderr_to_stdout = true;
+    spec.secret_ids = work_secrets_;
+    std::optional<std::string> failed;
+    if (!command) {
+      failed = command.error().sentence();
+    } else {
+      spec.argv = command->argv;
+      for (const std::string& entry : command->environment) {
+        const auto equals = entry.find('=');
+        spec.environment[entry.substr(0, equals)] = entry.substr(equals + 1);
+      }
+      if (auto started = router_->exec_start(spec); !started) failed = started.error().sentence();
+    }
+    OutputQueue output;
+    std::atomic<bool> read_done{false};
+    Result<std::uint64_t> read = std::uint64_t{0};
+    std::thread reader;
+    if (!failed) {
+      reader = std::thread([&] {
+        read = router_->exec_read(spec.exec_id, false, 0, [&output](std::string_view data) {
+          output.push(data);
+          return true;
+        });
+        read_done = true;
+      });
+    } else {
+      read_done = true;
+    }
+    while (!read_done) {
+      std::this_thread::sleep_for(200ms);
+      if (std::string data = output.take(); !data.empty()) policy.output(data.data(), data.size());
+      policy.turn(Clock::now(), core::stop_signal_received(), work);
+    }
+    if (reader.joinable()) reader.join();
+    if (std::string data = output.take(); !data.empty()) policy.output(data.data(), data.size());
+    policy.output_ended();
+
+    int exit_code = -1;
+    if (!failed) {
+      auto exit = router_->exec_wait(spec.exec_id, 30s);
+      if (exit && (exit->code || exit->signal)) {
+        exit_code = exit->code ? *exit->code : 128 + *exit->signal;
+      } else {
+        failed = exit ? "the work's exec reported no exit" : exit.error().sentence();
+      }
+    }
+    policy.work_exited(Clock::now());
+    // The sandbox may have ended under the work (Modal's timeout, an eviction, a terminate
+    // from elsewhere): its outcome says why.
+    if (auto ended = client_->sandbox_wait(sandbox_id_, 0s); ended && ended.value()) {
+      auto how = ended_by(*ended.value());
+      failed = how.why;
+      work.sandbox_ended(std::move(how));
+    }
+    if (failed) {
+      log_line(files_, *failed);
+      core::warn_on_error(store_.note(session_.id, *failed), "noting the sandbox's end");
+    }
+    std::ofstream(files_.exit_code, std::ios::trunc) << exit_code << "\n";
+    return policy.ended(exit_code, work);
+  }
+
+  // A sandbox that ended under the work, as the session's end.
+  core::RunningWork::EndedBy ended_by(const Outcome& outcome) const {
+    using core::SessionState;
+    switch (outcome.status) {
+      case EndStatus::timeout:
+        if (timeout_bound_by_budget_) {
+          return {SessionState::over_budget,
+                  "Modal stopped the sandbox at its timeout, which was what the budget's room "
+                  "paid for."};
+        }
+        return {SessionState::timed_out,
+                "Modal stopped the sandbox at its timeout (the session's " +
+                    std::to_string(session_.timeout_s) + " s and the time to stop)."};
+      case EndStatus::evicted:
+        return {SessionState::failed,
+                "Modal evicted the sandbox for using more memory than it had; ask for more with "
+                "--memory."};
+      case EndStatus::terminated:
+        return {SessionState::cancelled, "The sandbox was terminated from outside Parhelia."};
+      default:
+        return {SessionState::failed,
+                "The sandbox ended (" + std::string(end_status_name(outcome.status)) + ")" +
+                    (outcome.exception.empty() ? "" : ": " + outcome.exception) + "."};
+    }
+  }
+
+  void terminate_sandbox() {
+    if (!client_ || sandbox_id_.empty()) return;
+    if (auto ended = client_->sandbox_terminate(sandbox_id_); !ended)
+      std::cerr << "parhelia: the sandbox could not be terminated: " << ended.error().sentence()
+                << "\n";
+  }
+
+  std::filesystem::path home_;
+  core::Store& store_;
+  core::Session session_;
+  core::SessionFiles files_;
+  const core::RateTable& rates_;
+  std::unique_ptr<ModalClient> client_;
+  std::unique_ptr<CommandRouter> router_;
+  std::string sandbox_id_;
+  std::vector<std::string> work_secrets_;
+  bool timeout_bound_by_budget_ = false;
+};
+
+}  // namespace
+
+std::filesystem::path sandbox_id_file(const std::filesystem::path& home,
+                                      const std::string& session_id) {
+  return core::SessionFiles::of(home, session_id).dir / "modal-sandbox";
+}
+
+int supervise_on_modal(const std::filesystem::path& home, core::Store& store, core::Session session,
+                       const core::RateTable& rates) {
+  return ModalSupervisor(home, store, std::move(session), rates).run();
+}
+
+}  // namespace parhelia::modal

@@ -1,0 +1,110 @@
+#include "modal/backend/workspace_transfer.h"
+
+#include <set>
+
+#include "core/base/process.h"
+#include "modal/backend/sandbox_exec.h"
+
+namespace parhelia::modal {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kTransferTimeout = std::chrono::seconds(1800);
+
+// Files the extraction makes are the agent's when the sandbox runs as root (Modal's default)
+// and the image has the agent user; in the stand-in neither holds.
+constexpr const char* kUnpack =
+    "mkdir -p ../parhelia && tar xzf - --no-same-owner && touch ../parhelia/uploaded && "
+    "if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then "
+    "chown -R agent:agent . ../parhelia; fi";
+constexpr const char* kListFiles = "find . \\( -type f -o -type l \\) -print0";
+constexpr const char* kPackChanged =
+    "find . -cnewer ../parhelia/uploaded \\( -type f -o -type l \\) -print0 | "
+    "tar czf - --null --no-recursion -T -";
+
+ExecSpec exec_in_workspace(const std::string& session_id, const std::string& purpose,
+                           const char* script) {
+  ExecSpec spec;
+  spec.exec_id = exec_id_for(session_id, purpose);
+  spec.argv = {"sh", "-c", script};
+  spec.workdir = kSandboxWorkspace;
+  return spec;
+}
+
+core::Result<std::string> run_here(std::vector<std::string> argv, const std::string& input,
+                                   const char* what) {
+  core::ProcessSpec spec;
+  spec.argv = std::move(argv);
+  spec.pipe_stdin = !input.empty();
+  spec.pipe_stdout = true;
+  spec.pipe_stderr = true;
+  auto run = core::run_captured(spec, kTransferTimeout, input);
+  if (!run) return run.error();
+  if (run->exit_status != 0) {
+    return core::Error{core::ErrorCode::io_failure,
+                       std::string(what) + " failed: " + core::shorten(run->err, 300),
+                       "Check the disk and the files' permissions under the session's folder."};
+  }
+  return std::move(run->out);
+}
+
+core::Error failed_in_sandbox(const char* what, const SandboxRun& run) {
+  return core::Error{core::ErrorCode::unavailable,
+                     std::string(what) + " in the sandbox exited with " +
+                         std::to_string(run.exit_code) + ": " + core::shorten(run.out, 300),
+                     "The image needs sh, tar, gzip and find (Parhelia's own has them); check "
+                     "the \"modal.image\" settings of config.json."};
+}
+
+}  // namespace
+
+core::Result<std::uint64_t> upload_working_copy(CommandRouter& router,
+                                                const std::string& session_id,
+                                                const std::filesystem::path& working_copy) {
+  auto archive =
+      run_here({"tar", "czf", "-", "-C", working_copy.string(), "."}, "", "Packing the workspace");
+  if (!archive) return archive.error();
+  auto run = run_in_sandbox(router, exec_in_workspace(session_id, "upload", kUnpack),
+                            archive.value(), kTransferTimeout);
+  if (!run) return run.error();
+  if (run->exit_code != 0) return failed_in_sandbox("Unpacking the workspace", run.value());
+  return archive->size();
+}
+
+core::Result<core::Done> download_changes(CommandRouter& router, const std::string& session_id,
+                                          const std::filesystem::path& working_copy) {
+  auto listed = run_in_sandbox(router, exec_in_workspace(session_id, "list files", kListFiles), "",
+                               kTransferTimeout);
+  if (!listed) return listed.error();
+  if (listed->exit_code != 0) return failed_in_sandbox("Listing the workspace", listed.value());
+  auto changed = run_in_sandbox(router, exec_in_workspace(session_id, "pack changes", kPackChanged),
+                                "", kTransferTimeout);
+  if (!changed) return changed.error();
+  if (changed->exit_code != 0) return failed_in_sandbox("Packing the changes", changed.value());
+
+  std::set<std::filesystem::path> remote;
+  const std::string& names = listed->out;
+  for (std::size_t start = 0; start < names.size();) {
+    const std::size_t end = std::min(names.find('\0', start), names.size());
+    if (end > start)
+      remote.insert(std::filesystem::path(names.substr(start, end - start)).lexically_normal());
+    start = end + 1;
+  }
+  // What the work deleted goes here too.
+  std::error_code ec;
+  std::vector<std::filesystem::path> gone;
+  for (auto it = std::filesystem::recursive_directory_iterator(working_copy, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) continue;
+    const auto relative =
+        ("." / std::filesystem::relative(it->path(), working_copy, ec)).lexically_normal();
+    if (!remote.count(relative)) gone.push_back(it->path());
+  }
+  for (const auto& path : gone) std::filesystem::remove(path, ec);
+  auto unpacked = run_here({"tar", "xzf", "-", "-C", working_copy.string()}, changed->out,
+                           "Unpacking the changes");
+  if (!unpacked) return unpacked.error();
+  return core::Done{};
+}
+
+}  // namespace parhelia::modal

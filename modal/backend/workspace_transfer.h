@@ -1,0 +1,31 @@
+// A session's files between this machine and its sandbox. Up: the working copy the session
+// service prepared here (the user's tracked and untracked-not-ignored files, or a checkpoint
+// restored into it) goes to /workspace as one gzip'd tar through an exec's stdin. Back: what
+// the work changed comes over the same way, onto the working copy here, so that core's
+// collect_changes makes the patch and the changed-file list exactly as for a local session.
+//
+// What changed is what the sandbox's `find -cnewer` names against a marker touched right after
+// the upload: a file's ctime is set by every write and cannot be set back by the work (touch
+// sets mtime), and the extracted files' ctimes precede the marker. Files no longer there are
+// deleted here.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "core/base/result.h"
+#include "modal/api/modal_client.h"
+
+namespace parhelia::modal {
+
+// The sandbox's folders: the work's files, and Parhelia's own beside them (its markers).
+inline constexpr const char* kSandboxWorkspace = "/workspace";
+
+core::Result<std::uint64_t> upload_working_copy(CommandRouter& router,
+                                                const std::string& session_id,
+                                                const std::filesystem::path& working_copy);
+
+core::Result<core::Done> download_changes(CommandRouter& router, const std::string& session_id,
+                                          const std::filesystem::path& working_copy);
+
+}  // namespace parhelia::modal

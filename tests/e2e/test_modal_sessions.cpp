@@ -1,0 +1,198 @@
+// Sessions on the Modal backend, from the CLI and over MCP, against the stand-in Modal API
+// (tests/support/modal_standin): the sandbox is a real process tree, the work a real exec in
+// it, and the stand-in records every request, so the tests read back what Modal was asked.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <thread>
+
+#include "tests/support/expect.h"
+#include "tests/support/mcp_client.h"
+#include "tests/support/modal_standin.h"
+#include "tests/support/workspace_fixture.h"
+
+using namespace parhelia::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// What a user with a Modal token has, pointed at the stand-in.
+std::vector<std::string> modal_environment(const ModalStandin& standin) {
+  return {"MODAL_TOKEN_ID=" + standin.options().token_id,
+          "MODAL_TOKEN_SECRET=" + standin.options().token_secret,
+          "MODAL_SERVER_URL=" + standin.url(),
+          "PARHELIA_MODAL_CA_FILE=" + standin.ca_file().string()};
+}
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+template <class Ready>
+bool eventually(Ready ready, int tenths = 300) {
+  for (int i = 0; i < tenths; ++i) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "modal: a command session runs in a sandbox, logs, is charged and brings its changes "
+    "back",
+    "[e2e][modal][modal-sessions]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  Cli cli(modal_environment(standin));
+
+  const json submitted = run_json(cli,
+                                  {"submit", "--backend", "modal", "--cmd",
+                                   "echo hello-from-modal; cat README.md; echo made > made.txt; "
+                                   "echo more >> README.md; rm notes.txt; sleep 1; echo done",
+                                   "--timeout", "600", "--yes"},
+                                  workspace.path().string());
+  const std::string id = submitted["session_id"];
+  CHECK(submitted["backend"] == "modal");
+  const json ended = wait_for_end(cli, id);
+  INFO(cli.run({"session", "show", id}).out
+       << read_text(cli.home() / "sessions" / id / "supervisor.out"));
+  INFO(standin.requests("SandboxCreate").dump());
+  {
+    parhelia::core::ProcessSpec q;
+    q.argv = {"sqlite3", (cli.home() / "parhelia.db").string(), "select * from events"};
+    q.merge_stderr = true;
+    q.pipe_stdout = true;
+    INFO(parhelia::core::run_captured(q, 10s)->out);
+  }
+  REQUIRE(ended["state"] == "succeeded");
+  CHECK(ended["exit_code"] == 0);
+  CHECK(ended["changed_files"] == json::array({"M README.md", "A made.txt", "D notes.txt"}));
+  CHECK(ended["spent_usd"].get<double>() > 0);
+
+  const std::string log = cli.run({"session", "logs", id}).out;
+  CHECK(contains(log, "hello-from-modal\nhello\n"));  // the workspace reached the sandbox
+  CHECK(contains(log, "done"));
+  CHECK(contains(log, "sandbox sb-"));
+  const auto results = cli.run({"session", "results", id});
+  CHECK(contains(results.out, "+made"));
+  CHECK(contains(results.out, "+more"));
+  CHECK(workspace.read("made.txt").empty());  // nothing reaches the user's files unasked
+
+  // Exactly one sandbox, named after the session, tagged with it and this install, with the
+  // session's timeout and the time to stop it, and terminated at the end.
+  const json creates = standin.requests("SandboxCreate");
+  REQUIRE(creates.size() == 1);
+  const json& definition = creates[0]["request"]["definition"];
+  CHECK(definition["name"] == id);
+  CHECK(definition["timeout_secs"] == 720);
+  CHECK(definition["workdir"] == "/workspace");
+  const std::string install = read_text(cli.home() / "install-id");
+  json tags = json::object();
+  for (const auto& tag : creates[0]["request"]["tags"]) tags[tag["tag_name"]] = tag["tag_value"];
+  CHECK(tags["parhelia.session"] == id);
+  CHECK(tags["parhelia.install"].get<std::string>() + "\n" == install);
+  CHECK(standin.requests("SandboxTerminate").size() >= 1);
+  CHECK(eventually([&] {
+    for (const auto& sandbox : standin.sandboxes())
+      if (sandbox["state"] == "running") return false;
+    return true;
+  }));
+
+  // A second session of the same image definition builds nothing and asks for no image.
+  const auto images_before = standin.requests("ImageGetOrCreate").size();
+  const json second = run_json(cli, {"submit", "--backend", "modal", "--cmd", "exit 3", "--yes"},
+                               workspace.path().string());
+  const json second_end = wait_for_end(cli, second["session_id"]);
+  CHECK(second_end["state"] == "failed");
+  CHECK(second_end["exit_code"] == 3);
+  CHECK(standin.requests("ImageGetOrCreate").size() == images_before);
+}
+
+TEST_CASE("modal: a stop ends the work in its sandbox and keeps what it changed",
+          "[e2e][modal][modal-sessions]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  McpClient client({.environment = modal_environment(standin)});
+  client.initialize();
+  const json submitted =
+      client.call_tool("submit", {{"command", "echo started; echo kept > kept.txt; sleep 120"},
+                                  {"backend", "modal"},
+                                  {"workspace", workspace.path().string()}});
+  INFO(submitted.dump());
+  REQUIRE(submitted["isError"] == false);
+  const std::string id = submitted["structuredContent"]["session"]["session_id"];
+  wait_for_state(client, id, "running");
+  REQUIRE(eventually([&] {
+    const json logs = client.call_tool("session", {{"action", "logs"}, {"session_id", id}});
+    return contains(logs["structuredContent"]["log"]["text"], "started");
+  }));
+  const json stop =
+      client.call_tool("session", {{"action", "stop"}, {"session_id", id}, {"grace_s", 2}});
+  REQUIRE(stop["isError"] == false);
+  const json stopped = client.wait_for_end(id);
+  CHECK(stopped["state"] == "cancelled");
+  CHECK(stopped["changed_files"] == json::array({"A kept.txt"}));
+  CHECK(standin.requests("SandboxTerminate").size() >= 1);
+}
+
+TEST_CASE("modal: the sandbox's timeout is what the budget's room pays for",
+          "[e2e][modal][modal-sessions][budget]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  Cli cli(modal_environment(standin));
+  run_json(cli, {"budget", "set", "--daily", "0.50"});
+  const json submitted = run_json(cli,
+                                  {"submit", "--backend", "modal", "--gpu", "H100", "--cmd", "true",
+                                   "--timeout", "60", "--cpu", "1", "--memory", "1", "--yes"},
+                                  workspace.path().string());
+  wait_for_end(cli, submitted["session_id"]);
+  const json creates = standin.requests("SandboxCreate");
+  REQUIRE(creates.size() == 1);
+  // H100 $0.001097/s + 1 core $0.00003942/s + 1 GiB $0.00000672/s = $0.00114314/s; $0.50 of
+  // it is 437 s, shorter than the 60 s timeout and its 120 s to stop? No: 180 s is shorter.
+  CHECK(creates[0]["request"]["definition"]["timeout_secs"] == 180);
+  CHECK(creates[0]["request"]["definition"]["resources"]["gpu_config"]["gpu_type"] == "H100");
+
+  const json longer = run_json(cli,
+                               {"submit", "--backend", "modal", "--gpu", "H100", "--cmd", "true",
+                                "--timeout", "400", "--cpu", "1", "--memory", "1", "--yes"},
+                               workspace.path().string());
+  wait_for_end(cli, longer["session_id"]);
+  const json both = standin.requests("SandboxCreate");
+  REQUIRE(both.size() == 2);
+  const int bounded = both[1]["request"]["definition"]["timeout_secs"];
+  // What is left of the $0.50 after the first session's few seconds pays for under 437 s.
+  CHECK(bounded <= 437);
+  CHECK(bounded > 400);
+}
+
+TEST_CASE("modal: refusals before anything is made on Modal", "[e2e][modal][modal-sessions]") {
+  GitWorkspace workspace;
+  SECTION("no Modal token: one sentence on how to get one") {
+    Cli cli({"MODAL_CONFIG_PATH=/nonexistent/modal.toml"});
+    const auto run = cli.run({"submit", "--backend", "modal", "--cmd", "true", "--yes"},
+                             workspace.path().string());
+    CHECK(run.exit_status != 0);
+    CHECK(contains(run.err, "No Modal token found"));
+    CHECK(contains(run.err, "modal token new"));
+  }
+  SECTION("a GPU without a type, or one Modal does not have") {
+    ModalStandin standin;
+    Cli cli(modal_environment(standin));
+    const auto untyped =
+        cli.run({"submit", "--backend", "modal", "--gpu", "2", "--cmd", "true", "--yes"},
+                workspace.path().string());
+    INFO(untyped.err);
+    CHECK(untyped.exit_status != 0);
+    CHECK(contains(untyped.err, "A Modal GPU needs a type"));
+    const auto unknown =
+        cli.run({"submit", "--backend", "modal", "--gpu", "V100", "--cmd", "true", "--yes"},
+                workspace.path().string());
+    CHECK(unknown.exit_status != 0);
+    CHECK(contains(unknown.err, "Unknown GPU type"));
+    CHECK(standin.requests("SandboxCreate").empty());
+  }
+}
