@@ -41,9 +41,11 @@ class RunPolicy::OutputSink {
         log_(log, std::ios::app | std::ios::binary),
         meter_(meter) {}
 
-  void write(const char* data, std::size_t size) {
-    log_.write(data, static_cast<std::streamsize>(size));
-    log_.flush();
+  void write(const char* data, std::size_t size, bool to_log = true) {
+    if (to_log) {
+      log_.write(data, static_cast<std::streamsize>(size));
+      log_.flush();
+    }
     // Lines are read as they complete; a line longer than any the reader takes is not kept
     // whole (the work may print forever without a newline): it is dropped up to its end.
     for (std::size_t at = 0; at < size;) {
@@ -171,6 +173,10 @@ void RunPolicy::started(Clock::time_point now, TranscriptUsageReader* transcript
 
 void RunPolicy::output(const char* data, std::size_t size) {
   run_->sink.write(data, size);
+}
+
+void RunPolicy::replayed(const char* data, std::size_t size) {
+  run_->sink.write(data, size, false);
 }
 
 // Starts a checkpoint off the loop (it notes its own outcome in the events); one that cannot

@@ -73,6 +73,10 @@ class RunPolicy {
   // The work's output as it arrives: to the session's log, and line by line to the stream
   // reader (the agent's progress, its result, its tokens).
   void output(const char* data, std::size_t size);
+  // Output the log already holds: a supervisor that took over from one that died reads the
+  // work's output again from its start, for Claude Code's stream and tokens (the ledger's
+  // cumulative charges make that no second charge), and does not log it twice.
+  void replayed(const char* data, std::size_t size);
   // One turn of the driver's loop: the charges and the watchdog, the checkpoint schedule and
   // requests, the timeout, and the stop sequence. `stop_signal` is the signal of a stop that
   // reached the driver (0: none).

@@ -53,6 +53,24 @@ std::string patch_uri(const std::string& id) {
   return session_uri(id) + "/patch";
 }
 
+namespace {
+
+// A Modal sandbox is given what the session asked for: Modal reserves the cores and ends the
+// sandbox beyond its memory.
+std::string modal_limits(const core::Session& s) {
+  const auto amount = [](std::int64_t milli) {
+    std::string text = std::to_string(milli / 1000);
+    if (milli % 1000 != 0) text += "." + std::to_string(milli % 1000 / 100);
+    return text;
+  };
+  std::string text = "the Modal sandbox's: " + amount(s.cpu_milli) + " cores, " +
+                     amount(s.memory_milli_gib) + " GiB of memory";
+  if (!s.gpu.empty()) text += ", GPU " + s.gpu;
+  return text;
+}
+
+}  // namespace
+
 SessionView view_of(const core::Session& s) {
   SessionView v;
   v.session_id = s.id;
@@ -66,8 +84,10 @@ SessionView view_of(const core::Session& s) {
   v.timeout_s = s.timeout_s;
   v.sandboxed = s.sandboxed;
   v.network = s.network;
-  v.limits = s.sandboxed ? core::sandbox_limits(s).summary()
-                         : "none enforced: not sandboxed (cpu and memory are priced only)";
+  v.limits = s.backend == "modal"
+                 ? modal_limits(s)
+                 : (s.sandboxed ? core::sandbox_limits(s).summary()
+                                : "none enforced: not sandboxed (cpu and memory are priced only)");
   v.created_at = core::iso_time(s.created_at);
   if (s.started_at) {
     v.started_at = core::iso_time(*s.started_at);

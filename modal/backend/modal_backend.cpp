@@ -41,6 +41,10 @@ Result<core::WorkCommand> ModalBackend::plan(const Session& session) {
 
 Result<Done> ModalBackend::launch(const Session& session, LaunchFailure on_failure) {
   if (auto created = core::create_session_dir(home_, session); !created) return created.error();
+  return start_supervisor(session, std::move(on_failure));
+}
+
+Result<Done> ModalBackend::start_supervisor(const Session& session, LaunchFailure on_failure) {
   auto environment = core::supervisor_launch_environment(home_, session);
   if (!environment) return environment.error();
   // The supervisor, unlike the work, calls Modal: it takes the token from where it is.
@@ -57,7 +61,26 @@ int ModalBackend::supervise(core::Store& store, const Session& session,
 }
 
 core::BackendView ModalBackend::inspect(const Session& session) {
-  return core::inspect_supervised(home_, session);
+  core::BackendView view = core::inspect_supervised(home_, session);
+  const bool live = session.state == core::SessionState::provisioning ||
+                    session.state == core::SessionState::running;
+  std::error_code ec;
+  if (view.presence != core::BackendView::Presence::gone || view.files_missing || view.exit_code ||
+      !live || !std::filesystem::exists(sandbox_id_file(home_, session.id), ec))
+    return view;
+  // Its supervisor died while its sandbox runs on (bounded by the sandbox's timeout): a new
+  // one takes over and catches the log, the spend and the end up (modal_supervisor.h). One
+  // start per half minute, however many look; the session's lock lets one of them follow.
+  const auto marker = core::SessionFiles::of(home_, session.id).dir / "supervisor.restarted";
+  const auto now = std::filesystem::file_time_type::clock::now();
+  const auto last = std::filesystem::last_write_time(marker, ec);
+  if (ec || now - last > std::chrono::seconds(30)) {
+    std::ofstream(marker, std::ios::trunc) << core::now_ms() << "\n";
+    core::warn_on_error(start_supervisor(session, nullptr),
+                        "restarting a Modal session's supervisor");
+  }
+  view.presence = core::BackendView::Presence::alive;
+  return view;
 }
 
 Result<Done> ModalBackend::stop(const Session& session, int grace_s) {

@@ -24,6 +24,8 @@ class ModalBackend final : public core::Backend {
   core::Result<core::Done> launch(const core::Session& session, LaunchFailure on_failure) override;
   int supervise(core::Store& store, const core::Session& session,
                 const core::RateTable& rates) override;
+  // From the supervisor's process; a live session whose supervisor died while its sandbox runs
+  // gets a new one, which takes over (no network here: that process makes the calls).
   core::BackendView inspect(const core::Session& session) override;
   // To the session's supervisor, which stops the work and brings its changes back; with no
   // supervisor left, the sandbox is terminated through Modal's API.
@@ -40,6 +42,7 @@ class ModalBackend final : public core::Backend {
   core::Result<std::vector<core::BackendListing>> list() override;
 
  private:
+  core::Result<core::Done> start_supervisor(const core::Session& session, LaunchFailure on_failure);
   std::filesystem::path home_;
   std::string parhelia_;
   core::ChildReaper reaper_;

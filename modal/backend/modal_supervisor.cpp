@@ -1,5 +1,9 @@
 #include "modal/backend/modal_supervisor.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
@@ -11,6 +15,7 @@
 #include "core/agent/agent_credential.h"
 #include "core/base/environment.h"
 #include "core/base/file_replace.h"
+#include "core/base/process.h"
 #include "core/base/sha256.h"
 #include "core/budget/budget.h"
 #include "core/budget/estimate.h"
@@ -128,8 +133,9 @@ Result<std::string> agent_secret(ModalClient& client, const ModalSettings& setti
 // The work as an exec in the sandbox: signals reach its process group through another exec.
 class ModalWork final : public core::RunningWork {
  public:
-  ModalWork(CommandRouter& router, const core::Session& session, const core::SessionFiles& files)
-      : router_(router), session_(session), files_(files) {}
+  // Without a router the sandbox had ended before this supervisor could reach it.
+  ModalWork(CommandRouter* router, const core::Session& session, const core::SessionFiles& files)
+      : router_(router), session_(session), files_(files), sandbox_alive_(router != nullptr) {}
 
   Result<core::Done> start_checkpoint(core::CheckpointTrigger, const std::string&) override {
     return Error{
@@ -148,7 +154,7 @@ class ModalWork final : public core::RunningWork {
       return Error{ErrorCode::unavailable,
                    "the sandbox had ended before its files could be read back", ""};
     }
-    if (auto pulled = download_changes(router_, session_.id, files_.workspace); !pulled)
+    if (auto pulled = download_changes(*router_, session_.id, files_.workspace); !pulled)
       return pulled.error();
     return core::collect_changes(files_.working_copy(), files_.patch);
   }
@@ -166,7 +172,7 @@ class ModalWork final : public core::RunningWork {
     spec.exec_id = exec_id_for(session_.id, "signal " + std::to_string(++signals_));
     spec.argv = {"sh", "-c", "kill -s " + signal + " -- -\"$(cat ../parhelia/work.pid)\""};
     spec.workdir = kSandboxWorkspace;
-    auto run = run_in_sandbox(router_, spec, "", 30s);
+    auto run = run_in_sandbox(*router_, spec, "", 30s);
     if (!run || run->exit_code != 0) {
       std::cerr << "parhelia: SIG" << signal
                 << " could not reach the work: " << (run ? run->out : run.error().sentence())
@@ -174,11 +180,11 @@ class ModalWork final : public core::RunningWork {
     }
   }
 
-  CommandRouter& router_;
+  CommandRouter* router_;
   const core::Session& session_;
   const core::SessionFiles& files_;
   int signals_ = 0;
-  bool sandbox_alive_ = true;
+  bool sandbox_alive_;
   std::optional<EndedBy> ended_by_;
 };
 
@@ -200,6 +206,54 @@ class OutputQueue {
   std::string pending_;
 };
 
+// How much of the work's output (the exec's stdout, read from its start) the session's log
+// holds, kept beside it so that a supervisor taking over logs only what is new and reads the
+// rest again for the policy alone.
+class OutputLedger {
+ public:
+  OutputLedger(const core::SessionFiles& files, bool taken_over)
+      : file_(files.dir / "modal-output-offset") {
+    if (taken_over) std::ifstream(file_) >> logged_;
+  }
+  void feed(const std::string& data, core::RunPolicy& policy) {
+    if (data.empty()) return;
+    const std::uint64_t old =
+        seen_ < logged_ ? std::min<std::uint64_t>(logged_ - seen_, data.size()) : 0;
+    if (old > 0) policy.replayed(data.data(), old);
+    seen_ += data.size();
+    if (old == data.size()) return;
+    policy.output(data.data() + old, data.size() - old);
+    logged_ = seen_;
+    core::warn_on_error(core::replace_file(file_, std::to_string(logged_) + "\n"),
+                        "recording how much of the output is logged");
+  }
+
+ private:
+  std::filesystem::path file_;
+  std::uint64_t logged_ = 0;
+  std::uint64_t seen_ = 0;
+};
+
+// flock(2) on the session's supervisor.lock, held while this process lives: of two supervisors
+// started for one session (two looks at once found it unfollowed), one follows.
+class FollowerLock {
+ public:
+  explicit FollowerLock(const core::SessionFiles& files)
+      : fd_(::open((files.dir / "supervisor.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    held_ = fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+  }
+  ~FollowerLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FollowerLock(const FollowerLock&) = delete;
+  FollowerLock& operator=(const FollowerLock&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  int fd_;
+  bool held_ = false;
+};
+
 class ModalSupervisor {
  public:
   ModalSupervisor(const std::filesystem::path& home, core::Store& store, core::Session session,
@@ -211,6 +265,13 @@ class ModalSupervisor {
         rates_(rates) {}
 
   int run() {
+    // One supervisor per session at a time: the lock is held for this process's life.
+    FollowerLock lock(files_);
+    if (!lock.held()) {
+      std::cerr << "parhelia: session " << session_.id << " has a supervisor already\n";
+      return 0;
+    }
+    if (session_.state != core::SessionState::queued) return take_over();
     if (!core::claim_queued_session(store_, session_)) {
       std::cerr << "parhelia: session " << session_.id << " is no longer queued; nothing to do\n";
       return 0;
@@ -240,6 +301,47 @@ class ModalSupervisor {
   }
 
  private:
+  // The session's supervisor died (killed, the laptop shut) while its sandbox ran on: this one
+  // takes its place, catches the log, the spend and the end up, and finishes the session.
+  int take_over() {
+    std::ifstream(sandbox_id_file(home_, session_.id)) >> sandbox_id_;
+    if (sandbox_id_.empty() || core::is_terminal(session_.state)) return 0;
+    core::SessionUpdate claimed;
+    claimed.supervisor_pid = ::getpid();
+    claimed.supervisor_start = core::process_start_time(::getpid());
+    core::warn_on_error(store_.update(session_.id, claimed), "recording the new supervisor");
+    core::warn_on_error(
+        store_.note(session_.id, "supervisor restarted; catching up with sandbox " + sandbox_id_),
+        "noting the takeover");
+    auto connected = connect();
+    if (connected && session_.state == core::SessionState::running) {
+      auto task_id = client_->sandbox_task_id(sandbox_id_, 30s);
+      if (task_id && task_id.value()) {
+        if (auto router = client_->command_router(*task_id.value()))
+          router_ = std::move(router).value();
+      }
+    }
+    if (!connected || session_.state != core::SessionState::running) {
+      // It died before the work started: what it made is ended, and the session with it.
+      if (connected) terminate_sandbox();
+      return core::finish_unstarted(store_, session_, files_, core::SessionState::failed,
+                                    "The session's supervisor ended before its work started.");
+    }
+    const int status = follow(/*taken_over=*/true);
+    terminate_sandbox();
+    return status;
+  }
+
+  Result<core::Done> connect() {
+    auto credentials = find_modal_credentials(home_);
+    if (!credentials) return credentials.error();
+    if (!credentials->complete()) return missing_token_error(credentials.value());
+    auto client = ModalClient::open(credentials.value());
+    if (!client) return client.error();
+    client_ = std::move(client).value();
+    return core::Done{};
+  }
+
   // Everything before the work: the files here, the client, the image, the sandbox, the files
   // there.
   Result<core::Done> prepare() {
@@ -258,12 +360,8 @@ class ModalSupervisor {
     }
     auto settings = ModalSettings::load(home_);
     if (!settings) return settings.error();
-    auto credentials = find_modal_credentials(home_);
-    if (!credentials) return credentials.error();
-    if (!credentials->complete()) return missing_token_error(credentials.value());
-    auto client = ModalClient::open(credentials.value());
-    if (!client) return client.error();
-    client_ = std::move(client).value();
+    if (auto connected = connect(); !connected) return connected.error();
+    const ModalCredentials& credentials = client_->credentials();
     auto install = install_id(home_);
     if (!install) return install.error();
 
@@ -271,7 +369,7 @@ class ModalSupervisor {
     if (!app_id) return app_id.error();
     auto gpu = core::parse_gpu_request(session_.gpu);
     if (!gpu) return gpu.error();
-    SessionImages images(home_, credentials.value());
+    SessionImages images(home_, credentials);
     const auto commands = session_image_commands(settings.value(), gpu->count > 0);
     log_line(files_, "preparing the image on Modal");
     auto image_id =
@@ -360,11 +458,20 @@ class ModalSupervisor {
     return command;
   }
 
-  // Runs the work and drives the policy until it has ended; returns the supervisor's status.
-  int follow() {
+  // Runs the work (or, taken over, follows it again) and drives the policy until it has
+  // ended; returns the supervisor's status.
+  int follow(bool taken_over = false) {
     core::RunPolicy policy(home_, store_, session_, rates_, "modal");
-    ModalWork work(*router_, session_, files_);
-    policy.started(Clock::now(), nullptr, {});
+    ModalWork work(router_.get(), session_, files_);
+    // Taken over, the meter and the timeout count from the work's start, not this process's:
+    // the ledger's totals are cumulative, so only what the dead supervisor had not charged is.
+    const auto started =
+        taken_over && session_.started_at
+            ? Clock::now() - std::chrono::milliseconds(core::now_ms() - *session_.started_at)
+            : Clock::now();
+    policy.started(started, nullptr, {});
+    // What of the work's output the log already holds (a taken-over session's).
+    OutputLedger logged(files_, taken_over);
     auto command = work_command();
     ExecSpec spec;
     spec.exec_id = exec_id_for(session_.id, "work");
@@ -380,7 +487,11 @@ class ModalSupervisor {
         const auto equals = entry.find('=');
         spec.environment[entry.substr(0, equals)] = entry.substr(equals + 1);
       }
-      if (auto started = router_->exec_start(spec); !started) failed = started.error().sentence();
+      if (!router_) {
+        failed = "the sandbox had ended before its work could be followed again";
+      } else if (!taken_over) {
+        if (auto begun = router_->exec_start(spec); !begun) failed = begun.error().sentence();
+      }
     }
     OutputQueue output;
     std::atomic<bool> read_done{false};
@@ -399,11 +510,11 @@ class ModalSupervisor {
     }
     while (!read_done) {
       std::this_thread::sleep_for(200ms);
-      if (std::string data = output.take(); !data.empty()) policy.output(data.data(), data.size());
+      logged.feed(output.take(), policy);
       policy.turn(Clock::now(), core::stop_signal_received(), work);
     }
     if (reader.joinable()) reader.join();
-    if (std::string data = output.take(); !data.empty()) policy.output(data.data(), data.size());
+    logged.feed(output.take(), policy);
     policy.output_ended();
 
     int exit_code = -1;

@@ -1,7 +1,10 @@
 // Sessions on the Modal backend, from the CLI and over MCP, against the stand-in Modal API
 // (tests/support/modal_standin): the sandbox is a real process tree, the work a real exec in
 // it, and the stand-in records every request, so the tests read back what Modal was asked.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <thread>
 
@@ -195,4 +198,114 @@ TEST_CASE("modal: refusals before anything is made on Modal", "[e2e][modal][moda
     CHECK(contains(unknown.err, "Unknown GPU type"));
     CHECK(standin.requests("SandboxCreate").empty());
   }
+}
+
+TEST_CASE("modal: a Claude Code task gets its key only as a Modal Secret, and nowhere else",
+          "[e2e][modal][modal-sessions][secrets]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  const std::string planted = "sk-ant-planted-d0e5f1a9b8c7-never-in-a-request";
+  auto environment = modal_environment(standin);
+  environment.push_back("ANTHROPIC_API_KEY=" + planted);
+  Cli cli(environment);
+  // The stand-in's sandboxes are processes of this machine: the agent is the tests' fake one.
+  std::ofstream(cli.home() / "config.json")
+      << json{{"modal",
+               {{"agent", std::string(PARHELIA_SOURCE_DIR) + "/tests/support/fake-claude"}}}}
+             .dump();
+
+  const json submitted =
+      run_json(cli, {"submit", "--backend", "modal", "write hello.txt: hi from the task", "--yes"},
+               workspace.path().string());
+  const std::string id = submitted["session_id"];
+  const json ended = wait_for_end(cli, id);
+  INFO(cli.run({"session", "show", id}).out
+       << read_text(cli.home() / "sessions" / id / "supervisor.out"));
+  REQUIRE(ended["state"] == "succeeded");
+  CHECK(ended["changed_files"] == json::array({"A hello.txt"}));
+  CHECK_FALSE(ended["claude_session_id"].get<std::string>().empty());
+  const json history = run_json(cli, {"budget", "history", "--session", id});
+  bool tokens = false;
+  for (const auto& row : history["rows"]) tokens = tokens || row["kind"] == "tokens";
+  CHECK(tokens);  // Claude Code's stream was read as on the local backend
+  CHECK(contains(cli.run({"session", "logs", id}).out, "as the Modal Secret parhelia-agent-"));
+
+  // The key is in the secret Parhelia asked Modal to make, and in no other request.
+  const json requests = standin.requests();
+  int secrets_with_it = 0;
+  for (const auto& request : requests) {
+    if (!contains(request.dump(), planted)) continue;
+    INFO(request["method"]);
+    CHECK(request["method"] == "SecretGetOrCreate");
+    ++secrets_with_it;
+  }
+  CHECK(secrets_with_it == 1);
+  const json execs = standin.requests("TaskExecStart");
+  bool work_has_secret = false;
+  for (const auto& exec : execs)
+    work_has_secret =
+        work_has_secret || !exec["request"].value("secret_ids", json::array()).empty();
+  CHECK(work_has_secret);
+  // Nor in any file Parhelia keeps.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(cli.home())) {
+    if (!entry.is_regular_file()) continue;
+    INFO(entry.path());
+    CHECK_FALSE(contains(read_text(entry.path()), planted));
+  }
+
+  // A plain command session gets no secret.
+  const json command = run_json(cli, {"submit", "--backend", "modal", "--cmd", "true", "--yes"},
+                                workspace.path().string());
+  wait_for_end(cli, command["session_id"]);
+  CHECK(standin.requests("SecretGetOrCreate").size() == 1);
+}
+
+TEST_CASE(
+    "modal: a supervisor killed mid-run is replaced at the next look, which catches the "
+    "log, the spend and the end up",
+    "[e2e][modal][modal-sessions][faults]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  Cli cli(modal_environment(standin));
+  const json submitted = run_json(
+      cli,
+      {"submit", "--backend", "modal", "--cmd",
+       "echo before-the-kill; sleep 5; echo after-the-kill; echo made > made.txt", "--yes"},
+      workspace.path().string());
+  const std::string id = submitted["session_id"];
+  wait_for_state(cli, id, "running");
+  REQUIRE(eventually([&] {
+    return contains(cli.run({"session", "logs", id}).out, "before-the-kill");
+  }));
+  parhelia::core::ProcessSpec query;
+  query.argv = {"sqlite3", (cli.home() / "parhelia.db").string(),
+                "SELECT supervisor_pid FROM sessions WHERE id = '" + id + "'"};
+  query.pipe_stdout = true;
+  const int pid = std::stoi(parhelia::core::run_captured(query, 10s)->out);
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  std::this_thread::sleep_for(6s);  // the work goes on and ends in its sandbox, unfollowed
+
+  const json ended = wait_for_end(cli, id);  // every look reconciles: this one takes over
+  INFO(cli.run({"session", "show", id}).out
+       << read_text(cli.home() / "sessions" / id / "supervisor.out"));
+  REQUIRE(ended["state"] == "succeeded");
+  CHECK(ended["changed_files"] == json::array({"A made.txt"}));
+  const std::string log = cli.run({"session", "logs", id}).out;
+  const auto count = [&log](const std::string& text) {
+    std::size_t n = 0;
+    for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count("before-the-kill") == 1);
+  CHECK(count("after-the-kill") == 1);
+  CHECK(standin.requests("SandboxCreate").size() == 1);
+  // Compute is charged once for the work's whole run: what the dead supervisor charged and
+  // what the new one added, never twice.
+  const json history = run_json(cli, {"budget", "history", "--session", id});
+  double core_seconds = 0;
+  for (const auto& row : history["rows"])
+    if (row["resource"] == "cpu") core_seconds += row["quantity"].get<double>();
+  const double elapsed = ended["elapsed_s"];
+  CHECK(core_seconds >= 2 * std::floor(elapsed));
+  CHECK(core_seconds <= 2 * (std::ceil(elapsed) + 1));
 }
