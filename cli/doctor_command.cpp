@@ -72,7 +72,7 @@ int run_doctor(bool as_json) {
                 << " (" << modal_check.latency_ms << " ms"
                 << (modal_check.environment.empty() ? ""
                                                     : ", environment " + modal_check.environment)
-                << ")";
+                << "): sessions can start on Modal (--backend modal)";
     } else {
       std::cout << modal_check.problem << " " << modal_check.fix;
     }
