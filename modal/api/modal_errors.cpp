@@ -5,6 +5,9 @@
 namespace parhelia::modal {
 namespace {
 
+// How a RESOURCE_EXHAUSTED refusal reads (is_quota_refusal knows it by these words).
+constexpr std::string_view kQuotaWords = " for a quota, a rate limit or capacity";
+
 std::string host_of(std::string_view url) {
   std::string_view rest = url;
   if (auto scheme = rest.find("://"); scheme != std::string_view::npos)
@@ -35,6 +38,11 @@ std::string said(const GrpcStatus& status) {
 }
 
 }  // namespace
+
+bool is_quota_refusal(const core::Error& error) {
+  return error.message.starts_with("Modal refused ") &&
+         error.message.find(kQuotaWords) != std::string::npos;
+}
 
 core::Error modal_error(const GrpcStatus& status, const ErrorContext& context) {
   using core::ErrorCode;
@@ -93,8 +101,7 @@ core::Error modal_error(const GrpcStatus& status, const ErrorContext& context) {
               "Pick another name, or stop the one that exists."};
     case GrpcCode::resource_exhausted:
       return {ErrorCode::unavailable,
-              fmt::format("Modal refused {} for a quota or rate limit{}.", context.method,
-                          said(status)),
+              fmt::format("Modal refused {}{}{}.", context.method, kQuotaWords, said(status)),
               "Wait for running sandboxes to end, ask for fewer GPUs, or raise the workspace's "
               "limit in Modal's settings."};
     case GrpcCode::deadline_exceeded:

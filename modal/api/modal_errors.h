@@ -21,6 +21,10 @@ struct ErrorContext {
 
 core::Error modal_error(const GrpcStatus& status, const ErrorContext& context);
 
+// Whether `error` is Modal's RESOURCE_EXHAUSTED (a quota, a rate limit, no capacity): the
+// caller may name what it asked for (a GPU) and what to try instead.
+bool is_quota_refusal(const core::Error& error);
+
 // An answer that parses but lacks what the call must return ("sandbox_id").
 core::Error missing_answer_field(std::string_view method, std::string_view field);
 

@@ -27,6 +27,7 @@
 #include "core/session/session_files.h"
 #include "core/workspace/workspace.h"
 #include "modal/api/modal_client.h"
+#include "modal/api/modal_errors.h"
 #include "modal/backend/install_id.h"
 #include "modal/backend/modal_settings.h"
 #include "modal/backend/sandbox_exec.h"
@@ -412,6 +413,13 @@ class ModalSupervisor {
       if (!image_id) return image_id.error();
       spec.image_id = image_id.value();
       created = client_->sandbox_create(spec);
+    }
+    if (!created && gpu->count > 0 && is_quota_refusal(created.error())) {
+      return Error{created.error().code,
+                   "Modal could not give this session " + session_.gpu +
+                       " now: " + created.error().message,
+                   "Try another GPU type (e.g. --gpu A100-80GB or L40S), fewer of them, or "
+                   "later; sandboxes still running count against the workspace's limit too."};
     }
     if (!created) return created.error();
     sandbox_id_ = created.value();

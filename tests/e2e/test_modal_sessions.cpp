@@ -309,3 +309,45 @@ TEST_CASE(
   CHECK(core_seconds >= 2 * std::floor(elapsed));
   CHECK(core_seconds <= 2 * (std::ceil(elapsed) + 1));
 }
+
+TEST_CASE("modal: a create whose answer is lost makes one sandbox and one session",
+          "[e2e][modal][modal-sessions][faults]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  Cli cli(modal_environment(standin));
+  standin.inject({{"method", "SandboxCreate"}, {"kind", "lose_answer"}});
+  const json submitted =
+      run_json(cli, {"submit", "--backend", "modal", "--cmd", "echo once", "--yes"},
+               workspace.path().string());
+  const std::string id = submitted["session_id"];
+  const json ended = wait_for_end(cli, id);
+  INFO(read_text(cli.home() / "sessions" / id / "supervisor.out"));
+  CHECK(ended["state"] == "succeeded");
+  CHECK(standin.requests("SandboxCreate").size() == 2);  // the lost one and its retry
+  int named = 0;
+  for (const auto& sandbox : standin.sandboxes()) named += sandbox["name"] == id ? 1 : 0;
+  CHECK(named == 1);
+  CHECK(run_json(cli, {"session", "list"}).size() == 1);
+}
+
+TEST_CASE("modal: a GPU Modal cannot give is refused naming it and what to try",
+          "[e2e][modal][modal-sessions][faults]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  Cli cli(modal_environment(standin));
+  standin.inject({{"method", "SandboxCreate"},
+                  {"kind", "resource_exhausted"},
+                  {"times", 100},
+                  {"message", "No capacity for H100:8 in any region"}});
+  const json submitted =
+      run_json(cli, {"submit", "--backend", "modal", "--gpu", "H100:8", "--cmd", "true",
+                     "--timeout", "60", "--yes"},
+               workspace.path().string());
+  const json ended = wait_for_end(cli, submitted["session_id"]);
+  CHECK(ended["state"] == "failed");
+  const std::string error = ended["error"];
+  CHECK(contains(error, "Modal could not give this session H100:8 now"));
+  CHECK(contains(error, "No capacity for H100:8 in any region"));  // Modal's own words
+  CHECK(contains(error, "Try another GPU type"));
+  CHECK(standin.sandboxes().empty());
+}
