@@ -239,9 +239,16 @@ SystemStatus system_status(core::SessionService& service, const server::ClientSe
     }
     s.dependencies.push_back(std::move(d));
   }
-  BackendStatus local{"local", local_ready, std::nullopt};
-  if (!local_ready) local.problem = local_problem;
-  s.backends.push_back(local);
+  // This machine's readiness is its programs (above); another backend says its own.
+  for (auto& [name, problem] : service.backend_readiness()) {
+    if (name == "local") {
+      BackendStatus local{"local", local_ready, std::nullopt};
+      if (!local_ready) local.problem = local_problem;
+      s.backends.push_back(local);
+    } else {
+      s.backends.push_back({name, !problem, std::move(problem)});
+    }
+  }
   s.agent_credential = health.agent_credential;
   s.modal_credentials_found = health.modal_credentials_found;
   if (auto report = service.budget_report()) s.budget = budget_view(report.value());

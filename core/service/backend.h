@@ -86,6 +86,9 @@ class Backend {
   virtual bool terminal_answers(const Session& session) const = 0;
   // Every session the backend holds now, including any the store does not know.
   virtual Result<std::vector<BackendListing>> list() = 0;
+  // Why a session could not start on it now, in a sentence with the fix; nothing when one
+  // could. Cheap (files only: no child process, no network), for the status tool.
+  virtual std::optional<std::string> not_ready() const { return std::nullopt; }
 };
 
 }  // namespace parhelia::core

@@ -317,6 +317,14 @@ void SessionService::reconcile() {
   warn_on_error(budget_.release_stale(now_ms()), "releasing reservations of ended sessions");
 }
 
+std::vector<std::pair<std::string, std::optional<std::string>>> SessionService::backend_readiness()
+    const {
+  std::vector<std::pair<std::string, std::optional<std::string>>> readiness;
+  for (const auto& backend : backends_.all())
+    readiness.emplace_back(std::string(backend->name()), backend->not_ready());
+  return readiness;
+}
+
 Result<std::vector<SessionService::Stray>> SessionService::strays() {
   std::vector<Stray> found;
   for (const auto& backend : backends_.all()) {

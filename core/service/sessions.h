@@ -214,6 +214,8 @@ class SessionService {
     std::string session_id;
   };
   Result<std::vector<Stray>> strays();
+  // Each backend by name, and why a session could not start on it now (backend.h not_ready).
+  std::vector<std::pair<std::string, std::optional<std::string>>> backend_readiness() const;
 
   // What the faces read (session_queries.cpp); see the DESIGN note at the top.
   // A session's spend (in all and by resource), hold, children and latest checkpoint.

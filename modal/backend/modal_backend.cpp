@@ -114,6 +114,14 @@ core::TerminalPlace ModalBackend::terminal(const Session& session) const {
   return place;
 }
 
+std::optional<std::string> ModalBackend::not_ready() const {
+  if (auto settings = ModalSettings::load(home_); !settings) return settings.error().sentence();
+  auto credentials = find_modal_credentials(home_);
+  if (!credentials) return credentials.error().sentence();
+  if (!credentials->complete()) return missing_token_error(credentials.value()).sentence();
+  return std::nullopt;
+}
+
 Result<std::vector<core::BackendListing>> ModalBackend::list() {
   std::vector<core::BackendListing> listed;
   for (const std::string& id : core::session_ids_on_disk(home_)) {

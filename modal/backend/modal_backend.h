@@ -38,6 +38,8 @@ class ModalBackend final : public core::Backend {
   }
   core::TerminalPlace terminal(const core::Session& session) const override;
   bool terminal_answers(const core::Session&) const override { return false; }
+  // No Modal token, or a "modal" section of config.json that cannot be used.
+  std::optional<std::string> not_ready() const override;
   // The sessions this install sent to Modal, from their files here.
   core::Result<std::vector<core::BackendListing>> list() override;
 

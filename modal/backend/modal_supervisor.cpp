@@ -415,11 +415,11 @@ class ModalSupervisor {
       created = client_->sandbox_create(spec);
     }
     if (!created && gpu->count > 0 && is_quota_refusal(created.error())) {
-      return Error{created.error().code,
-                   "Modal could not give this session " + session_.gpu +
-                       " now: " + created.error().message,
-                   "Try another GPU type (e.g. --gpu A100-80GB or L40S), fewer of them, or "
-                   "later; sandboxes still running count against the workspace's limit too."};
+      return Error{
+          created.error().code,
+          "Modal could not give this session " + session_.gpu + " now: " + created.error().message,
+          "Try another GPU type (e.g. --gpu A100-80GB or L40S), fewer of them, or "
+          "later; sandboxes still running count against the workspace's limit too."};
     }
     if (!created) return created.error();
     sandbox_id_ = created.value();

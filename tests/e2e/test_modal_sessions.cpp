@@ -120,6 +120,9 @@ TEST_CASE("modal: a stop ends the work in its sandbox and keeps what it changed"
   GitWorkspace workspace;
   McpClient client({.environment = modal_environment(standin)});
   client.initialize();
+  const json health = client.call_tool("status", json::object())["structuredContent"]["system"];
+  CHECK(health["backends"] == json::parse(R"([{"name": "local", "usable": true},
+                                              {"name": "modal", "usable": true}])"));
   const json submitted =
       client.call_tool("submit", {{"command", "echo started; echo kept > kept.txt; sleep 120"},
                                   {"backend", "modal"},
@@ -181,6 +184,12 @@ TEST_CASE("modal: refusals before anything is made on Modal", "[e2e][modal][moda
     CHECK(run.exit_status != 0);
     CHECK(contains(run.err, "No Modal token found"));
     CHECK(contains(run.err, "modal token new"));
+    McpClient client({.environment = {"MODAL_CONFIG_PATH=/nonexistent/modal.toml"}});
+    client.initialize();
+    const json health = client.call_tool("status", json::object())["structuredContent"]["system"];
+    CHECK(health["backends"][1]["name"] == "modal");
+    CHECK(health["backends"][1]["usable"] == false);
+    CHECK(contains(health["backends"][1]["problem"], "No Modal token found"));
   }
   SECTION("a GPU without a type, or one Modal does not have") {
     ModalStandin standin;
@@ -339,10 +348,10 @@ TEST_CASE("modal: a GPU Modal cannot give is refused naming it and what to try",
                   {"kind", "resource_exhausted"},
                   {"times", 100},
                   {"message", "No capacity for H100:8 in any region"}});
-  const json submitted =
-      run_json(cli, {"submit", "--backend", "modal", "--gpu", "H100:8", "--cmd", "true",
-                     "--timeout", "60", "--yes"},
-               workspace.path().string());
+  const json submitted = run_json(cli,
+                                  {"submit", "--backend", "modal", "--gpu", "H100:8", "--cmd",
+                                   "true", "--timeout", "60", "--yes"},
+                                  workspace.path().string());
   const json ended = wait_for_end(cli, submitted["session_id"]);
   CHECK(ended["state"] == "failed");
   const std::string error = ended["error"];
