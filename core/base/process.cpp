@@ -180,6 +180,9 @@ std::string process_start_time(pid_t pid) {
   std::istringstream fields(text.substr(close + 2));
   std::string field;
   for (int i = 3; i <= 22 && fields >> field; ++i) {
+    // A zombie has ended (only its exit status waits for a parent, which may be slow to reap
+    // it in a container whose init is not a shell): it is no process any more.
+    if (i == 3 && (field == "Z" || field == "X")) return {};
     if (i == 22) return field;
   }
   return {};

@@ -67,7 +67,7 @@ struct CapturedRun {
 
 // A process's start time (clock ticks since boot, from /proc), so that a pid recorded earlier
 // is recognised as the same process and not a later one that reused the number. Empty when
-// no such process exists.
+// no such process exists, or it has ended and not been reaped yet (a zombie).
 std::string process_start_time(pid_t pid);
 
 // Runs to completion (or the timeout, then kills it), feeding `input` and collecting output.

@@ -333,6 +333,15 @@ Result<std::vector<SessionService::Stray>> SessionService::strays() {
     for (const BackendListing& held : listed.value()) {
       if (!held.alive) continue;
       auto known = store_->get(held.session_id);
+      if (known && is_terminal(known->state)) {
+        const std::string ran =
+            "its " + std::string(backend->name()) + " backend still ran it after it had ended";
+        auto stopped = backend->stop(known.value(), 0);
+        warn_on_error(store_->note(held.session_id, stopped ? ran + "; stopped"
+                                                            : ran + "; it could not be stopped: " +
+                                                                  stopped.error().sentence()),
+                      "noting a leftover");
+      }
       if (known) continue;
       if (known.error().code != ErrorCode::not_found) return known.error();
       found.push_back({std::string(backend->name()), held.session_id});

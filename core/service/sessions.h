@@ -209,6 +209,9 @@ class SessionService {
   void reconcile();
   // What the backends run that the store does not know (a record lost, a database replaced):
   // each is named with its backend, for a person to decide on. Lists every backend's sessions.
+  // What a backend still runs for a session the store has ended (its supervisor died before it
+  // could stop it: a Modal sandbox it made but never recorded) is stopped, and the session
+  // says so.
   struct Stray {
     std::string backend;
     std::string session_id;

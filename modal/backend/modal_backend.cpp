@@ -5,9 +5,11 @@
 #include "core/agent/agent_command.h"
 #include "core/agent/agent_credential.h"
 #include "core/base/environment.h"
+#include "core/base/file_replace.h"
 #include "core/local/supervised_session.h"
 #include "core/session/session_files.h"
 #include "modal/api/modal_client.h"
+#include "modal/backend/install_id.h"
 #include "modal/backend/modal_settings.h"
 #include "modal/backend/modal_supervisor.h"
 #include "modal/credentials.h"
@@ -124,9 +126,34 @@ std::optional<std::string> ModalBackend::not_ready() const {
 
 Result<std::vector<core::BackendListing>> ModalBackend::list() {
   std::vector<core::BackendListing> listed;
-  for (const std::string& id : core::session_ids_on_disk(home_)) {
-    std::error_code ec;
-    if (std::filesystem::exists(sandbox_id_file(home_, id), ec)) listed.push_back({id, false});
+  // The install id is made by the first Modal session: without it nothing on Modal is ours,
+  // and nothing is asked of Modal (a token alone makes no call, and no app).
+  std::error_code ec;
+  if (!std::filesystem::exists(home_ / "install-id", ec)) return listed;
+  auto credentials = find_modal_credentials(home_);
+  if (!credentials || !credentials->complete()) return listed;
+  auto settings = ModalSettings::load(home_);
+  if (!settings) return settings.error();
+  auto install = install_id(home_);
+  if (!install) return install.error();
+  auto client = ModalClient::open(credentials.value());
+  if (!client) return client.error();
+  auto app_id = client.value()->app_get_or_create(settings->app_name);
+  if (!app_id) return app_id.error();
+  // This install's sandboxes only: one without its tag is never listed, so never touched.
+  auto sandboxes = client.value()->sandbox_list(app_id.value(), {{kInstallTag, install.value()}},
+                                                /*include_finished=*/false);
+  if (!sandboxes) return sandboxes.error();
+  for (const SandboxListing& sandbox : sandboxes.value()) {
+    const auto tag = sandbox.tags.find(kSessionTag);
+    if (tag == sandbox.tags.end() || !core::is_session_id(tag->second)) continue;
+    const std::string& id = tag->second;
+    // Made by a supervisor that died before it recorded it: recorded now, so that a stop
+    // reaches it.
+    const auto file = sandbox_id_file(home_, id);
+    if (std::filesystem::exists(file.parent_path(), ec) && !std::filesystem::exists(file, ec))
+      core::warn_on_error(core::replace_file(file, sandbox.id + "\n"), "recording a sandbox");
+    listed.push_back({id, !sandbox.outcome});
   }
   return listed;
 }

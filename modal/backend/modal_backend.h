@@ -40,7 +40,8 @@ class ModalBackend final : public core::Backend {
   bool terminal_answers(const core::Session&) const override { return false; }
   // No Modal token, or a "modal" section of config.json that cannot be used.
   std::optional<std::string> not_ready() const override;
-  // The sessions this install sent to Modal, from their files here.
+  // The sandboxes of this install that run on Modal (listed by its install tag: never anyone
+  // else's), each under the session its tag names. Network: called off every request's path.
   core::Result<std::vector<core::BackendListing>> list() override;
 
  private:

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "modal/api/modal_client.h"
 #include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
 #include "tests/support/modal_standin.h"
@@ -359,4 +360,67 @@ TEST_CASE("modal: a GPU Modal cannot give is refused naming it and what to try",
   CHECK(contains(error, "No capacity for H100:8 in any region"));  // Modal's own words
   CHECK(contains(error, "Try another GPU type"));
   CHECK(standin.sandboxes().empty());
+}
+
+TEST_CASE(
+    "modal: a sandbox still running for an ended session is stopped when a server "
+    "starts; one without this install's tag is never touched",
+    "[e2e][modal][modal-sessions][faults]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  Cli cli(modal_environment(standin));
+  // Someone's own sandbox in the same app, without Parhelia's install tag.
+  parhelia::modal::ModalCredentials credentials;
+  credentials.token_id = standin.options().token_id;
+  credentials.token_secret = standin.options().token_secret;
+  credentials.server_url = standin.url();
+  auto client = parhelia::modal::ModalClient::open(credentials, {.ca_file = standin.ca_file()});
+  REQUIRE(client);
+  auto app = client.value()->app_get_or_create("parhelia");
+  REQUIRE(app);
+  auto image = client.value()->image_get_or_create(app.value(), {"FROM debian:bookworm-slim"});
+  REQUIRE(image);
+  parhelia::modal::SandboxSpec theirs;
+  theirs.app_id = app.value();
+  theirs.image_id = image->image_id;
+  theirs.entrypoint = {"sleep", "120"};
+  theirs.tags = {{"owner", "someone-else"}};
+  auto foreign = client.value()->sandbox_create(theirs);
+  REQUIRE(foreign);
+
+  const json submitted =
+      run_json(cli, {"submit", "--backend", "modal", "--cmd", "echo up; sleep 120", "--yes"},
+               workspace.path().string());
+  const std::string id = submitted["session_id"];
+  REQUIRE(eventually([&] { return contains(cli.run({"session", "logs", id}).out, "up"); }));
+  // Its supervisor dies as if between the create and recording the sandbox.
+  parhelia::core::ProcessSpec query;
+  query.argv = {"sqlite3", (cli.home() / "parhelia.db").string(),
+                "SELECT supervisor_pid FROM sessions WHERE id = '" + id + "'"};
+  query.pipe_stdout = true;
+  REQUIRE(::kill(std::stoi(parhelia::core::run_captured(query, 10s)->out), SIGKILL) == 0);
+  std::filesystem::remove(cli.home() / "sessions" / id / "modal-sandbox");
+  // With no sandbox recorded there is nothing to follow: the next look ends it.
+  CHECK(eventually([&] { return run_json(cli, {"session", "show", id})["state"] == "failed"; }));
+
+  const auto state_of = [&](const std::string& sandbox_id) {
+    for (const auto& sandbox : standin.sandboxes())
+      if (sandbox["id"] == sandbox_id) return sandbox["state"].get<std::string>();
+    return std::string("none");
+  };
+  std::string ours;
+  for (const auto& sandbox : standin.sandboxes())
+    if (sandbox["name"] == id) ours = sandbox["id"];
+  REQUIRE(state_of(ours) == "running");
+  auto environment = modal_environment(standin);
+  environment.push_back("PARHELIA_HOME=" + cli.home().string());
+  McpClient server({.environment = environment});
+  server.initialize();  // the server lists this install's sandboxes once it has answered
+  CHECK(eventually([&] { return state_of(ours) != "running"; }));
+  CHECK(state_of(foreign.value()) == "running");
+  query.argv = {"sqlite3", (cli.home() / "parhelia.db").string(),
+                "SELECT detail FROM events WHERE session_id = '" + id + "'"};
+  CHECK(contains(parhelia::core::run_captured(query, 10s)->out,
+                 "its modal backend still ran it after it had ended; stopped"));
+  CHECK(client.value()->sandbox_terminate(foreign.value()));
 }
