@@ -13,14 +13,21 @@ constexpr auto kTransferTimeout = std::chrono::seconds(1800);
 
 // Files the extraction makes are the agent's when the sandbox runs as root (Modal's default)
 // and the image has the agent user; in the stand-in neither holds.
+// The agent's repository (.git, the base commit) is made again there rather than sent: it
+// holds every file once more.
 constexpr const char* kUnpack =
-    "mkdir -p ../parhelia && tar xzf - --no-same-owner && touch ../parhelia/uploaded && "
+    "mkdir -p ../parhelia && tar xzf - --no-same-owner && "
+    "{ ! command -v git >/dev/null || { git init -q -b parhelia-base && git add -A && "
+    "git -c user.name=Parhelia -c user.email=parhelia@localhost commit -q --allow-empty "
+    "--no-verify -m 'Parhelia base'; }; } && touch ../parhelia/uploaded && "
     "if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then "
     "chown -R agent:agent . ../parhelia; fi";
-constexpr const char* kListFiles = "find . \\( -type f -o -type l \\) -print0";
+// The agent's repository is its own: what it does there is not part of the changes.
+constexpr const char* kListFiles =
+    "find . -path ./.git -prune -o \\( -type f -o -type l \\) -print0";
 constexpr const char* kPackChanged =
-    "find . -cnewer ../parhelia/uploaded \\( -type f -o -type l \\) -print0 | "
-    "tar czf - --null --no-recursion -T -";
+    "find . -path ./.git -prune -o -cnewer ../parhelia/uploaded \\( -type f -o -type l \\) "
+    "-print0 | tar czf - --null --no-recursion -T -";
 
 ExecSpec exec_in_workspace(const std::string& session_id, const std::string& purpose,
                            const char* script) {
@@ -61,8 +68,8 @@ core::Error failed_in_sandbox(const char* what, const SandboxRun& run) {
 core::Result<std::uint64_t> upload_working_copy(CommandRouter& router,
                                                 const std::string& session_id,
                                                 const std::filesystem::path& working_copy) {
-  auto archive =
-      run_here({"tar", "czf", "-", "-C", working_copy.string(), "."}, "", "Packing the workspace");
+  auto archive = run_here({"tar", "czf", "-", "--exclude=./.git", "-C", working_copy.string(), "."},
+                          "", "Packing the workspace");
   if (!archive) return archive.error();
   auto run = run_in_sandbox(router, exec_in_workspace(session_id, "upload", kUnpack),
                             archive.value(), kTransferTimeout);
@@ -95,6 +102,10 @@ core::Result<core::Done> download_changes(CommandRouter& router, const std::stri
   std::vector<std::filesystem::path> gone;
   for (auto it = std::filesystem::recursive_directory_iterator(working_copy, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it.depth() == 0 && it->path().filename() == ".git") {
+      it.disable_recursion_pending();
+      continue;
+    }
     if (it->is_directory(ec) && !it->is_symlink(ec)) continue;
     const auto relative =
         ("." / std::filesystem::relative(it->path(), working_copy, ec)).lexically_normal();

@@ -7,7 +7,8 @@
 // What changed is what the sandbox's `find -cnewer` names against a marker touched right after
 // the upload: a file's ctime is set by every write and cannot be set back by the work (touch
 // sets mtime), and the extracted files' ctimes precede the marker. Files no longer there are
-// deleted here.
+// deleted here. The agent's own repository (.git at the base commit) is made again in the
+// sandbox rather than sent, and is not part of what comes back.
 #pragma once
 
 #include <filesystem>
