@@ -48,6 +48,8 @@ using core::Result;
 // itself and take its changes back; never beyond what the budget's room pays for.
 constexpr std::int64_t kStopSlack_s = 120;
 constexpr std::int64_t kShortestSandbox_s = 10;
+// While Modal does not answer, the supervisor asks again this often at most.
+constexpr std::int64_t kOutagePause_s = 8;
 
 // The work in a process group of its own (setsid), its pid kept where a stop finds it; as the
 // image's `agent` user when the sandbox runs as root and has one (Claude Code will not skip
@@ -503,14 +505,25 @@ class ModalSupervisor {
     }
     OutputQueue output;
     std::atomic<bool> read_done{false};
-    Result<std::uint64_t> read = std::uint64_t{0};
     std::thread reader;
     if (!failed) {
+      // Modal out of reach (the network, an outage) does not end the session: the work runs
+      // on in its sandbox, and its output is read on from where it stopped once Modal answers.
+      // Only an answer that is not transient (the exec or the sandbox gone) ends the reading.
       reader = std::thread([&] {
-        read = router_->exec_read(spec.exec_id, false, 0, [&output](std::string_view data) {
-          output.push(data);
-          return true;
-        });
+        std::uint64_t offset = 0;
+        for (auto pause = 1s;; pause = std::min(pause * 2, std::chrono::seconds(kOutagePause_s))) {
+          auto read = router_->exec_read(spec.exec_id, false, offset,
+                                         [&output, &offset](std::string_view data) {
+                                           output.push(data);
+                                           offset += data.size();
+                                           return true;
+                                         });
+          if (read || read.error().code != ErrorCode::unavailable) break;
+          std::cerr << "parhelia: " << read.error().sentence() << " Reading on in " << pause.count()
+                    << " s.\n";
+          std::this_thread::sleep_for(pause);
+        }
         read_done = true;
       });
     } else {
@@ -528,6 +541,13 @@ class ModalSupervisor {
     int exit_code = -1;
     if (!failed) {
       auto exit = router_->exec_wait(spec.exec_id, 30s);
+      for (auto pause = 1s;
+           !exit && exit.error().code == ErrorCode::unavailable &&
+           Clock::now() < started + std::chrono::seconds(session_.timeout_s + kStopSlack_s);
+           pause = std::min(pause * 2, std::chrono::seconds(kOutagePause_s))) {
+        std::this_thread::sleep_for(pause);
+        exit = router_->exec_wait(spec.exec_id, 30s);
+      }
       if (exit && (exit->code || exit->signal)) {
         exit_code = exit->code ? *exit->code : 128 + *exit->signal;
       } else {

@@ -424,3 +424,31 @@ TEST_CASE(
                  "its modal backend still ran it after it had ended; stopped"));
   CHECK(client.value()->sandbox_terminate(foreign.value()));
 }
+
+TEST_CASE("modal: a session carries on through 30 s of Modal not answering",
+          "[e2e][modal][modal-sessions][faults]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  Cli cli(modal_environment(standin));
+  const json submitted = run_json(
+      cli,
+      {"submit", "--backend", "modal", "--cmd",
+       "echo before-the-outage; sleep 6; echo during-the-outage; echo made > made.txt", "--yes"},
+      workspace.path().string());
+  const std::string id = submitted["session_id"];
+  REQUIRE(eventually([&] {
+    return contains(cli.run({"session", "logs", id}).out, "before-the-outage");
+  }));
+  standin.inject({{"method", "*"}, {"kind", "unavailable"}, {"for_s", 30}});
+  const auto outage = std::chrono::steady_clock::now();
+  const json ended = wait_for_end(cli, id);
+  INFO(read_text(cli.home() / "sessions" / id / "supervisor.out"));
+  CHECK(std::chrono::steady_clock::now() - outage > 25s);  // it waited the outage out
+  CHECK(ended["state"] == "succeeded");
+  CHECK(ended["changed_files"] == json::array({"A made.txt"}));
+  CHECK(contains(cli.run({"session", "logs", id}).out, "during-the-outage"));
+  int refused = 0;
+  for (const auto& request : standin.requests())
+    refused += request.value("fault", json()).is_null() ? 0 : 1;
+  CHECK(refused > 0);
+}

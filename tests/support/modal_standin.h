@@ -42,7 +42,8 @@ class ModalStandin {
   nlohmann::json requests(std::string_view method = {}) const;
   // {"method": "SandboxCreate" | "*", "kind": "unavailable" | "resource_exhausted" | "slow" |
   //  "silent" | "cut_stream" | "drop_connection" | "lose_answer" | "expire_auth_token",
-  //  "times": 1, "delay_s": ..., "after_messages": ..., "message": ...}
+  //  "times": 1, "delay_s": ..., "after_messages": ..., "message": ...}; with "for_s": N
+  //  instead of "times", every matching call for N seconds (an outage).
   void inject(const nlohmann::json& fault);
   void clear_faults();
   nlohmann::json sandboxes() const;  // id, name, app_id, state, pid, root

@@ -77,7 +77,13 @@ proxy = None
 def take_fault(method):
     with lock:
         for rule in faults:
-            if rule.get("times", 1) > 0 and rule.get("method") in (method, "*"):
+            if rule.get("method") not in (method, "*"):
+                continue
+            if "until" in rule:  # an outage: every matching call until then
+                if time.time() < rule["until"]:
+                    return dict(rule)
+                continue
+            if rule.get("times", 1) > 0:
                 rule["times"] = rule.get("times", 1) - 1
                 return dict(rule)
     return None
@@ -815,6 +821,9 @@ class ControlHandler(BaseHTTPRequestHandler):
                     return self.reply(400, {"error": f"unknown fault kind {rule.get('kind')}"})
                 if rule["kind"] == "drop_connection" and proxy is None:
                     return self.reply(400, {"error": "drop_connection needs the stand-in started --with-proxy"})
+            for rule in rules:
+                if "for_s" in rule:
+                    rule["until"] = time.time() + float(rule["for_s"])
             with lock:
                 faults.extend(rules)
             self.reply(200, {"faults": len(faults)})
