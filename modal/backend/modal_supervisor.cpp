@@ -324,9 +324,23 @@ class ModalSupervisor {
           router_ = std::move(router).value();
       }
     }
-    if (!connected || session_.state != core::SessionState::running) {
+    if (!connected && connected.error().code == ErrorCode::unavailable) {
+      // Modal out of reach: the sandbox runs on within its timeout, and the next look tries
+      // again.
+      std::cerr << "parhelia: Modal cannot be reached to follow session " << session_.id << ": "
+                << connected.error().sentence() << "\n";
+      return 1;
+    }
+    if (!connected) {  // no token here: nothing can follow it from this environment
+      return core::finish_unstarted(
+          store_, session_, files_, core::SessionState::failed,
+          "Its supervisor died, and another could not reach Modal to follow it: " +
+              connected.error().sentence() + " Its sandbox " + sandbox_id_ +
+              " ends at its timeout.");
+    }
+    if (session_.state != core::SessionState::running) {
       // It died before the work started: what it made is ended, and the session with it.
-      if (connected) terminate_sandbox();
+      terminate_sandbox();
       return core::finish_unstarted(store_, session_, files_, core::SessionState::failed,
                                     "The session's supervisor ended before its work started.");
     }
