@@ -195,9 +195,9 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     const long after_list = resident_kib(server.pid());
     std::printf("idle resident memory of parhelia mcp (goal <= 8 MB)\n");
-    std::printf("  %-38s %9.1f MB\n", "after initialize",
+    std::printf("  %-38s %9.2f MB\n", "after initialize",
                 static_cast<double>(after_initialize) / 1024);
-    std::printf("  %-38s %9.1f MB\n", "after tools/list", static_cast<double>(after_list) / 1024);
+    std::printf("  %-38s %9.2f MB\n", "after tools/list", static_cast<double>(after_list) / 1024);
     server.close_stdin();
     server.wait_for(std::chrono::seconds(5));
   } catch (const std::exception& e) {

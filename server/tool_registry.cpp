@@ -92,7 +92,7 @@ const ToolRegistry::Entry* ToolRegistry::find(const std::string& name) const {
 json ToolRegistry::describe(const Entry& entry, const ProtocolVersion& version) const {
   json tool = {{"name", entry.spec.name},
                {"description", entry.spec.description},
-               {"inputSchema", entry.schemas->input()}};
+               {"inputSchema", entry.schemas->input_for_listing()}};
   if (version.structured_content()) {
     tool["title"] = entry.spec.title;
     tool["outputSchema"] = entry.schemas->output();

@@ -108,10 +108,14 @@ class ToolRegistry {
     using Make = std::function<json()>;
     Schemas(Make input, Make output)
         : make_input_(std::move(input)), make_output_(std::move(output)) {}
+    // Kept once made: a call validates its arguments against it.
     const json& input() const {
       std::call_once(input_once_, [this] { input_ = make_input_(); });
       return input_;
     }
+    // Made anew and not kept: tools/list describes each tool once, and keeps only its text
+    // (the schemas as JSON values were a third of the idle server's heap).
+    json input_for_listing() const { return make_input_(); }
     json output() const { return make_output_(); }
 
    private:
