@@ -162,6 +162,13 @@ core::Result<ModalCredentials> find_modal_credentials(const std::filesystem::pat
                                 });
 }
 
+core::Result<ModalCredentials> require_modal_credentials(
+    const std::filesystem::path& parhelia_home) {
+  auto credentials = find_modal_credentials(parhelia_home);
+  if (credentials && !credentials->complete()) return missing_token_error(credentials.value());
+  return credentials;
+}
+
 core::Error missing_token_error(const ModalCredentials& credentials) {
   return {core::ErrorCode::invalid_input,
           "No Modal token found (looked at MODAL_TOKEN_ID/MODAL_TOKEN_SECRET and " +

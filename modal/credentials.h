@@ -46,4 +46,9 @@ core::Result<ModalCredentials> find_modal_credentials(const std::filesystem::pat
 // No token found: what to run or set.
 core::Error missing_token_error(const ModalCredentials& credentials);
 
+// Credentials with a whole token, or the sentence that says why there are none: what every
+// caller that is about to talk to Modal asks for.
+core::Result<ModalCredentials> require_modal_credentials(
+    const std::filesystem::path& parhelia_home);
+
 }  // namespace parhelia::modal

@@ -16,19 +16,22 @@ Backend* Backends::find(std::string_view name) const {
 
 Result<Backend*> Backends::get(std::string_view name) const {
   if (Backend* backend = find(name)) return backend;
-  std::string known;
-  for (const auto& backend : backends_) {
-    known += (known.empty() ? "" : ", ") + std::string(backend->name());
-  }
   return Error{ErrorCode::invalid_input,
                "The " + std::string(name) + " backend is not available in this build.",
-               "Use one of: " + known + " (the default is " + default_name() + ")."};
+               "Use one of: " + listed() + " (the default is " + default_name() + ")."};
 }
 
 std::vector<std::string> Backends::names() const {
   std::vector<std::string> names;
   for (const auto& backend : backends_) names.emplace_back(backend->name());
   return names;
+}
+
+std::string Backends::listed() const {
+  std::string known;
+  for (const auto& backend : backends_)
+    known += (known.empty() ? "" : ", ") + std::string(backend->name());
+  return known;
 }
 
 std::string Backends::default_name() const {

@@ -19,6 +19,8 @@ class Backends {
   // The backend of that name, or an error that names the ones there are.
   Result<Backend*> get(std::string_view name) const;
   std::vector<std::string> names() const;
+  // Their names for a sentence: "local, modal".
+  std::string listed() const;
   // Every backend, the default first.
   const std::vector<std::unique_ptr<Backend>>& all() const { return backends_; }
   std::string default_name() const;

@@ -54,11 +54,9 @@ Result<std::string> SessionService::chosen_backend(const std::string& asked) con
   if (section.value()) {
     if (auto configured = section.value()->find("backend"); configured != section.value()->end()) {
       if (!configured->is_string() || !backends_.find(configured->get<std::string>())) {
-        std::string known;
-        for (const std::string& name : backends_.names())
-          known += (known.empty() ? "" : ", ") + name;
-        return config_error(home_, "sessions",
-                            "\"backend\" must name a backend of this build: one of " + known);
+        return config_error(
+            home_, "sessions",
+            "\"backend\" must name a backend of this build: one of " + backends_.listed());
       }
       return configured->get<std::string>();
     }

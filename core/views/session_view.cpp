@@ -1,7 +1,10 @@
 #include "core/views/session_view.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 
+#include "core/base/money.h"
 #include "core/local/sandbox.h"
 
 namespace parhelia::views {
@@ -58,11 +61,7 @@ namespace {
 // A Modal sandbox is given what the session asked for: Modal reserves the cores and ends the
 // sandbox beyond its memory.
 std::string modal_limits(const core::Session& s) {
-  const auto amount = [](std::int64_t milli) {
-    std::string text = std::to_string(milli / 1000);
-    if (milli % 1000 != 0) text += "." + std::to_string(milli % 1000 / 100);
-    return text;
-  };
+  const auto amount = [](std::int64_t milli) { return fmt::format("{:g}", core::units_of(milli)); };
   std::string text = "the Modal sandbox's: " + amount(s.cpu_milli) + " cores, " +
                      amount(s.memory_milli_gib) + " GiB of memory";
   if (!s.gpu.empty()) text += ", GPU " + s.gpu;

@@ -30,9 +30,7 @@ Result<core::WorkCommand> ModalBackend::plan(const Session& session) {
   // type).
   auto settings = ModalSettings::load(home_);
   if (!settings) return settings.error();
-  auto credentials = find_modal_credentials(home_);
-  if (!credentials) return credentials.error();
-  if (!credentials->complete()) return missing_token_error(credentials.value());
+  if (auto credentials = require_modal_credentials(home_); !credentials) return credentials.error();
   if (session.kind == core::SessionKind::task && settings->agent_secret.empty()) {
     if (auto credential = core::require_agent_credential(); !credential) return credential.error();
   }
@@ -91,9 +89,8 @@ Result<Done> ModalBackend::stop(const Session& session, int grace_s) {
   std::string sandbox_id;
   std::ifstream(sandbox_id_file(home_, session.id)) >> sandbox_id;
   if (sandbox_id.empty()) return Done{};  // nothing was made on Modal
-  auto credentials = find_modal_credentials(home_);
+  auto credentials = require_modal_credentials(home_);
   if (!credentials) return credentials.error();
-  if (!credentials->complete()) return missing_token_error(credentials.value());
   auto client = ModalClient::open(credentials.value());
   if (!client) return client.error();
   auto terminated = client.value()->sandbox_terminate(sandbox_id);
@@ -118,9 +115,8 @@ core::TerminalPlace ModalBackend::terminal(const Session& session) const {
 
 std::optional<std::string> ModalBackend::not_ready() const {
   if (auto settings = ModalSettings::load(home_); !settings) return settings.error().sentence();
-  auto credentials = find_modal_credentials(home_);
-  if (!credentials) return credentials.error().sentence();
-  if (!credentials->complete()) return missing_token_error(credentials.value()).sentence();
+  if (auto credentials = require_modal_credentials(home_); !credentials)
+    return credentials.error().sentence();
   return std::nullopt;
 }
 

@@ -48,6 +48,8 @@ using core::Result;
 // itself and take its changes back; never beyond what the budget's room pays for.
 constexpr std::int64_t kStopSlack_s = 120;
 constexpr std::int64_t kShortestSandbox_s = 10;
+// The longest timeout longest_timeout_within looks at (a session's most, 24 h).
+constexpr std::int64_t kLongestLookup_s = 24 * 3600;
 // While Modal does not answer, the supervisor asks again this often at most.
 constexpr std::int64_t kOutagePause_s = 8;
 
@@ -69,25 +71,25 @@ void log_line(const core::SessionFiles& files, const std::string& line) {
 Result<unsigned> bounded_timeout(core::Store& store, const core::Session& session,
                                  const core::RateTable& rates, std::string* bound_by) {
   std::int64_t timeout = session.timeout_s + kStopSlack_s;
-  auto compute = core::metered_resources(rates, core::compute_request_of(session, "modal"));
-  if (!compute) return compute.error();
-  core::Picos per_second = 0;
-  for (const auto& resource : compute.value())
-    per_second += resource.per_second_milli * resource.price / 1000;
   core::Budget budget(store.database());
   auto allowance = budget.allowance(session.id, session.max_cost_micros, core::now_ms());
   if (!allowance) return allowance.error();
-  if (allowance->room && per_second > 0) {
+  if (allowance->room) {
     // What other live sessions hold is theirs: this sandbox may run on what is not promised.
-    auto held = budget.reservations(100000);
+    // (Its own reservation is all it holds yet: nothing of it is spent at its create.)
+    auto held = budget.held();
     if (!held) return held.error();
-    core::Micros others = 0;
-    for (const auto& r : held.value())
-      if (r.session_id != session.id) others += std::max<core::Micros>(r.reserved - r.spent, 0);
-    const core::Picos room = std::max<core::Micros>(*allowance->room - others, 0) *
-                             (core::kPicosPerDollar / core::kMicrosPerDollar);
-    const std::int64_t affordable = room / per_second;
-    if (affordable < timeout) {
+    auto own = budget.reserved_for(session.id);
+    if (!own) return own.error();
+    const core::Micros room =
+        std::max<core::Micros>(*allowance->room - (held.value() - own.value()), 0);
+    // The compute alone, priced as a reservation is: what the sandbox costs by the second.
+    core::CostQuestion compute;
+    compute.compute = core::compute_request_of(session, "modal");
+    const std::int64_t affordable =
+        core::longest_timeout_within(rates, core::BudgetSettings{}, compute, room);
+    // A day or more is what free compute gives: no bound.
+    if (affordable < timeout && affordable < kLongestLookup_s) {
       timeout = affordable;
       *bound_by = "the budget's room";
     }
@@ -350,9 +352,8 @@ class ModalSupervisor {
   }
 
   Result<core::Done> connect() {
-    auto credentials = find_modal_credentials(home_);
+    auto credentials = require_modal_credentials(home_);
     if (!credentials) return credentials.error();
-    if (!credentials->complete()) return missing_token_error(credentials.value());
     auto client = ModalClient::open(credentials.value());
     if (!client) return client.error();
     client_ = std::move(client).value();
@@ -563,7 +564,7 @@ class ModalSupervisor {
         exit = router_->exec_wait(spec.exec_id, 30s);
       }
       if (exit && (exit->code || exit->signal)) {
-        exit_code = exit->code ? *exit->code : 128 + *exit->signal;
+        exit_code = exit_status(exit.value());
       } else {
         failed = exit ? "the work's exec reported no exit" : exit.error().sentence();
       }

@@ -17,6 +17,10 @@ std::string exec_id_for(const std::string& session_id, const std::string& purpos
          hex.substr(17, 3) + "-" + hex.substr(20, 12);
 }
 
+int exit_status(const ExecExit& exit) {
+  return exit.code ? *exit.code : exit.signal ? 128 + *exit.signal : -1;
+}
+
 core::Result<SandboxRun> run_in_sandbox(CommandRouter& router, ExecSpec spec,
                                         std::string_view input, std::chrono::seconds timeout) {
   spec.stderr_to_stdout = true;
@@ -38,7 +42,7 @@ core::Result<SandboxRun> run_in_sandbox(CommandRouter& router, ExecSpec spec,
   if (!read) return read.error();
   auto exit = router.exec_wait(spec.exec_id, timeout);
   if (!exit) return exit.error();
-  run.exit_code = exit->code ? *exit->code : exit->signal ? 128 + *exit->signal : -1;
+  run.exit_code = exit_status(exit.value());
   return run;
 }
 

@@ -15,6 +15,9 @@ namespace parhelia::modal {
 // purpose is the same exec, so a start repeated after a lost answer starts nothing twice.
 std::string exec_id_for(const std::string& session_id, const std::string& purpose);
 
+// An exec's end as a shell reports one: its code, or 128 + its signal; -1 for neither.
+int exit_status(const ExecExit& exit);
+
 struct SandboxRun {
   int exit_code = -1;  // 128 + signal for a signalled command
   std::string out;     // stdout and stderr together
