@@ -6,7 +6,6 @@
 #include "cli/composition.h"
 #include "cli/logging.h"
 #include "core/base/environment.h"
-#include "core/checkpoints/checkpointer.h"
 #include "core/service/supervision.h"
 
 namespace parhelia::cli {
@@ -29,9 +28,10 @@ void add_supervise_command(CLI::App& app, int& exit_code) {
   helper->add_option("token", *token, "The request to answer (none: nobody waits for it)");
   helper->add_option("--trigger", *trigger, "Why it is taken");
   helper->callback([helper_id, token, trigger, &exit_code] {
-    exit_code = core::checkpoint_helper(
+    exit_code = core::checkpoint_session(
         core::parhelia_home(), *helper_id, *token,
-        core::parse_checkpoint_trigger(*trigger).value_or(core::CheckpointTrigger::manual));
+        core::parse_checkpoint_trigger(*trigger).value_or(core::CheckpointTrigger::manual),
+        sessions_backends());
   });
 }
 

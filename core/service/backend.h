@@ -81,6 +81,11 @@ class Backend {
   virtual Result<Done> request_checkpoint(const Session& session, const std::string& token) = 0;
   virtual std::optional<CheckpointAnswer> checkpoint_answer(const Session& session,
                                                             const std::string& token) = 0;
+  // Brings the session's files into its working copy here (SessionFiles::working_copy),
+  // where a checkpoint reads them: nothing to do for a backend that runs the work here; a
+  // remote one copies what the work changed. Run by the checkpoint's own process, never by a
+  // supervisor's loop or a request.
+  virtual Result<Done> bring_files_here(const Session&) { return Done{}; }
   virtual TerminalPlace terminal(const Session& session) const = 0;
   // Whether a terminal that is `here` takes connections now. Cheap: no child process.
   virtual bool terminal_answers(const Session& session) const = 0;

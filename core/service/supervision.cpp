@@ -9,6 +9,8 @@
 
 #include "core/base/process.h"
 #include "core/budget/budget.h"
+#include "core/checkpoints/checkpoint_request.h"
+#include "core/checkpoints/checkpointer.h"
 
 namespace parhelia::core {
 namespace {
@@ -83,6 +85,36 @@ int supervise(const std::filesystem::path& home, const std::string& session_id,
   if (!rates) std::cerr << "parhelia: " << rates.error().sentence() << " Using the list prices.\n";
   return backend.value()->supervise(*store.value(), session.value(),
                                     rates ? rates.value() : RateTable::defaults());
+}
+
+int checkpoint_session(const std::filesystem::path& home, const std::string& session_id,
+                       const std::string& token, CheckpointTrigger trigger,
+                       const Backends& backends) {
+  auto brought = [&]() -> Result<Done> {
+    auto store = Store::open(home);
+    if (!store) return store.error();
+    auto session = store.value()->get(session_id);
+    if (!session) return session.error();
+    auto backend = backends.get(session->backend);
+    if (!backend) return backend.error();
+    auto here = backend.value()->bring_files_here(session.value());
+    if (!here) {
+      const std::string why = "its files could not be brought here: " + here.error().sentence();
+      warn_on_error(store.value()->note(
+                        session_id, std::string(to_string(trigger)) + " checkpoint failed: " + why),
+                    "noting a failed checkpoint");
+      return Error{here.error().code, "The checkpoint failed: " + why, ""};
+    }
+    return Done{};
+  }();
+  if (!brought) {
+    std::cerr << "parhelia: " << brought.error().sentence() << "\n";
+    if (!token.empty())
+      write_checkpoint_answer(SessionFiles::of(home, session_id),
+                              {token, "", false, brought.error().sentence()});
+    return 1;
+  }
+  return checkpoint_helper(home, session_id, token, trigger);
 }
 
 }  // namespace parhelia::core

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/checkpoints/checkpoints.h"
 #include "core/service/backends.h"
 #include "core/session/session.h"
 #include "core/session/session_files.h"
@@ -21,6 +22,13 @@ int supervise(const std::filesystem::path& home, const std::string& session_id,
 
 // The signal of a stop that reached this supervisor (SIGTERM, SIGINT or SIGHUP; 0: none yet).
 int stop_signal_received();
+
+// `parhelia __checkpoint ID [TOKEN] --trigger T` (checkpoint_job.h): the session's files
+// brought here by its backend, then the checkpoint taken (and the request under TOKEN
+// answered). Returns the process's exit status.
+int checkpoint_session(const std::filesystem::path& home, const std::string& session_id,
+                       const std::string& token, CheckpointTrigger trigger,
+                       const Backends& backends);
 
 // Takes the queued session for this process: provisioning, with this process's pid and start
 // time as its supervisor. False when it is no longer queued (nothing to do then).

@@ -6,12 +6,14 @@
 #include "core/agent/agent_credential.h"
 #include "core/base/environment.h"
 #include "core/base/file_replace.h"
+#include "core/checkpoints/checkpoint_request.h"
 #include "core/local/supervised_session.h"
 #include "core/session/session_files.h"
 #include "modal/api/modal_client.h"
 #include "modal/backend/install_id.h"
 #include "modal/backend/modal_settings.h"
 #include "modal/backend/modal_supervisor.h"
+#include "modal/backend/workspace_transfer.h"
 #include "modal/credentials.h"
 
 namespace parhelia::modal {
@@ -98,10 +100,35 @@ Result<Done> ModalBackend::stop(const Session& session, int grace_s) {
   return Done{};
 }
 
-Result<Done> ModalBackend::request_checkpoint(const Session& session, const std::string&) {
-  return Error{
-      ErrorCode::unavailable, "Checkpoints of a session on Modal are not available in this build.",
-      "Its changes come back when it ends: `parhelia session results " + session.id + "`."};
+Result<Done> ModalBackend::request_checkpoint(const Session& session, const std::string& token) {
+  return core::checkpoint_supervised(home_, parhelia_, session, token, reaper_);
+}
+
+std::optional<core::CheckpointAnswer> ModalBackend::checkpoint_answer(const Session& session,
+                                                                      const std::string& token) {
+  return core::read_checkpoint_answer(core::SessionFiles::of(home_, session.id), token);
+}
+
+Result<Done> ModalBackend::bring_files_here(const Session& session) {
+  if (session.state != core::SessionState::running) return Done{};
+  std::string sandbox_id;
+  std::ifstream(sandbox_id_file(home_, session.id)) >> sandbox_id;
+  if (sandbox_id.empty()) return Done{};  // nothing runs there yet: the files here are all
+  auto credentials = require_modal_credentials(home_);
+  if (!credentials) return credentials.error();
+  auto client = ModalClient::open(credentials.value());
+  if (!client) return client.error();
+  auto task_id = client.value()->sandbox_task_id(sandbox_id, std::chrono::seconds(30));
+  if (!task_id) return task_id.error();
+  if (!task_id.value()) {
+    return Error{
+        ErrorCode::unavailable, "its sandbox " + sandbox_id + " has ended",
+        "Its last files come back with its end: `parhelia session results " + session.id + "`."};
+  }
+  auto router = client.value()->command_router(*task_id.value());
+  if (!router) return router.error();
+  return download_changes(*router.value(), session.id, "checkpoint " + core::new_request_token(),
+                          core::SessionFiles::of(home_, session.id).workspace);
 }
 
 core::TerminalPlace ModalBackend::terminal(const Session& session) const {

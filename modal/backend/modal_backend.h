@@ -30,12 +30,16 @@ class ModalBackend final : public core::Backend {
   // To the session's supervisor, which stops the work and brings its changes back; with no
   // supervisor left, the sandbox is terminated through Modal's API.
   core::Result<core::Done> stop(const core::Session& session, int grace_s) override;
+  // As for a local session: to its supervisor's loop while it runs, to a checkpoint process
+  // once it has ended (its files are here then).
   core::Result<core::Done> request_checkpoint(const core::Session& session,
                                               const std::string& token) override;
-  std::optional<core::CheckpointAnswer> checkpoint_answer(const core::Session&,
-                                                          const std::string&) override {
-    return std::nullopt;
-  }
+  std::optional<core::CheckpointAnswer> checkpoint_answer(const core::Session& session,
+                                                          const std::string& token) override;
+  // What the work changed in its sandbox, copied onto the working copy here while the sandbox
+  // runs (network: only from a checkpoint's process). A session that has ended has its last
+  // files here already.
+  core::Result<core::Done> bring_files_here(const core::Session& session) override;
   core::TerminalPlace terminal(const core::Session& session) const override;
   bool terminal_answers(const core::Session&) const override { return false; }
   // No Modal token, or a "modal" section of config.json that cannot be used.

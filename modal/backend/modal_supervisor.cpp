@@ -19,6 +19,8 @@
 #include "core/base/sha256.h"
 #include "core/budget/budget.h"
 #include "core/budget/estimate.h"
+#include "core/checkpoints/checkpoint_job.h"
+#include "core/checkpoints/checkpoint_request.h"
 #include "core/checkpoints/checkpointer.h"
 #include "core/service/run_policy.h"
 #include "core/service/supervision.h"
@@ -139,19 +141,28 @@ Result<std::string> agent_secret(ModalClient& client, const ModalSettings& setti
 class ModalWork final : public core::RunningWork {
  public:
   // Without a router the sandbox had ended before this supervisor could reach it.
-  ModalWork(CommandRouter* router, const core::Session& session, const core::SessionFiles& files)
-      : router_(router), session_(session), files_(files), sandbox_alive_(router != nullptr) {}
+  ModalWork(const std::filesystem::path& home, CommandRouter* router, const core::Session& session,
+            const core::SessionFiles& files)
+      : router_(router),
+        session_(session),
+        files_(files),
+        sandbox_alive_(router != nullptr),
+        job_(home, session.id) {}
 
-  Result<core::Done> start_checkpoint(core::CheckpointTrigger, const std::string&) override {
-    return Error{
-        ErrorCode::unavailable,
-        "Checkpoints of a session on Modal are not available in this build.",
-        "Its changes come back at its end: `parhelia session results " + session_.id + "`."};
+  // In a process of its own (`parhelia __checkpoint`), which brings the sandbox's files here
+  // first (ModalBackend::bring_files_here) and then checkpoints them as a local session's.
+  Result<core::Done> start_checkpoint(core::CheckpointTrigger trigger,
+                                      const std::string& token) override {
+    return job_.start(trigger, token);
   }
-  bool checkpoint_running() override { return false; }
-  bool wait_for_checkpoint(Clock::time_point) override { return true; }
-  void abandon_checkpoint(const std::string&) override {}
-  std::optional<std::string> take_checkpoint_request() override { return std::nullopt; }
+  bool checkpoint_running() override { return job_.running(); }
+  bool wait_for_checkpoint(Clock::time_point deadline) override {
+    return job_.wait_until(deadline);
+  }
+  void abandon_checkpoint(const std::string& why) override { job_.abandon(why); }
+  std::optional<std::string> take_checkpoint_request() override {
+    return core::take_checkpoint_request(files_);
+  }
   void terminate() override { signal_work("TERM"); }
   void kill() override { signal_work("KILL"); }
   Result<core::Changes> collect_changes() override {
@@ -159,7 +170,7 @@ class ModalWork final : public core::RunningWork {
       return Error{ErrorCode::unavailable,
                    "the sandbox had ended before its files could be read back", ""};
     }
-    if (auto pulled = download_changes(*router_, session_.id, files_.workspace); !pulled)
+    if (auto pulled = download_changes(*router_, session_.id, "end", files_.workspace); !pulled)
       return pulled.error();
     return core::collect_changes(files_.working_copy(), files_.patch);
   }
@@ -191,6 +202,7 @@ class ModalWork final : public core::RunningWork {
   int signals_ = 0;
   bool sandbox_alive_;
   std::optional<EndedBy> ended_by_;
+  core::CheckpointJob job_;
 };
 
 // The work's output as the exec's stdout delivers it (on the client's thread), taken by the
@@ -487,7 +499,7 @@ class ModalSupervisor {
   // ended; returns the supervisor's status.
   int follow(bool taken_over = false) {
     core::RunPolicy policy(home_, store_, session_, rates_, "modal");
-    ModalWork work(router_.get(), session_, files_);
+    ModalWork work(home_, router_.get(), session_, files_);
     // Taken over, the meter and the timeout count from the work's start, not this process's:
     // the ledger's totals are cumulative, so only what the dead supervisor had not charged is.
     const auto started =

@@ -79,13 +79,16 @@ core::Result<std::uint64_t> upload_working_copy(CommandRouter& router,
 }
 
 core::Result<core::Done> download_changes(CommandRouter& router, const std::string& session_id,
+                                          const std::string& round,
                                           const std::filesystem::path& working_copy) {
-  auto listed = run_in_sandbox(router, exec_in_workspace(session_id, "list files", kListFiles), "",
-                               kTransferTimeout);
+  auto listed =
+      run_in_sandbox(router, exec_in_workspace(session_id, "list files " + round, kListFiles), "",
+                     kTransferTimeout);
   if (!listed) return listed.error();
   if (listed->exit_code != 0) return failed_in_sandbox("Listing the workspace", listed.value());
-  auto changed = run_in_sandbox(router, exec_in_workspace(session_id, "pack changes", kPackChanged),
-                                "", kTransferTimeout);
+  auto changed =
+      run_in_sandbox(router, exec_in_workspace(session_id, "pack changes " + round, kPackChanged),
+                     "", kTransferTimeout);
   if (!changed) return changed.error();
   if (changed->exit_code != 0) return failed_in_sandbox("Packing the changes", changed.value());
 

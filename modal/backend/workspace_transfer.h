@@ -26,7 +26,10 @@ core::Result<std::uint64_t> upload_working_copy(CommandRouter& router,
                                                 const std::string& session_id,
                                                 const std::filesystem::path& working_copy);
 
+// `round` tells one download of the session's from another (its execs are its own): "end" at
+// the end, a checkpoint's token for a checkpoint.
 core::Result<core::Done> download_changes(CommandRouter& router, const std::string& session_id,
+                                          const std::string& round,
                                           const std::filesystem::path& working_copy);
 
 }  // namespace parhelia::modal

@@ -20,14 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-// What a user with a Modal token has, pointed at the stand-in.
-std::vector<std::string> modal_environment(const ModalStandin& standin) {
-  return {"MODAL_TOKEN_ID=" + standin.options().token_id,
-          "MODAL_TOKEN_SECRET=" + standin.options().token_secret,
-          "MODAL_SERVER_URL=" + standin.url(),
-          "PARHELIA_MODAL_CA_FILE=" + standin.ca_file().string()};
-}
-
 std::string read_text(const std::filesystem::path& file) {
   std::ifstream in(file);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -50,7 +42,7 @@ TEST_CASE(
     "[e2e][modal][modal-sessions]") {
   ModalStandin standin;
   GitWorkspace workspace;
-  Cli cli(modal_environment(standin));
+  Cli cli(standin.user_environment());
 
   const json submitted = run_json(cli,
                                   {"submit", "--backend", "modal", "--cmd",
@@ -119,7 +111,7 @@ TEST_CASE("modal: a stop ends the work in its sandbox and keeps what it changed"
           "[e2e][modal][modal-sessions]") {
   ModalStandin standin;
   GitWorkspace workspace;
-  McpClient client({.environment = modal_environment(standin)});
+  McpClient client({.environment = standin.user_environment()});
   client.initialize();
   const json health = client.call_tool("status", json::object())["structuredContent"]["system"];
   CHECK(health["backends"] == json::parse(R"([{"name": "local", "usable": true},
@@ -149,7 +141,7 @@ TEST_CASE("modal: the sandbox's timeout is what the budget's room pays for",
           "[e2e][modal][modal-sessions][budget]") {
   ModalStandin standin;
   GitWorkspace workspace;
-  Cli cli(modal_environment(standin));
+  Cli cli(standin.user_environment());
   run_json(cli, {"budget", "set", "--daily", "0.50"});
   const json submitted = run_json(cli,
                                   {"submit", "--backend", "modal", "--gpu", "H100", "--cmd", "true",
@@ -194,7 +186,7 @@ TEST_CASE("modal: refusals before anything is made on Modal", "[e2e][modal][moda
   }
   SECTION("a GPU without a type, or one Modal does not have") {
     ModalStandin standin;
-    Cli cli(modal_environment(standin));
+    Cli cli(standin.user_environment());
     const auto untyped =
         cli.run({"submit", "--backend", "modal", "--gpu", "2", "--cmd", "true", "--yes"},
                 workspace.path().string());
@@ -215,7 +207,7 @@ TEST_CASE("modal: a Claude Code task gets its key only as a Modal Secret, and no
   ModalStandin standin;
   GitWorkspace workspace;
   const std::string planted = "sk-ant-planted-d0e5f1a9b8c7-never-in-a-request";
-  auto environment = modal_environment(standin);
+  auto environment = standin.user_environment();
   environment.push_back("ANTHROPIC_API_KEY=" + planted);
   Cli cli(environment);
   // The stand-in's sandboxes are processes of this machine: the agent is the tests' fake one.
@@ -276,7 +268,7 @@ TEST_CASE(
     "[e2e][modal][modal-sessions][faults]") {
   ModalStandin standin;
   GitWorkspace workspace;
-  Cli cli(modal_environment(standin));
+  Cli cli(standin.user_environment());
   const json submitted = run_json(
       cli,
       {"submit", "--backend", "modal", "--cmd",
@@ -324,7 +316,7 @@ TEST_CASE("modal: a create whose answer is lost makes one sandbox and one sessio
           "[e2e][modal][modal-sessions][faults]") {
   ModalStandin standin;
   GitWorkspace workspace;
-  Cli cli(modal_environment(standin));
+  Cli cli(standin.user_environment());
   standin.inject({{"method", "SandboxCreate"}, {"kind", "lose_answer"}});
   const json submitted =
       run_json(cli, {"submit", "--backend", "modal", "--cmd", "echo once", "--yes"},
@@ -344,7 +336,7 @@ TEST_CASE("modal: a GPU Modal cannot give is refused naming it and what to try",
           "[e2e][modal][modal-sessions][faults]") {
   ModalStandin standin;
   GitWorkspace workspace;
-  Cli cli(modal_environment(standin));
+  Cli cli(standin.user_environment());
   standin.inject({{"method", "SandboxCreate"},
                   {"kind", "resource_exhausted"},
                   {"times", 100},
@@ -368,7 +360,7 @@ TEST_CASE(
     "[e2e][modal][modal-sessions][faults]") {
   ModalStandin standin;
   GitWorkspace workspace;
-  Cli cli(modal_environment(standin));
+  Cli cli(standin.user_environment());
   // Someone's own sandbox in the same app, without Parhelia's install tag.
   parhelia::modal::ModalCredentials credentials;
   credentials.token_id = standin.options().token_id;
@@ -412,7 +404,7 @@ TEST_CASE(
   for (const auto& sandbox : standin.sandboxes())
     if (sandbox["name"] == id) ours = sandbox["id"];
   REQUIRE(state_of(ours) == "running");
-  auto environment = modal_environment(standin);
+  auto environment = standin.user_environment();
   environment.push_back("PARHELIA_HOME=" + cli.home().string());
   McpClient server({.environment = environment});
   server.initialize();  // the server lists this install's sandboxes once it has answered
@@ -429,7 +421,7 @@ TEST_CASE("modal: a session carries on through 30 s of Modal not answering",
           "[e2e][modal][modal-sessions][faults]") {
   ModalStandin standin;
   GitWorkspace workspace;
-  Cli cli(modal_environment(standin));
+  Cli cli(standin.user_environment());
   const json submitted = run_json(
       cli,
       {"submit", "--backend", "modal", "--cmd",

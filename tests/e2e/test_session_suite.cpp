@@ -2,8 +2,9 @@
 // status, logs, a checkpoint of a running session, stop, results, and a resume that carries
 // on from the checkpoint, over MCP and over the CLI. `local` runs in the product's binary;
 // `process` (tests/support/test_backends.h: a plain child process, no tmux) in the tests' own,
-// which proves that the service and both faces need the backend port alone. The Modal backend
-// is to pass the same suite.
+// which proves that the service and both faces need the backend port alone; `modal` in the
+// product's binary against the stand-in Modal API (tests/support/modal_standin.h), its
+// sandboxes real processes.
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "core/service/sessions.h"
 #include "tests/support/expect.h"
 #include "tests/support/mcp_client.h"
+#include "tests/support/modal_standin.h"
 #include "tests/support/workspace_fixture.h"
 
 using namespace parhelia::testing;
@@ -20,7 +22,26 @@ namespace {
 
 // The parhelia that has the backend.
 std::string binary_for(const std::string& backend) {
-  return backend == "local" ? PARHELIA_BINARY : PARHELIA_TEST_BACKENDS_BINARY;
+  return backend == "process" ? PARHELIA_TEST_BACKENDS_BINARY : PARHELIA_BINARY;
+}
+
+// The stand-in Modal API, for the modal backend alone, and the environment that reaches it.
+struct BackendPlace {
+  explicit BackendPlace(const std::string& backend) {
+    if (backend == "modal") environment = standin.emplace().user_environment();
+  }
+  std::optional<ModalStandin> standin;
+  std::vector<std::string> environment;
+};
+
+// What `attach` says of a session on a backend with no terminal for it (yet).
+void check_attach_refusal(const std::string& backend, bool refused, const std::string& said) {
+  if (backend == "local") {
+    CHECK_FALSE(refused);
+    return;
+  }
+  CHECK(refused);
+  CHECK(contains(said, backend == "process" ? "gives it no terminal" : "session logs"));
 }
 
 // Leaves a file the first time; run again from a checkpoint it finds the file and ends.
@@ -49,10 +70,11 @@ bool eventually(Ready ready) {
 
 TEST_CASE("every backend: a session over MCP runs, logs, checkpoints, stops and resumes",
           "[e2e][sessions][backends]") {
-  const std::string backend = GENERATE("local", "process");
+  const std::string backend = GENERATE("local", "process", "modal");
   INFO("backend " << backend);
+  BackendPlace place(backend);
   GitWorkspace workspace;
-  McpClient client({.binary = binary_for(backend)});
+  McpClient client({.environment = place.environment, .binary = binary_for(backend)});
   client.initialize();
 
   const json submitted =
@@ -77,12 +99,7 @@ TEST_CASE("every backend: a session over MCP runs, logs, checkpoints, stops and 
   const std::string checkpoint_id = taken["checkpoint"]["checkpoint_id"];
 
   const json attach = client.call_tool("attach_info", {{"session_id", id}});
-  if (backend == "process") {
-    CHECK(attach["isError"] == true);
-    CHECK(contains(text_of(attach), "gives it no terminal"));
-  } else {
-    CHECK(attach["isError"] == false);
-  }
+  check_attach_refusal(backend, attach["isError"] == true, text_of(attach));
 
   tool(client, "session", {{"action", "stop"}, {"session_id", id}, {"grace_s", 1}});
   const json stopped = client.wait_for_end(id);
@@ -105,10 +122,11 @@ TEST_CASE("every backend: a session over MCP runs, logs, checkpoints, stops and 
 
 TEST_CASE("every backend: a session from the CLI runs, logs, checkpoints, stops and resumes",
           "[e2e][cli][backends]") {
-  const std::string backend = GENERATE("local", "process");
+  const std::string backend = GENERATE("local", "process", "modal");
   INFO("backend " << backend);
+  BackendPlace place(backend);
   GitWorkspace workspace;
-  Cli cli({}, binary_for(backend));
+  Cli cli(place.environment, binary_for(backend));
 
   const json submitted = run_json(
       cli, {"submit", "--cmd", kCommand, "--backend", backend, "--checkpoint-every", "0", "--yes"},
@@ -123,12 +141,7 @@ TEST_CASE("every backend: a session from the CLI runs, logs, checkpoints, stops 
   const std::string checkpoint_id = taken["checkpoint_id"];
 
   const auto attach = cli.run({"attach", id, "--info"});
-  if (backend == "process") {
-    CHECK(attach.exit_status != 0);
-    CHECK(contains(attach.err, "gives it no terminal"));
-  } else {
-    CHECK(attach.exit_status == 0);
-  }
+  check_attach_refusal(backend, attach.exit_status != 0, attach.err);
 
   CHECK(cli.run({"session", "stop", id, "--grace", "1"}).exit_status == 0);
   const json stopped = wait_for_end(cli, id);

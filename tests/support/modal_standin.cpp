@@ -104,6 +104,11 @@ std::string ModalStandin::url() const {
   return "https://127.0.0.1:" + std::to_string(grpc_port_);
 }
 
+std::vector<std::string> ModalStandin::user_environment() const {
+  return {"MODAL_TOKEN_ID=" + options_.token_id, "MODAL_TOKEN_SECRET=" + options_.token_secret,
+          "MODAL_SERVER_URL=" + url(), "PARHELIA_MODAL_CA_FILE=" + ca_file_.string()};
+}
+
 nlohmann::json ModalStandin::control(const std::string& method, const std::string& path,
                                      const std::string& body) const {
   httplib::Client client("127.0.0.1", control_port_);

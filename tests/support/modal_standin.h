@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/base/process.h"
 #include "tests/support/temp_dir.h"
@@ -33,6 +34,8 @@ class ModalStandin {
   std::string url() const;  // "https://127.0.0.1:PORT"
   const std::filesystem::path& ca_file() const { return ca_file_; }
   const ModalStandinOptions& options() const { return options_; }
+  // What a user with a Modal token has, pointed at the stand-in: "K=V" entries.
+  std::vector<std::string> user_environment() const;
   std::filesystem::path state_dir() const { return dir_.path() / "state"; }
   // The Python messages generated for the server, for a Python client beside it.
   std::filesystem::path python_proto_dir() const { return dir_.path() / "proto"; }
