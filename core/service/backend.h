@@ -51,6 +51,9 @@ struct TerminalPlace {
 struct BackendListing {
   std::string session_id;
   bool alive = false;
+  // Set by a backend that can follow a session it holds that the store may not know (its
+  // record lost, a database replaced): the session to record for it, which adopt() takes up.
+  std::optional<Session> adoptable;
 };
 
 class Backend {
@@ -89,6 +92,13 @@ class Backend {
   virtual TerminalPlace terminal(const Session& session) const = 0;
   // Whether a terminal that is `here` takes connections now. Cheap: no child process.
   virtual bool terminal_answers(const Session& session) const = 0;
+  // Takes up a session recorded (running) from a listing's `adoptable`: its files here and a
+  // supervisor that follows it from now on.
+  virtual Result<Done> adopt(const Session& session) {
+    return Error{ErrorCode::unavailable,
+                 "The " + std::string(name()) + " backend cannot adopt session " + session.id + ".",
+                 ""};
+  }
   // Every session the backend holds now, including any the store does not know.
   virtual Result<std::vector<BackendListing>> list() = 0;
   // Why a session could not start on it now, in a sentence with the fix; nothing when one

@@ -1,5 +1,7 @@
 #include "core/service/sessions.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <thread>
@@ -342,10 +344,31 @@ Result<std::vector<SessionService::Stray>> SessionService::strays() {
       }
       if (known) continue;
       if (known.error().code != ErrorCode::not_found) return known.error();
-      found.push_back({std::string(backend->name()), held.session_id});
+      Stray stray{std::string(backend->name()), held.session_id};
+      if (held.adoptable) {
+        auto adopted = adopt(*backend, *held.adoptable);
+        stray.adopted = adopted.ok();
+        if (!adopted) spdlog::warn("adopting {}: {}", held.session_id, adopted.error().sentence());
+      }
+      found.push_back(std::move(stray));
     }
   }
   return found;
+}
+
+Result<Done> SessionService::adopt(Backend& backend, Session session) {
+  const std::int64_t started = session.started_at.value_or(now_ms());
+  session.state = SessionState::provisioning;
+  if (auto recorded = store_->insert(session); !recorded) return recorded.error();
+  SessionUpdate running;
+  running.started_at = started;
+  auto moved = store_->transition(
+      session.id, SessionState::provisioning, SessionState::running, running,
+      "adopted: its " + std::string(backend.name()) + " backend ran it with no record of it here");
+  if (!moved) return moved.error();
+  session.state = SessionState::running;
+  session.started_at = started;
+  return backend.adopt(session);
 }
 
 Result<Session> SessionService::existing(const std::string& id) {

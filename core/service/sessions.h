@@ -212,9 +212,12 @@ class SessionService {
   // What a backend still runs for a session the store has ended (its supervisor died before it
   // could stop it: a Modal sandbox it made but never recorded) is stopped, and the session
   // says so.
+  // One its backend can follow (a Modal sandbox with this install's tag) is adopted: recorded
+  // as a running session, with a note that says so, and followed from then on.
   struct Stray {
     std::string backend;
     std::string session_id;
+    bool adopted = false;
   };
   Result<std::vector<Stray>> strays();
   // Each backend by name, and why a session could not start on it now (backend.h not_ready).
@@ -256,6 +259,8 @@ class SessionService {
   Result<std::string> chosen_backend(const std::string& asked) const;
 
   void reconcile_one(Session& session);
+  // Records a session its backend listed as adoptable, running, and hands it to the backend.
+  Result<Done> adopt(Backend& backend, Session session);
   // Every session id from outside is checked here, as checkpoint() checks checkpoint ids.
   Result<Session> existing(const std::string& id);
   // A session whose terminal can be reached: live, and (remote) with its endpoint recorded.

@@ -8,7 +8,9 @@
 #include "core/base/file_replace.h"
 #include "core/checkpoints/checkpoint_request.h"
 #include "core/local/supervised_session.h"
+#include "core/service/sessions.h"
 #include "core/session/session_files.h"
+#include "core/workspace/workspace.h"
 #include "modal/api/modal_client.h"
 #include "modal/backend/install_id.h"
 #include "modal/backend/modal_settings.h"
@@ -176,9 +178,46 @@ Result<std::vector<core::BackendListing>> ModalBackend::list() {
     const auto file = sandbox_id_file(home_, id);
     if (std::filesystem::exists(file.parent_path(), ec) && !std::filesystem::exists(file, ec))
       core::warn_on_error(core::replace_file(file, sandbox.id + "\n"), "recording a sandbox");
-    listed.push_back({id, !sandbox.outcome});
+    core::Session adoptable;
+    adoptable.id = id;
+    adoptable.backend = "modal";
+    adoptable.kind = core::SessionKind::command;
+    adoptable.task = "(adopted) the work in Modal sandbox " + sandbox.id;
+    adoptable.gpu = sandbox.gpu_type;
+    adoptable.timeout_s =
+        std::max<std::int64_t>(std::int64_t{sandbox.timeout_secs} - kStopSlack_s, 10);
+    adoptable.created_at = static_cast<std::int64_t>(sandbox.created_at * 1000);
+    adoptable.started_at = static_cast<std::int64_t>(
+        (sandbox.started_at > 0 ? sandbox.started_at : sandbox.created_at) * 1000);
+    adoptable.checkpoint_every_s = 0;
+    // Priced at a submit's defaults until its end, when it is settled with what Modal bills.
+    adoptable.cpu_milli = core::SubmitRequest{}.cpu_milli;
+    adoptable.memory_milli_gib = core::SubmitRequest{}.memory_milli_gib;
+    listed.push_back({id, !sandbox.outcome, std::move(adoptable)});
+    adoptable_sandboxes_[id] = sandbox.id;
   }
   return listed;
+}
+
+Result<Done> ModalBackend::adopt(const Session& session) {
+  const auto sandbox = adoptable_sandboxes_.find(session.id);
+  if (sandbox == adoptable_sandboxes_.end()) {
+    return Error{ErrorCode::not_found, "No sandbox of session " + session.id + " was listed.", ""};
+  }
+  if (auto created = core::create_session_dir(home_, session); !created) return created.error();
+  const auto files = core::SessionFiles::of(home_, session.id);
+  std::error_code ec;
+  std::filesystem::create_directories(files.workspace, ec);
+  if (auto base = core::commit_base(files.working_copy()); !base) return base.error();
+  if (auto recorded =
+          core::replace_file(sandbox_id_file(home_, session.id), sandbox->second + "\n");
+      !recorded)
+    return recorded.error();
+  std::ofstream(files.log, std::ios::app)
+      << "parhelia: adopted: Modal sandbox " << sandbox->second
+      << " ran with this install's tag and no session here; followed from now on (its changes "
+         "are against an empty base)\n";
+  return start_supervisor(session, nullptr);
 }
 
 }  // namespace parhelia::modal

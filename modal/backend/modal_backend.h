@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "core/local/child_reaper.h"
@@ -46,13 +47,20 @@ class ModalBackend final : public core::Backend {
   std::optional<std::string> not_ready() const override;
   // The sandboxes of this install that run on Modal (listed by its install tag: never anyone
   // else's), each under the session its tag names. Network: called off every request's path.
+  // One whose session the store may not know is adoptable, as a command session of what the
+  // sandbox holds.
   core::Result<std::vector<core::BackendListing>> list() override;
+  // Its sandbox recorded, an empty base for its changes (what it started from is not known
+  // here), and a supervisor that takes it over (modal_supervisor.h).
+  core::Result<core::Done> adopt(const core::Session& session) override;
 
  private:
   core::Result<core::Done> start_supervisor(const core::Session& session, LaunchFailure on_failure);
   std::filesystem::path home_;
   std::string parhelia_;
   core::ChildReaper reaper_;
+  // The sandbox of each session list() found adoptable, for adopt().
+  std::map<std::string, std::string> adoptable_sandboxes_;
 };
 
 }  // namespace parhelia::modal

@@ -46,9 +46,6 @@ using core::Error;
 using core::ErrorCode;
 using core::Result;
 
-// Beyond the session's own timeout, Modal's gives the run policy time to stop the work
-// itself and take its changes back; never beyond what the budget's room pays for.
-constexpr std::int64_t kStopSlack_s = 120;
 constexpr std::int64_t kShortestSandbox_s = 10;
 // The longest timeout longest_timeout_within looks at (a session's most, 24 h).
 constexpr std::int64_t kLongestLookup_s = 24 * 3600;
@@ -314,6 +311,7 @@ class ModalSupervisor {
     session_.state = core::SessionState::running;
     const int status = follow();
     terminate_sandbox();
+    settle_with_modal();
     return status;
   }
 
@@ -360,6 +358,7 @@ class ModalSupervisor {
     }
     const int status = follow(/*taken_over=*/true);
     terminate_sandbox();
+    settle_with_modal();
     return status;
   }
 
@@ -620,6 +619,41 @@ class ModalSupervisor {
         return {SessionState::failed,
                 "The sandbox ended (" + std::string(end_status_name(outcome.status)) + ")" +
                     (outcome.exception.empty() ? "" : ": " + outcome.exception) + "."};
+    }
+  }
+
+  // The meter charged the sandbox by elapsed time; what Modal bills for it (its resource usage)
+  // is the last word where it is more: charged as cumulative totals, so only the difference is
+  // a new row, and a settlement repeated (a supervisor that took over) charges nothing twice.
+  void settle_with_modal() {
+    if (!client_ || sandbox_id_.empty()) return;
+    auto usage = client_->sandbox_resource_usage(sandbox_id_);
+    auto compute = core::metered_resources(rates_, core::compute_request_of(session_, "modal"));
+    if (!usage || !compute) {
+      std::cerr << "parhelia: the sandbox's usage could not be settled with Modal: "
+                << (usage ? compute.error() : usage.error()).sentence() << "\n";
+      return;
+    }
+    std::vector<core::Charge> charges;
+    for (const core::MeteredResource& resource : compute.value()) {
+      std::uint64_t nanoseconds = 0;  // of one unit: core-, GiB- or GPU-nanoseconds
+      if (resource.resource == "cpu") nanoseconds = usage->cpu_core_nanoseconds;
+      if (resource.resource == "memory") nanoseconds = usage->memory_gib_nanoseconds;
+      if (resource.resource.starts_with("gpu:")) nanoseconds = usage->gpu_nanoseconds;
+      charges.push_back({session_.id, core::ChargeKind::compute, resource.resource, resource.unit,
+                         static_cast<std::int64_t>(nanoseconds / 1'000'000), resource.price});
+    }
+    core::Ledger ledger(store_.database());
+    auto charged = ledger.charge(charges, core::now_ms());
+    if (!charged) {
+      std::cerr << "parhelia: settling with Modal: " << charged.error().sentence() << "\n";
+      return;
+    }
+    if (!charged->empty()) {
+      core::warn_on_error(
+          store_.note(session_.id, "settled with Modal's resource usage: " +
+                                       std::to_string(charged->size()) + " charges added"),
+          "noting the settlement");
     }
   }
 

@@ -15,6 +15,7 @@
 // sandbox up until Modal's timeout.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 
 #include "core/budget/rates.h"
@@ -22,6 +23,10 @@
 #include "core/store/store.h"
 
 namespace parhelia::modal {
+
+// Beyond the session's own timeout, Modal's gives the run policy time to stop the work
+// itself and take its changes back; never beyond what the budget's room pays for.
+inline constexpr std::int64_t kStopSlack_s = 120;
 
 // The sandbox a session has (written once it is created): what a stop reaches when the
 // session's supervisor is gone.

@@ -2,6 +2,7 @@
 // (tests/support/modal_standin): the sandbox is a real process tree, the work a real exec in
 // it, and the stand-in records every request, so the tests read back what Modal was asked.
 #include <signal.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -43,6 +44,8 @@ TEST_CASE(
   ModalStandin standin;
   GitWorkspace workspace;
   Cli cli(standin.user_environment());
+  // The files' way up takes 3 s of the sandbox's life, before the work (and its meter) starts.
+  standin.inject({{"method", "TaskExecStart"}, {"kind", "slow"}, {"delay_s", 3}, {"times", 1}});
 
   const json submitted = run_json(cli,
                                   {"submit", "--backend", "modal", "--cmd",
@@ -67,6 +70,18 @@ TEST_CASE(
   CHECK(ended["exit_code"] == 0);
   CHECK(ended["changed_files"] == json::array({"M README.md", "A made.txt", "D notes.txt"}));
   CHECK(ended["spent_usd"].get<double>() > 0);
+  // The sandbox lived longer than the work: what Modal bills for it is settled at the end, as
+  // the difference.
+  parhelia::core::ProcessSpec events;
+  events.argv = {"sqlite3", (cli.home() / "parhelia.db").string(),
+                 "SELECT detail FROM events WHERE session_id = '" + id + "'"};
+  events.pipe_stdout = true;
+  CHECK(eventually([&] {
+    return contains(parhelia::core::run_captured(events, 10s)->out,
+                    "settled with Modal's resource usage");
+  }));
+  CHECK(run_json(cli, {"session", "show", id})["spent_usd"].get<double>() >=
+        ended["spent_usd"].get<double>());
 
   const std::string log = cli.run({"session", "logs", id}).out;
   CHECK(contains(log, "hello-from-modal\nhello\n"));  // the workspace reached the sandbox
@@ -443,4 +458,108 @@ TEST_CASE("modal: a session carries on through 30 s of Modal not answering",
   for (const auto& request : standin.requests())
     refused += request.value("fault", json()).is_null() ? 0 : 1;
   CHECK(refused > 0);
+}
+
+TEST_CASE(
+    "modal: a sandbox with this install's tag and no session here is adopted, reported and "
+    "followed to its end",
+    "[e2e][modal][modal-sessions][faults]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  Cli cli(standin.user_environment());
+  const json submitted = run_json(
+      cli, {"submit", "--backend", "modal", "--cmd", "echo up; sleep 4; echo finished", "--yes"},
+      workspace.path().string());
+  const std::string id = submitted["session_id"];
+  REQUIRE(eventually([&] { return contains(cli.run({"session", "logs", id}).out, "up"); }));
+  // Its supervisor dies and its record is lost with its files, as if the database had been
+  // replaced: nothing here knows the sandbox any more but its tags.
+  const auto database = (cli.home() / "parhelia.db").string();
+  parhelia::core::ProcessSpec query;
+  query.argv = {"sqlite3", database, "SELECT supervisor_pid FROM sessions WHERE id = '" + id + "'"};
+  query.pipe_stdout = true;
+  REQUIRE(::kill(std::stoi(parhelia::core::run_captured(query, 10s)->out), SIGKILL) == 0);
+  query.argv = {"sqlite3", database,
+                "DELETE FROM reservations WHERE session_id = '" + id +
+                    "'; DELETE FROM sessions WHERE id = '" + id + "'"};
+  REQUIRE(parhelia::core::run_captured(query, 10s)->exit_status == 0);
+  std::filesystem::remove_all(cli.home() / "sessions" / id);
+  CHECK(cli.run({"session", "show", id}).exit_status != 0);
+
+  auto environment = standin.user_environment();
+  environment.push_back("PARHELIA_HOME=" + cli.home().string());
+  McpClient server({.environment = environment});
+  server.initialize();  // the server lists this install's sandboxes once it has answered
+  json adopted;
+  REQUIRE(eventually([&] {
+    const auto shown = cli.run({"session", "show", id, "--json"});
+    if (shown.exit_status != 0) return false;
+    adopted = json::parse(shown.out);
+    return true;
+  }));
+  CHECK(adopted["backend"] == "modal");
+  CHECK(contains(adopted["task"], "(adopted)"));
+  const json ended = wait_for_end(cli, id);
+  INFO(read_text(cli.home() / "sessions" / id / "supervisor.out"));
+  CHECK(ended["state"] == "succeeded");
+  CHECK(ended["spent_usd"].get<double>() > 0);
+  const std::string log = cli.run({"session", "logs", id}).out;
+  CHECK(contains(log, "adopted: Modal sandbox sb-"));
+  CHECK(contains(log, "up\n"));  // its output from the start, caught up
+  CHECK(contains(log, "finished"));
+  query.argv = {"sqlite3", database, "SELECT detail FROM events WHERE session_id = '" + id + "'"};
+  CHECK(contains(parhelia::core::run_captured(query, 10s)->out, "adopted: its modal backend"));
+  CHECK(standin.requests("SandboxCreate").size() == 1);
+}
+
+TEST_CASE("modal: 20 concurrent submits never over-commit a hard limit, on Modal either",
+          "[e2e][modal][modal-sessions][budget]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  Cli cli(standin.user_environment());
+  std::ofstream(cli.home() / "config.json")
+      << R"({"rates": {"modal.cpu": 0.001, "modal.memory": 0}})";
+  // Each reserves 1 core × 100 s × $0.001 = $0.10; $0.30 holds exactly three.
+  REQUIRE(cli.run({"budget", "set", "--total", "0.3"}).exit_status == 0);
+  std::vector<parhelia::core::ChildProcess> submits;
+  for (int i = 0; i < 20; ++i) {
+    submits.push_back(cli.start({"submit", "--backend", "modal", "--cmd", "echo up; sleep 60",
+                                 "--timeout", "100", "--cpu", "1", "--yes", "--json"},
+                                workspace.path().string()));
+  }
+  std::vector<std::string> ids;
+  int refused = 0;
+  for (auto& submit : submits) {
+    const auto status = submit.wait_for(60s);
+    REQUIRE(status);
+    std::string out;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(submit.stdout_fd(), buffer, sizeof buffer)) > 0;)
+      out.append(buffer, n);
+    if (*status == 0) {
+      ids.push_back(json::parse(out)["session_id"]);
+    } else {
+      ++refused;
+      CHECK(contains(out, "the total limit of $0.30 has $0.00 left"));
+    }
+  }
+  CHECK(ids.size() == 3);
+  CHECK(refused == 17);
+  for (const auto& id : ids) wait_for_state(cli, id, "running");
+  // What Modal was asked to run: three sandboxes, whose timeouts together the limit pays for.
+  const json creates = standin.requests("SandboxCreate");
+  CHECK(creates.size() == 3);
+  double promised_usd = 0;
+  for (const auto& create : creates) {
+    const auto& definition = create["request"]["definition"];
+    promised_usd += definition["timeout_secs"].get<double>() *
+                    definition["resources"]["milli_cpu"].get<double>() / 1000 * 0.001;
+  }
+  CHECK(promised_usd <= 0.3 + 1e-9);
+  for (const auto& id : ids)
+    CHECK(cli.run({"session", "stop", id, "--grace", "1"}).exit_status == 0);
+  for (const auto& id : ids) CHECK(wait_for_end(cli, id)["state"] == "cancelled");
+  const json after = json::parse(cli.run({"budget", "show", "--json"}).out);
+  CHECK(after["held_usd"] == 0);
+  CHECK(after["total_usd"].get<double>() < 0.3);
 }
