@@ -32,8 +32,12 @@ std::optional<Error> Database::connect() {
   }
   ::chmod(home_.c_str(), 0700);
   // The database is created 0600 before SQLite opens it (SQLite gives its WAL and shared-
-  // memory files the database's permissions): session records are the user's alone.
-  if (const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0)
+  // memory files the database's permissions): session records are the user's alone. Only
+  // when it does not exist yet (O_EXCL): closing any descriptor of a file drops every POSIX
+  // lock this process holds on it, and another connection of this process to the database
+  // holds SQLite's; without them, a process that closes its own connection believes it is
+  // the last, and deletes the write-ahead log this one still writes to.
+  if (const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0)
     ::close(fd);
   ::chmod(path_.c_str(), 0600);
   // Several processes may open a new database at once: while one turns on WAL or migrates,

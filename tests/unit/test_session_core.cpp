@@ -8,6 +8,7 @@
 
 #include "core/agent/agent_command.h"
 #include "core/agent/agent_stream.h"
+#include "core/base/process.h"
 #include "core/local/host_probe.h"
 #include "core/local/sandbox.h"
 #include "core/session/gpu_request.h"
@@ -189,6 +190,35 @@ TEST_CASE("the store takes concurrent writers from several connections", "[unit]
   all.limit = 1000;
   CHECK(store.value()->list(all)->size() == 100);
   CHECK(store.value()->count_by_state()->at(SessionState::queued) == 100);
+}
+
+TEST_CASE("a second connection in a process keeps the first's locks: no write goes unseen",
+          "[unit][store]") {
+  TempDir home;
+  auto first = Store::open(home.path());
+  REQUIRE(first);
+  // Another connection in the same process (a tool's, a checkpointer's) must not drop the
+  // locks the first holds, or another process closing its own connection deletes the
+  // write-ahead log the first writes to, and its writes are seen by no one else.
+  auto second = Store::open(home.path());
+  REQUIRE(second);
+  const auto count_elsewhere = [&] {
+    ProcessSpec spec;
+    spec.argv = {"sqlite3", (home.path() / "parhelia.db").string(),
+                 "SELECT count(*) FROM sessions"};
+    spec.pipe_stdout = true;
+    auto run = run_captured(spec, std::chrono::seconds(10));
+    REQUIRE(run);
+    return run->out;
+  };
+  CHECK(count_elsewhere() == "0\n");  // a process that opens and closes the database
+  Session s;
+  s.id = new_session_id();
+  s.task = "echo";
+  s.workspace = "/tmp";
+  s.created_at = now_ms();
+  REQUIRE(first.value()->insert(s));
+  CHECK(count_elsewhere() == "1\n");
 }
 
 TEST_CASE(
