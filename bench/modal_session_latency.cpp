@@ -47,8 +47,10 @@ bool ended(const core::Session& s) {
 long long bytes_sent(const std::filesystem::path& home, const std::string& id) {
   std::ifstream log(core::SessionFiles::of(home, id).log);
   for (std::string line; std::getline(log, line);) {
-    const auto at = line.find("workspace sent (");
-    if (at != std::string::npos) return std::stoll(line.substr(at + 16));
+    // "workspace sent (N bytes compressed)", or "... sent as its difference from ... (N ..."
+    if (!line.starts_with("parhelia: workspace sent")) continue;
+    const auto at = line.find(" bytes compressed)");
+    if (at != std::string::npos) return std::stoll(line.substr(line.rfind('(', at) + 1));
   }
   return -1;
 }

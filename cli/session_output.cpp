@@ -77,6 +77,7 @@ void print_session(core::SessionService& service, const core::Session& session, 
     std::snprintf(elapsed, sizeof elapsed, "%.1f s", *view.elapsed_s);
     std::cout << "  elapsed    " << elapsed << "\n";
   }
+  if (view.sandbox_id) std::cout << "  sandbox    " << *view.sandbox_id << "\n";
   if (view.exit_code) std::cout << "  exit code  " << *view.exit_code << "\n";
   std::cout << "  cost       " << views::usd(view.spent_usd.value_or(0)) << " spent, "
             << views::usd(view.reserved_usd) << " reserved"

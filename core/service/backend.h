@@ -99,6 +99,10 @@ class Backend {
                  "The " + std::string(name()) + " backend cannot adopt session " + session.id + ".",
                  ""};
   }
+  // The sandbox it runs the session in, as the backend's own tools name it (a Modal sandbox
+  // id); nothing before it has one, or for a backend without sandboxes of its own. Cheap:
+  // read from the session's files.
+  virtual std::optional<std::string> sandbox_id(const Session&) const { return std::nullopt; }
   // Every session the backend holds now, including any the store does not know.
   virtual Result<std::vector<BackendListing>> list() = 0;
   // Why a session could not start on it now, in a sentence with the fix; nothing when one

@@ -14,6 +14,7 @@ SessionFacts SessionService::facts(const Session& session) {
   if (auto children = store_->children(session.id)) facts.resumed_as = std::move(children).value();
   if (auto latest = checkpoints_.latest(session.id); latest && latest.value())
     facts.latest_checkpoint = *latest.value();
+  if (auto backend = backend_of(session)) facts.sandbox_id = backend.value()->sandbox_id(session);
   return facts;
 }
 

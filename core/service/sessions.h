@@ -121,6 +121,7 @@ struct SessionFacts {
   std::optional<std::vector<ResourceSpend>> by_resource;  // what it was charged for
   std::vector<std::string> resumed_as;                    // sessions resumed from it
   std::optional<Checkpoint> latest_checkpoint;
+  std::optional<std::string> sandbox_id;  // its backend's (backend.h)
 };
 
 // The store's own numbers, for status.

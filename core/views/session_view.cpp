@@ -124,6 +124,7 @@ SessionView detailed_view(const core::Session& session, const core::SessionFacts
   // until the next reconcile gives it back).
   if (facts.reserved) v.reserved_usd = core::dollars(*facts.reserved);
   if (!facts.resumed_as.empty()) v.resumed_as = facts.resumed_as;
+  v.sandbox_id = facts.sandbox_id;
   if (facts.latest_checkpoint) {
     const auto& c = *facts.latest_checkpoint;
     v.latest_checkpoint = c.id;

@@ -48,6 +48,7 @@ struct SessionView {
   std::optional<std::vector<std::string>> resumed_as;
   std::optional<std::string> latest_checkpoint;
   std::optional<std::string> resume_hint;
+  std::optional<std::string> sandbox_id;
 
   static auto fields() {
     return std::tuple{
@@ -62,6 +63,8 @@ struct SessionView {
         field("task", &SessionView::task, "The prompt or command line"),
         field("backend", &SessionView::backend, "Where it runs"),
         field("gpu", &SessionView::gpu, "The GPU request, e.g. H100:2"),
+        field("sandbox_id", &SessionView::sandbox_id,
+              "The sandbox its backend runs it in (a Modal sandbox id, for `modal` tools)"),
         field("workspace", &SessionView::workspace, "The directory the session's files came from"),
         field("timeout_s", &SessionView::timeout_s, "Its time limit in seconds"),
         field("sandboxed", &SessionView::sandboxed, "Whether it runs in a bubblewrap sandbox"),

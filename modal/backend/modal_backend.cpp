@@ -142,6 +142,13 @@ core::TerminalPlace ModalBackend::terminal(const Session& session) const {
   return place;
 }
 
+std::optional<std::string> ModalBackend::sandbox_id(const Session& session) const {
+  std::string id;
+  std::ifstream(sandbox_id_file(home_, session.id)) >> id;
+  if (id.empty()) return std::nullopt;
+  return id;
+}
+
 std::optional<std::string> ModalBackend::not_ready() const {
   if (auto settings = ModalSettings::load(home_); !settings) return settings.error().sentence();
   if (auto credentials = require_modal_credentials(home_); !credentials)

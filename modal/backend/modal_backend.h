@@ -42,6 +42,8 @@ class ModalBackend final : public core::Backend {
   // files here already.
   core::Result<core::Done> bring_files_here(const core::Session& session) override;
   core::TerminalPlace terminal(const core::Session& session) const override;
+  // Its modal-sandbox file, once the sandbox is created.
+  std::optional<std::string> sandbox_id(const core::Session& session) const override;
   bool terminal_answers(const core::Session&) const override { return false; }
   // No Modal token, or a "modal" section of config.json that cannot be used.
   std::optional<std::string> not_ready() const override;

@@ -34,6 +34,7 @@
 #include "modal/backend/modal_settings.h"
 #include "modal/backend/sandbox_exec.h"
 #include "modal/backend/session_image.h"
+#include "modal/backend/workspace_base.h"
 #include "modal/backend/workspace_transfer.h"
 #include "modal/credentials.h"
 
@@ -418,11 +419,16 @@ class ModalSupervisor {
     if (!timeout) return timeout.error();
     timeout_bound_by_budget_ = bound_by != "the session's timeout";
 
+    // A workspace Modal has a snapshot of is sent as its difference from it (workspace_base.h).
+    WorkspaceBases bases(home_, credentials, origin.value(), image_id.value());
+    auto manifest = manifest_of(files_.working_copy());
+    std::optional<WorkspaceBase> base = manifest ? bases.find() : std::nullopt;
+
     SandboxSpec spec;
     spec.app_id = app_id.value();
     spec.app_name = settings->app_name;
     spec.name = session_.id;
-    spec.image_id = image_id.value();
+    spec.image_id = base ? base->image_id : image_id.value();
     spec.workdir = kSandboxWorkspace;
     spec.timeout_secs = timeout.value();
     // Only keeps the sandbox up: the work is an exec (see modal_supervisor.h).
@@ -432,6 +438,13 @@ class ModalSupervisor {
     if (gpu->count > 0) spec.gpu = GpuSpec{gpu->type, static_cast<unsigned>(gpu->count)};
     spec.tags = {{kSessionTag, session_.id}, {kInstallTag, install.value()}};
     auto created = client_->sandbox_create(spec);
+    if (!created && created.error().code == ErrorCode::not_found && base) {
+      // The snapshot is gone from Modal (expired, deleted): the files are sent whole.
+      bases.forget();
+      base.reset();
+      spec.image_id = image_id.value();
+      created = client_->sandbox_create(spec);
+    }
     if (!created && created.error().code == ErrorCode::not_found) {
       // The remembered image is gone from Modal: built again, once.
       images.forget(commands);
@@ -467,9 +480,26 @@ class ModalSupervisor {
     auto router = client_->command_router(*task_id.value());
     if (!router) return router.error();
     router_ = std::move(router).value();
-    auto sent = upload_working_copy(*router_, session_.id, files_.workspace);
+    auto sent = base ? upload_difference(*router_, session_.id, files_.workspace, base->files,
+                                         manifest.value())
+                     : upload_working_copy(*router_, session_.id, files_.workspace);
     if (!sent) return sent.error();
-    log_line(files_, "workspace sent (" + std::to_string(sent.value()) + " bytes compressed)");
+    log_line(files_, std::string(base ? "workspace sent as its difference from the snapshot " +
+                                            base->image_id
+                                      : "workspace sent") +
+                         " (" + std::to_string(sent.value()) + " bytes compressed)");
+    if (!base && manifest) {
+      // Before the work changes anything: the snapshot holds exactly what was sent.
+      if (auto snapshot = client_->sandbox_snapshot_filesystem(sandbox_id_, 300s)) {
+        bases.remember({snapshot.value(), manifest.value()});
+        log_line(files_, "workspace snapshotted on Modal as " + snapshot.value() +
+                             ": later sessions from it are sent only their difference");
+      } else {
+        log_line(files_, "the workspace could not be snapshotted on Modal (" +
+                             snapshot.error().sentence() +
+                             "); the next session sends it whole again");
+      }
+    }
     return core::Done{};
   }
 

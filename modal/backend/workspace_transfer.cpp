@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/base/process.h"
+#include "core/session/session.h"
 #include "modal/backend/sandbox_exec.h"
 
 namespace parhelia::modal {
@@ -22,6 +23,10 @@ constexpr const char* kUnpack =
     "--no-verify -m 'Parhelia base'; }; } && touch ../parhelia/uploaded && "
     "if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then "
     "chown -R agent:agent . ../parhelia; fi";
+// On a base image: what the working copy no longer has goes (the names on stdin), and the
+// agent's repository is made again over the files as they are now.
+constexpr const char* kRemoveListed = "xargs -0 rm -f --";
+constexpr const char* kForgetBaseRepository = "rm -rf .git";
 // The agent's repository is its own: what it does there is not part of the changes.
 constexpr const char* kListFiles =
     "find . -path ./.git -prune -o \\( -type f -o -type l \\) -print0";
@@ -42,7 +47,7 @@ core::Result<std::string> run_here(std::vector<std::string> argv, const std::str
                                    const char* what) {
   core::ProcessSpec spec;
   spec.argv = std::move(argv);
-  spec.pipe_stdin = !input.empty();
+  spec.pipe_stdin = true;  // never this process's own: a `-T -` with no names reads none
   spec.pipe_stdout = true;
   spec.pipe_stderr = true;
   auto run = core::run_captured(spec, kTransferTimeout, input);
@@ -76,6 +81,37 @@ core::Result<std::uint64_t> upload_working_copy(CommandRouter& router,
   if (!run) return run.error();
   if (run->exit_code != 0) return failed_in_sandbox("Unpacking the workspace", run.value());
   return archive->size();
+}
+
+core::Result<std::uint64_t> upload_difference(CommandRouter& router, const std::string& session_id,
+                                              const std::filesystem::path& working_copy,
+                                              const FileManifest& base, const FileManifest& now) {
+  const ManifestDifference changed = difference(base, now);
+  std::uint64_t sent = 0;
+  auto names_of = [](const std::vector<std::string>& paths) {
+    std::string names;
+    for (const std::string& path : paths) names.append("./" + path).push_back('\0');
+    return names;
+  };
+  if (!changed.remove.empty()) {
+    const std::string names = names_of(changed.remove);
+    auto removed = run_in_sandbox(
+        router, exec_in_workspace(session_id, "remove what the base has", kRemoveListed), names,
+        kTransferTimeout);
+    if (!removed) return removed.error();
+    if (removed->exit_code != 0) return failed_in_sandbox("Removing files", removed.value());
+    sent += names.size();
+  }
+  auto archive = run_here(
+      {"tar", "czf", "-", "--null", "--no-recursion", "-C", working_copy.string(), "-T", "-"},
+      names_of(changed.send), "Packing the workspace's difference");
+  if (!archive) return archive.error();
+  const std::string unpack = std::string(kForgetBaseRepository) + " && " + kUnpack;
+  auto run = run_in_sandbox(router, exec_in_workspace(session_id, "upload", unpack.c_str()),
+                            archive.value(), kTransferTimeout);
+  if (!run) return run.error();
+  if (run->exit_code != 0) return failed_in_sandbox("Unpacking the workspace", run.value());
+  return sent + archive->size();
 }
 
 core::Result<core::Done> download_changes(CommandRouter& router, const std::string& session_id,

@@ -16,6 +16,7 @@
 
 #include "core/base/result.h"
 #include "modal/api/modal_client.h"
+#include "modal/backend/workspace_base.h"
 
 namespace parhelia::modal {
 
@@ -28,6 +29,13 @@ core::Result<std::uint64_t> upload_working_copy(CommandRouter& router,
 
 // `round` tells one download of the session's from another (its execs are its own): "end" at
 // the end, a checkpoint's token for a checkpoint.
+// The same files onto a sandbox that started from a base image holding `base` (see
+// workspace_base.h): only those that differ are sent, those the base has and the working copy
+// lacks are deleted there. Returns the bytes sent.
+core::Result<std::uint64_t> upload_difference(CommandRouter& router, const std::string& session_id,
+                                              const std::filesystem::path& working_copy,
+                                              const FileManifest& base, const FileManifest& now);
+
 core::Result<core::Done> download_changes(CommandRouter& router, const std::string& session_id,
                                           const std::string& round,
                                           const std::filesystem::path& working_copy);

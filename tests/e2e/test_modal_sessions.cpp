@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "modal/api/modal_client.h"
@@ -68,6 +69,8 @@ TEST_CASE(
   }
   REQUIRE(ended["state"] == "succeeded");
   CHECK(ended["exit_code"] == 0);
+  CHECK(ended["sandbox_id"].get<std::string>().starts_with("sb-"));
+  CHECK(ended["gpu"].is_null());
   CHECK(ended["changed_files"] == json::array({"M README.md", "A made.txt", "D notes.txt"}));
   CHECK(ended["spent_usd"].get<double>() > 0);
   // The sandbox lived longer than the work: what Modal bills for it is settled at the end, as
@@ -562,4 +565,64 @@ TEST_CASE("modal: 20 concurrent submits never over-commit a hard limit, on Modal
   const json after = json::parse(cli.run({"budget", "show", "--json"}).out);
   CHECK(after["held_usd"] == 0);
   CHECK(after["total_usd"].get<double>() < 0.3);
+}
+
+TEST_CASE(
+    "modal: a workspace Modal has a snapshot of is sent as its difference, and the sandbox "
+    "holds exactly its files",
+    "[e2e][modal][modal-sessions]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  std::string noise(2 << 20, '\0');  // 2 MiB that gzip cannot make smaller
+  std::mt19937 random(7);
+  for (char& byte : noise) byte = static_cast<char>(random());
+  workspace.write("data/big.bin", noise);
+  workspace.write("keep.txt", "kept\n");
+  workspace.write("gone.txt", "to be deleted\n");
+  Cli cli(standin.user_environment());
+  const auto submit = [&](const std::string& command) {
+    const json submitted =
+        run_json(cli, {"submit", "--backend", "modal", "--cmd", command, "--yes"},
+                 workspace.path().string());
+    const std::string id = submitted["session_id"];
+    const json ended = wait_for_end(cli, id);
+    INFO(cli.run({"session", "logs", id}).out);
+    CHECK(ended["state"] == "succeeded");
+    return cli.run({"session", "logs", id}).out;
+  };
+  const auto bytes_sent = [](const std::string& log) {
+    const auto at = log.find(" bytes compressed)");
+    REQUIRE(at != std::string::npos);
+    return std::stoull(log.substr(log.rfind('(', at) + 1));
+  };
+
+  const std::string first = submit("echo changed > keep.txt; echo first");
+  CHECK(contains(first, "workspace snapshotted on Modal as im-"));
+  const std::string second = submit("cat keep.txt; wc -c < data/big.bin");
+  CHECK(contains(second, "workspace sent as its difference from the snapshot im-"));
+  CHECK(contains(second, "kept\n2097152\n"));  // the snapshot is of the files before the work
+  CHECK(bytes_sent(second) * 100 <= bytes_sent(first));
+
+  // Changed, added and deleted since the snapshot: the sandbox has the files as they are now.
+  workspace.write("keep.txt", "kept, then changed\n");
+  workspace.write("new.txt", "new\n");
+  std::filesystem::remove(workspace.path() / "gone.txt");
+  const std::string third = submit(
+      "cat keep.txt new.txt; test ! -e gone.txt && echo gone-is-gone; git status --short | wc -l");
+  CHECK(contains(third, "sent as its difference"));
+  CHECK(contains(third, "kept, then changed\nnew\ngone-is-gone\n0\n"));
+
+  // A snapshot Modal no longer has: the files go whole, and a new snapshot is taken.
+  const auto snapshot_of = [](const std::string& log) {
+    const auto at = log.find("snapshotted on Modal as ");
+    REQUIRE(at != std::string::npos);
+    const auto start = at + std::string_view("snapshotted on Modal as ").size();
+    return log.substr(start, log.find(':', start) - start);
+  };
+  standin.expire_image(snapshot_of(first));
+  const std::string fourth = submit("cat keep.txt new.txt");
+  CHECK(contains(fourth, "kept, then changed\nnew\n"));
+  CHECK(contains(fourth, "workspace snapshotted on Modal as "));
+  CHECK(bytes_sent(fourth) > bytes_sent(second) * 10);  // whole again
+  CHECK(contains(submit("cat new.txt"), "sent as its difference"));
 }

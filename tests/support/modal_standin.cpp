@@ -135,6 +135,10 @@ void ModalStandin::clear_faults() {
   control("DELETE", "/faults");
 }
 
+void ModalStandin::expire_image(const std::string& image_id) {
+  control("DELETE", "/images/" + image_id);
+}
+
 nlohmann::json ModalStandin::sandboxes() const {
   return control("GET", "/sandboxes");
 }

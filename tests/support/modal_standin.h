@@ -49,6 +49,8 @@ class ModalStandin {
   //  instead of "times", every matching call for N seconds (an outage).
   void inject(const nlohmann::json& fault);
   void clear_faults();
+  // Modal no longer has the image (a snapshot that expired): a create from it is NOT_FOUND.
+  void expire_image(const std::string& image_id);
   nlohmann::json sandboxes() const;  // id, name, app_id, state, pid, root
 
  private:

@@ -839,6 +839,11 @@ class ControlHandler(BaseHTTPRequestHandler):
             with lock:
                 faults.clear()
             self.reply(200, {})
+        elif self.path.startswith("/images/"):
+            # An image Modal no longer has (a snapshot expired): creates from it are NOT_FOUND.
+            with lock:
+                gone = images.pop(self.path[len("/images/"):], None)
+            self.reply(200 if gone else 404, {})
         else:
             self.reply(404, {"error": "no such path"})
 
