@@ -4,6 +4,7 @@
 
 #include "core/agent/agent_command.h"
 #include "core/agent/agent_credential.h"
+#include "core/agent/agent_transcript.h"
 #include "core/base/environment.h"
 #include "core/base/file_replace.h"
 #include "core/checkpoints/checkpoint_request.h"
@@ -129,8 +130,15 @@ Result<Done> ModalBackend::bring_files_here(const Session& session) {
   }
   auto router = client.value()->command_router(*task_id.value());
   if (!router) return router.error();
-  return download_changes(*router.value(), session.id, "checkpoint " + core::new_request_token(),
-                          core::SessionFiles::of(home_, session.id).workspace);
+  const std::string round = "checkpoint " + core::new_request_token();
+  const auto files = core::SessionFiles::of(home_, session.id);
+  if (auto pulled = download_changes(*router.value(), session.id, round, files.workspace); !pulled)
+    return pulled.error();
+  if (session.kind != core::SessionKind::task) return Done{};
+  // Where the checkpoint looks for a sandboxed session's conversation (checkpointer.h).
+  return download_transcripts(
+      *router.value(), session.id, round,
+      core::transcript_dir(files.home, core::work_paths(files, session.sandboxed).workspace));
 }
 
 core::TerminalPlace ModalBackend::terminal(const Session& session) const {

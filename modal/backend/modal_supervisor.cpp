@@ -484,6 +484,15 @@ class ModalSupervisor {
                                          manifest.value())
                      : upload_working_copy(*router_, session_.id, files_.workspace);
     if (!sent) return sent.error();
+    if (!session_.restore_from.empty() && session_.kind == core::SessionKind::task) {
+      // The conversation `claude --resume` takes up, where Claude Code looks for it there.
+      if (auto sent_transcripts = upload_transcripts(
+              *router_, session_.id,
+              core::transcript_dir(files_.home,
+                                   core::work_paths(files_, session_.sandboxed).workspace));
+          !sent_transcripts)
+        return sent_transcripts.error();
+    }
     log_line(files_, std::string(base ? "workspace sent as its difference from the snapshot " +
                                             base->image_id
                                       : "workspace sent") +

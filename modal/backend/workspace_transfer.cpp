@@ -23,6 +23,16 @@ constexpr const char* kUnpack =
     "--no-verify -m 'Parhelia base'; }; } && touch ../parhelia/uploaded && "
     "if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then "
     "chown -R agent:agent . ../parhelia; fi";
+// The agent's transcripts, where Claude Code keeps them for /workspace: under the agent's
+// HOME (the `agent` user's when the sandbox runs as root and has one, as the work does).
+constexpr const char* kTranscriptsHere =
+    "h=\"$HOME\"; if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then h=/home/agent; fi; "
+    "d=\"$h/.claude/projects/$(pwd | sed 's/[^A-Za-z0-9]/-/g')\"; ";
+constexpr const char* kPackTranscripts = "if [ -d \"$d\" ]; then tar czf - -C \"$d\" .; fi";
+constexpr const char* kUnpackTranscripts =
+    "mkdir -p \"$d\" && tar xzf - --no-same-owner -C \"$d\" && "
+    "if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then chown -R agent:agent "
+    "\"$h/.claude\"; fi";
 // On a base image: what the working copy no longer has goes (the names on stdin), and the
 // agent's repository is made again over the files as they are now.
 constexpr const char* kRemoveListed = "xargs -0 rm -f --";
@@ -112,6 +122,40 @@ core::Result<std::uint64_t> upload_difference(CommandRouter& router, const std::
   if (!run) return run.error();
   if (run->exit_code != 0) return failed_in_sandbox("Unpacking the workspace", run.value());
   return sent + archive->size();
+}
+
+core::Result<core::Done> download_transcripts(CommandRouter& router, const std::string& session_id,
+                                              const std::string& round,
+                                              const std::filesystem::path& transcripts) {
+  const std::string script = std::string(kTranscriptsHere) + kPackTranscripts;
+  auto packed = run_in_sandbox(
+      router, exec_in_workspace(session_id, "pack transcripts " + round, script.c_str()), "",
+      kTransferTimeout);
+  if (!packed) return packed.error();
+  if (packed->exit_code != 0) return failed_in_sandbox("Packing the transcripts", packed.value());
+  if (packed->out.empty()) return core::Done{};
+  std::error_code ec;
+  std::filesystem::create_directories(transcripts, ec);
+  auto unpacked = run_here({"tar", "xzf", "-", "-C", transcripts.string()}, packed->out,
+                           "Unpacking the transcripts");
+  if (!unpacked) return unpacked.error();
+  return core::Done{};
+}
+
+core::Result<core::Done> upload_transcripts(CommandRouter& router, const std::string& session_id,
+                                            const std::filesystem::path& transcripts) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(transcripts, ec)) return core::Done{};
+  auto archive =
+      run_here({"tar", "czf", "-", "-C", transcripts.string(), "."}, "", "Packing the transcripts");
+  if (!archive) return archive.error();
+  const std::string script = std::string(kTranscriptsHere) + kUnpackTranscripts;
+  auto run =
+      run_in_sandbox(router, exec_in_workspace(session_id, "upload transcripts", script.c_str()),
+                     archive.value(), kTransferTimeout);
+  if (!run) return run.error();
+  if (run->exit_code != 0) return failed_in_sandbox("Unpacking the transcripts", run.value());
+  return core::Done{};
 }
 
 core::Result<core::Done> download_changes(CommandRouter& router, const std::string& session_id,

@@ -27,6 +27,16 @@ core::Result<std::uint64_t> upload_working_copy(CommandRouter& router,
                                                 const std::string& session_id,
                                                 const std::filesystem::path& working_copy);
 
+// Claude Code's conversation: the transcripts under the agent's HOME for the working
+// directory (~/.claude/projects/<key of /workspace>, the key reckoned in the sandbox as
+// Claude Code reckons it), from the sandbox into `transcripts` here, or from there up for a
+// session resumed from a checkpoint. A sandbox with none sends nothing.
+core::Result<core::Done> download_transcripts(CommandRouter& router, const std::string& session_id,
+                                              const std::string& round,
+                                              const std::filesystem::path& transcripts);
+core::Result<core::Done> upload_transcripts(CommandRouter& router, const std::string& session_id,
+                                            const std::filesystem::path& transcripts);
+
 // `round` tells one download of the session's from another (its execs are its own): "end" at
 // the end, a checkpoint's token for a checkpoint.
 // The same files onto a sandbox that started from a base image holding `base` (see

@@ -626,3 +626,48 @@ TEST_CASE(
   CHECK(bytes_sent(fourth) > bytes_sent(second) * 10);  // whole again
   CHECK(contains(submit("cat new.txt"), "sent as its difference"));
 }
+
+TEST_CASE("modal: a task's conversation is checkpointed from its sandbox and resumed in a new one",
+          "[e2e][modal][modal-sessions][checkpoints]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  auto environment = standin.user_environment();
+  environment.push_back("ANTHROPIC_API_KEY=sk-ant-test-resume");
+  Cli cli(environment);
+  std::ofstream(cli.home() / "config.json")
+      << json{{"modal",
+               {{"agent", std::string(PARHELIA_SOURCE_DIR) + "/tests/support/fake-claude"}}}}
+             .dump();
+  const json submitted =
+      run_json(cli, {"submit", "--backend", "modal", "write draft.txt: first draft", "--yes"},
+               workspace.path().string());
+  const std::string id = submitted["session_id"];
+  const json ended = wait_for_end(cli, id);
+  INFO(read_text(cli.home() / "sessions" / id / "supervisor.out"));
+  REQUIRE(ended["state"] == "succeeded");
+  const std::string claude_id = ended["claude_session_id"];
+  // Its end checkpoint holds the files and the conversation, both pulled from the sandbox.
+  json shown;
+  REQUIRE(eventually([&] {
+    shown = run_json(cli, {"session", "show", id});
+    return shown.contains("latest_checkpoint");
+  }));
+  const std::string checkpoint = shown["latest_checkpoint"];
+
+  const json resumed =
+      run_json(cli, {"session", "resume", id, "--prompt", "write more.txt: second", "--yes"});
+  const std::string child = resumed["session_id"];
+  CHECK(resumed["backend"] == "modal");
+  const json child_end = wait_for_end(cli, child);
+  INFO(cli.run({"session", "logs", child}).out);
+  CHECK(child_end["state"] == "succeeded");
+  CHECK(child_end["claude_session_id"] == claude_id);  // the same conversation, carried on
+  const auto& changed = child_end["changed_files"];
+  CHECK(std::find(changed.begin(), changed.end(), "A draft.txt") != changed.end());
+  CHECK(std::find(changed.begin(), changed.end(), "A more.txt") != changed.end());
+  const std::string log = cli.run({"session", "logs", child}).out;
+  CHECK(contains(log, "restored checkpoint " + checkpoint + " of " + id));
+  CHECK(contains(log, "earlier transcript lines"));
+  CHECK_FALSE(contains(log, "(after 0 earlier transcript lines)"));
+  CHECK(standin.requests("SandboxCreate").size() == 2);
+}
