@@ -1,5 +1,7 @@
 #include "modal/backend/workspace_transfer.h"
 
+#include <unistd.h>
+
 #include <set>
 
 #include "core/base/process.h"
@@ -70,6 +72,54 @@ core::Result<std::string> run_here(std::vector<std::string> argv, const std::str
   return std::move(run->out);
 }
 
+// What came from the sandbox, unpacked into `into` as the sandbox has it. The archive is the
+// sandbox's to make, so it is unpacked into an empty folder first (GNU tar keeps what it
+// writes inside that one), and each file is then moved into place with every folder on its
+// way made a real folder here: a link here where the sandbox has a folder (the work replaced
+// it) is removed, never followed out of `into`.
+core::Result<core::Done> unpack_from_sandbox(const std::string& archive,
+                                             const std::filesystem::path& into,
+                                             const std::filesystem::path& staging,
+                                             const char* what) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::remove_all(staging, ec);
+  fs::create_directories(staging, ec);
+  fs::create_directories(into, ec);
+  auto unpacked =
+      run_here({"tar", "xzf", "-", "--no-same-owner", "-C", staging.string()}, archive, what);
+  if (!unpacked) {
+    fs::remove_all(staging, ec);
+    return unpacked.error();
+  }
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(staging, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_directory(ec) || it->is_symlink(ec)) files.push_back(it->path());
+  }
+  for (const fs::path& staged : files) {
+    const fs::path relative = staged.lexically_relative(staging);
+    fs::path at = into;
+    for (const auto& part : relative.parent_path()) {
+      at /= part;
+      const auto status = fs::symlink_status(at, ec);
+      if (fs::exists(status) && !fs::is_directory(status)) fs::remove(at, ec);
+      fs::create_directory(at, ec);
+    }
+    const fs::path target = into / relative;
+    if (fs::is_directory(fs::symlink_status(target, ec))) fs::remove_all(target, ec);
+    fs::rename(staged, target, ec);
+    if (ec) {
+      fs::remove_all(staging, ec);
+      return core::Error{core::ErrorCode::io_failure,
+                         std::string(what) + " failed: " + target.string() + ": " + ec.message(),
+                         "Check the disk and the files' permissions under the session's folder."};
+    }
+  }
+  fs::remove_all(staging, ec);
+  return core::Done{};
+}
+
 core::Error failed_in_sandbox(const char* what, const SandboxRun& run) {
   return core::Error{core::ErrorCode::unavailable,
                      std::string(what) + " in the sandbox exited with " +
@@ -134,12 +184,10 @@ core::Result<core::Done> download_transcripts(CommandRouter& router, const std::
   if (!packed) return packed.error();
   if (packed->exit_code != 0) return failed_in_sandbox("Packing the transcripts", packed.value());
   if (packed->out.empty()) return core::Done{};
-  std::error_code ec;
-  std::filesystem::create_directories(transcripts, ec);
-  auto unpacked = run_here({"tar", "xzf", "-", "-C", transcripts.string()}, packed->out,
-                           "Unpacking the transcripts");
-  if (!unpacked) return unpacked.error();
-  return core::Done{};
+  return unpack_from_sandbox(
+      packed->out, transcripts,
+      transcripts.parent_path() / (".parhelia-unpacking-" + std::to_string(::getpid())),
+      "Unpacking the transcripts");
 }
 
 core::Result<core::Done> upload_transcripts(CommandRouter& router, const std::string& session_id,
@@ -195,10 +243,11 @@ core::Result<core::Done> download_changes(CommandRouter& router, const std::stri
     if (!remote.count(relative)) gone.push_back(it->path());
   }
   for (const auto& path : gone) std::filesystem::remove(path, ec);
-  auto unpacked = run_here({"tar", "xzf", "-", "-C", working_copy.string()}, changed->out,
-                           "Unpacking the changes");
-  if (!unpacked) return unpacked.error();
-  return core::Done{};
+  // Beside the working copy, in the session's folder: the same file system, so a move.
+  return unpack_from_sandbox(
+      changed->out, working_copy,
+      working_copy.parent_path() / ("modal-unpacking-" + std::to_string(::getpid())),
+      "Unpacking the changes");
 }
 
 }  // namespace parhelia::modal

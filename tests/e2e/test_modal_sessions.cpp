@@ -70,7 +70,6 @@ TEST_CASE(
   REQUIRE(ended["state"] == "succeeded");
   CHECK(ended["exit_code"] == 0);
   CHECK(ended["sandbox_id"].get<std::string>().starts_with("sb-"));
-  CHECK(ended["gpu"].is_null());
   CHECK(ended["changed_files"] == json::array({"M README.md", "A made.txt", "D notes.txt"}));
   CHECK(ended["spent_usd"].get<double>() > 0);
   // The sandbox lived longer than the work: what Modal bills for it is settled at the end, as
@@ -670,4 +669,34 @@ TEST_CASE("modal: a task's conversation is checkpointed from its sandbox and res
   CHECK(contains(log, "earlier transcript lines"));
   CHECK_FALSE(contains(log, "(after 0 earlier transcript lines)"));
   CHECK(standin.requests("SandboxCreate").size() == 2);
+}
+
+TEST_CASE(
+    "modal: what comes back from a sandbox never writes through a link out of the working "
+    "copy",
+    "[e2e][modal][modal-sessions][hostile]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  parhelia::testing::TempDir outside;
+  std::filesystem::create_symlink(outside.path(), workspace.path() / "linked");
+  Cli cli(standin.user_environment());
+  // The work makes a folder where the link was, with files in it: here, the link must not be
+  // followed when they come back.
+  const json submitted =
+      run_json(cli,
+               {"submit", "--backend", "modal", "--cmd",
+                "rm linked && mkdir -p linked/deeper && echo pwned > linked/x && "
+                "echo pwned > linked/deeper/y",
+                "--yes"},
+               workspace.path().string());
+  const std::string id = submitted["session_id"];
+  const json ended = wait_for_end(cli, id);
+  CHECK(ended["state"] == "succeeded");
+  CHECK(std::filesystem::is_empty(outside.path()));
+  const auto copy = cli.home() / "sessions" / id / "workspace";
+  CHECK_FALSE(std::filesystem::is_symlink(copy / "linked"));
+  CHECK(read_text(copy / "linked" / "x") == "pwned\n");
+  CHECK(read_text(copy / "linked" / "deeper" / "y") == "pwned\n");
+  const auto& changed = ended["changed_files"];
+  CHECK(std::find(changed.begin(), changed.end(), "A linked/x") != changed.end());
 }
