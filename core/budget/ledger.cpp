@@ -126,12 +126,12 @@ Result<std::map<std::string, Micros>> Ledger::sessions_spend(
 
 Result<std::vector<ResourceSpend>> Ledger::session_resources(const std::string& session_id) {
   return database_->run([&](sqlite::Connection& db) {
-    auto q = db.prepare(
+    auto q = db.cached(
         "SELECT resource, quantity_milli, amount_micros FROM charged WHERE session_id = ? ORDER "
         "BY amount_micros DESC, resource");
-    q.bind(1, session_id);
+    q->bind(1, session_id);
     std::vector<ResourceSpend> spend;
-    while (q.step()) spend.push_back({q.text(0), q.integer(1), q.integer(2)});
+    while (q->step()) spend.push_back({q->text(0), q->integer(1), q->integer(2)});
     return spend;
   });
 }

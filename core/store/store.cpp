@@ -117,11 +117,12 @@ Result<Done> Store::insert(const Session& s) {
 
 Result<Session> Store::get(const std::string& id) {
   auto found = guarded([&]() -> std::optional<Session> {
+    // Cached: every status asks it.
     auto query =
-        db_->prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
-    query.bind(1, id);
-    if (!query.step()) return std::nullopt;
-    return read_session(query);
+        db_->cached(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
+    query->bind(1, id);
+    if (!query->step()) return std::nullopt;
+    return read_session(*query);
   });
   if (!found) return found.error();
   if (!found.value()) {
@@ -274,14 +275,14 @@ Result<std::map<SessionState, std::int64_t>> Store::count_by_state() {
 
 Result<std::vector<SessionEvent>> Store::events(const std::string& id) {
   return guarded([&] {
-    auto query = db_->prepare(
+    auto query = db_->cached(
         "SELECT at, kind, from_state, to_state, detail FROM events WHERE session_id = ? ORDER BY "
         "id");
-    query.bind(1, id);
+    query->bind(1, id);
     std::vector<SessionEvent> events;
-    while (query.step()) {
+    while (query->step()) {
       events.push_back(
-          {query.integer(0), query.text(1), query.text(2), query.text(3), query.text(4)});
+          {query->integer(0), query->text(1), query->text(2), query->text(3), query->text(4)});
     }
     return events;
   });

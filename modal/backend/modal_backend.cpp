@@ -69,9 +69,13 @@ core::BackendView ModalBackend::inspect(const Session& session) {
   core::BackendView view = core::inspect_supervised(home_, session);
   const bool live = session.state == core::SessionState::provisioning ||
                     session.state == core::SessionState::running;
+  // Running with no supervisor recorded: adopted (ModalBackend::adopt), and its supervisor
+  // not started yet or never started; the same as one that died.
+  const bool unclaimed = view.presence == core::BackendView::Presence::starting &&
+                         session.state == core::SessionState::running;
   std::error_code ec;
-  if (view.presence != core::BackendView::Presence::gone || view.files_missing || view.exit_code ||
-      !live || !std::filesystem::exists(sandbox_id_file(home_, session.id), ec))
+  if ((view.presence != core::BackendView::Presence::gone && !unclaimed) || view.files_missing ||
+      view.exit_code || !live || !std::filesystem::exists(sandbox_id_file(home_, session.id), ec))
     return view;
   // Its supervisor died while its sandbox runs on (bounded by the sandbox's timeout): a new
   // one takes over and catches the log, the spend and the end up (modal_supervisor.h). One

@@ -397,11 +397,11 @@ TEST_CASE(
   auto foreign = client.value()->sandbox_create(theirs);
   REQUIRE(foreign);
 
-  const json submitted =
-      run_json(cli, {"submit", "--backend", "modal", "--cmd", "echo up; sleep 120", "--yes"},
-               workspace.path().string());
+  const json submitted = run_json(
+      cli, {"submit", "--backend", "modal", "--cmd", "echo work-is-up; sleep 120", "--yes"},
+      workspace.path().string());
   const std::string id = submitted["session_id"];
-  REQUIRE(eventually([&] { return contains(cli.run({"session", "logs", id}).out, "up"); }));
+  REQUIRE(eventually([&] { return contains(cli.run({"session", "logs", id}).out, "work-is-up"); }));
   // Its supervisor dies as if between the create and recording the sandbox.
   parhelia::core::ProcessSpec query;
   query.argv = {"sqlite3", (cli.home() / "parhelia.db").string(),
@@ -470,10 +470,11 @@ TEST_CASE(
   GitWorkspace workspace;
   Cli cli(standin.user_environment());
   const json submitted = run_json(
-      cli, {"submit", "--backend", "modal", "--cmd", "echo up; sleep 4; echo finished", "--yes"},
+      cli,
+      {"submit", "--backend", "modal", "--cmd", "echo work-is-up; sleep 4; echo finished", "--yes"},
       workspace.path().string());
   const std::string id = submitted["session_id"];
-  REQUIRE(eventually([&] { return contains(cli.run({"session", "logs", id}).out, "up"); }));
+  REQUIRE(eventually([&] { return contains(cli.run({"session", "logs", id}).out, "work-is-up"); }));
   // Its supervisor dies and its record is lost with its files, as if the database had been
   // replaced: nothing here knows the sandbox any more but its tags.
   const auto database = (cli.home() / "parhelia.db").string();
@@ -502,12 +503,13 @@ TEST_CASE(
   CHECK(adopted["backend"] == "modal");
   CHECK(contains(adopted["task"], "(adopted)"));
   const json ended = wait_for_end(cli, id);
-  INFO(read_text(cli.home() / "sessions" / id / "supervisor.out"));
+  INFO(ended.dump() << read_text(cli.home() / "sessions" / id / "supervisor.out")
+                    << cli.run({"session", "logs", id}).out);
   CHECK(ended["state"] == "succeeded");
   CHECK(ended["spent_usd"].get<double>() > 0);
   const std::string log = cli.run({"session", "logs", id}).out;
   CHECK(contains(log, "adopted: Modal sandbox sb-"));
-  CHECK(contains(log, "up\n"));  // its output from the start, caught up
+  CHECK(contains(log, "work-is-up\n"));  // its output from the start, caught up
   CHECK(contains(log, "finished"));
   query.argv = {"sqlite3", database, "SELECT detail FROM events WHERE session_id = '" + id + "'"};
   CHECK(contains(parhelia::core::run_captured(query, 10s)->out, "adopted: its modal backend"));
