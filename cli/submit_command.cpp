@@ -72,7 +72,9 @@ int run_submit(const SubmitOptions& o) {
     return kExitOk;
   }
   if (!cost_confirmed(*service, request, o.yes)) return kExitFailed;
-  auto session = service->submit(request);
+  // The image's build log, when there is one to build, as progress lines.
+  auto session = service->submit(
+      request, [](const std::string& line) { std::cerr << "parhelia: " << line << "\n"; });
   if (!session) return report(session.error());
   if (!o.sync) {
     if (o.json) {

@@ -216,7 +216,11 @@ void register_submit_tool(server::Toolset& toolset, core::SessionService& servic
         if (auto refused = confirmation_refused(service, plan->estimate, a.confirm.value_or(false),
                                                 context, "submit"))
           return *refused;
-        auto session = service.submit(request);
+        // The image's build log, when there is one to build, as progress.
+        double lines = 0;
+        auto session = service.submit(request, [&](const std::string& line) {
+          if (context.wants_progress()) context.progress(++lines, std::nullopt, line);
+        });
         if (!session) return tool_error(session.error());
         result.estimate = estimate_view(plan->estimate);
         if (!plan->credential.empty()) result.credential = plan->credential;

@@ -68,6 +68,11 @@ class Backend {
   // Checks what this backend needs for the session (its preconditions: a sandbox, the GPUs
   // asked for, the agent) and works out what would run. Starts nothing.
   virtual Result<WorkCommand> plan(const Session& session) = 0;
+  // Makes what the session needs made once before any session like it can start (a Modal
+  // image built), each line of the making told to `progress`: the one step of a submit that
+  // may wait on the network, and only when there is something to make. Nothing otherwise.
+  using ProgressLine = std::function<void(const std::string& line)>;
+  virtual Result<Done> make_ready(const Session&, const ProgressLine&) { return Done{}; }
   // Starts the session's supervisor and returns at once; a launch that fails later is
   // reported through `on_failure`.
   virtual Result<Done> launch(const Session& session, LaunchFailure on_failure) = 0;

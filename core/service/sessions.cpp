@@ -236,7 +236,8 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
   return plan;
 }
 
-Result<Session> SessionService::submit(const SubmitRequest& request) {
+Result<Session> SessionService::submit(const SubmitRequest& request,
+                                       const Backend::ProgressLine& progress) {
   auto planned = plan(request);
   if (!planned) return planned.error();
   const Session& session = planned->session;
@@ -246,6 +247,14 @@ Result<Session> SessionService::submit(const SubmitRequest& request) {
   if (!reservation) return reservation.error();
   if (!reservation->granted)
     return refusal(request, planned->estimate, reservation->tightest.value());
+  auto backend = backends_.get(session.backend);
+  if (!backend) return backend.error();  // plan() found it
+  if (auto ready = backend.value()->make_ready(
+          session, progress ? progress : [](auto&) {});
+      !ready) {
+    warn_on_error(budget_.release(session.id, now_ms()), "releasing a reservation");
+    return ready.error();
+  }
   if (auto inserted = store_->insert(session); !inserted) {
     warn_on_error(budget_.release(session.id, now_ms()), "releasing a reservation");
     return inserted.error();
@@ -255,8 +264,6 @@ Result<Session> SessionService::submit(const SubmitRequest& request) {
     warn_on_error(store_->note(session.id, "Claude Code signs in with " + planned->credential),
                   "noting the credential");
   }
-  auto backend = backends_.get(session.backend);
-  if (!backend) return backend.error();  // plan() found it
   const auto record_failed_launch = [this](const std::string& id, const std::string& why) {
     SessionUpdate failed;
     failed.finished_at = now_ms();

@@ -167,7 +167,8 @@ class SessionService {
   Result<SubmitPlan> plan(const SubmitRequest& request);
   // Plans, reserves the worst case against the hard limits (refusing with the numbers and
   // the longest timeout that would fit), records and launches the session.
-  Result<Session> submit(const SubmitRequest& request);
+  // What its backend must make first (an image) is made here, its lines told to `progress`.
+  Result<Session> submit(const SubmitRequest& request, const Backend::ProgressLine& progress = {});
 
   Result<Session> get(const std::string& id);
   Result<std::vector<Session>> list(const SessionQuery& query);

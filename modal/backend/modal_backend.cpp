@@ -10,12 +10,14 @@
 #include "core/checkpoints/checkpoint_request.h"
 #include "core/local/supervised_session.h"
 #include "core/service/sessions.h"
+#include "core/session/gpu_request.h"
 #include "core/session/session_files.h"
 #include "core/workspace/workspace.h"
 #include "modal/api/modal_client.h"
 #include "modal/backend/install_id.h"
 #include "modal/backend/modal_settings.h"
 #include "modal/backend/modal_supervisor.h"
+#include "modal/backend/session_image.h"
 #include "modal/backend/workspace_transfer.h"
 #include "modal/credentials.h"
 
@@ -42,6 +44,28 @@ Result<core::WorkCommand> ModalBackend::plan(const Session& session) {
   core::WorkCommand command;
   command.argv = core::work_argv(session, {settings->agent});
   return command;
+}
+
+Result<Done> ModalBackend::make_ready(const Session& session, const ProgressLine& progress) {
+  auto settings = ModalSettings::load(home_);
+  if (!settings) return settings.error();
+  auto gpu = core::parse_gpu_request(session.gpu);
+  if (!gpu) return gpu.error();
+  auto credentials = require_modal_credentials(home_);
+  if (!credentials) return credentials.error();
+  SessionImages images(home_, credentials.value());
+  const auto commands = session_image_commands(settings.value(), gpu->count > 0);
+  if (images.known(commands)) return Done{};  // built before: no call
+  auto client = ModalClient::open(credentials.value());
+  if (!client) return client.error();
+  auto app_id = client.value()->app_get_or_create(settings->app_name);
+  if (!app_id) return app_id.error();
+  progress("building the session's image on Modal (once for this definition)");
+  auto image =
+      images.image_for(*client.value(), app_id.value(), commands,
+                       [&progress](const std::string& line) { progress("image: " + line); });
+  if (!image) return image.error();
+  return Done{};
 }
 
 Result<Done> ModalBackend::launch(const Session& session, LaunchFailure on_failure) {

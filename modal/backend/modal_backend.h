@@ -22,6 +22,9 @@ class ModalBackend final : public core::Backend {
   // Refuses before anything is made: no Modal token, a task with no way to sign Claude Code
   // in, a config.json "modal" section that cannot be used. No network.
   core::Result<core::WorkCommand> plan(const core::Session& session) override;
+  // The session's image, built by Modal now (its build log to `progress`) unless remembered.
+  core::Result<core::Done> make_ready(const core::Session& session,
+                                      const ProgressLine& progress) override;
   core::Result<core::Done> launch(const core::Session& session, LaunchFailure on_failure) override;
   int supervise(core::Store& store, const core::Session& session,
                 const core::RateTable& rates) override;

@@ -56,12 +56,18 @@ std::string SessionImages::key_of(const std::vector<std::string>& commands) cons
   return digest.hex();
 }
 
-core::Result<std::string> SessionImages::image_for(
-    ModalClient& client, const std::string& app_id, const std::vector<std::string>& commands,
-    const std::function<void(const std::string&)>& on_log) {
+std::optional<std::string> SessionImages::known(const std::vector<std::string>& commands) const {
   const std::string key = key_of(commands);
   if (auto known = read_images(file_); known.contains(key) && known[key].is_string())
     return known[key].get<std::string>();
+  return std::nullopt;
+}
+
+core::Result<std::string> SessionImages::image_for(
+    ModalClient& client, const std::string& app_id, const std::vector<std::string>& commands,
+    const std::function<void(const std::string&)>& on_log) {
+  if (auto remembered = known(commands)) return *remembered;
+  const std::string key = key_of(commands);
   auto build = client.image_get_or_create(app_id, commands);
   if (!build) return build.error();
   std::optional<Outcome> outcome = build->outcome;

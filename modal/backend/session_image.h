@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ class SessionImages {
   core::Result<std::string> image_for(ModalClient& client, const std::string& app_id,
                                       const std::vector<std::string>& commands,
                                       const std::function<void(const std::string&)>& on_log);
+  // The image remembered for `commands`, if one is: no network.
+  std::optional<std::string> known(const std::vector<std::string>& commands) const;
   // Modal no longer has the image remembered for `commands` (a create said so).
   void forget(const std::vector<std::string>& commands);
 

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
@@ -134,11 +135,25 @@ TEST_CASE("modal: a stop ends the work in its sandbox and keeps what it changed"
   CHECK(health["backends"] == json::parse(R"([{"name": "local", "usable": true},
                                               {"name": "modal", "usable": true}])"));
   const json submitted =
-      client.call_tool("submit", {{"command", "echo started; echo kept > kept.txt; sleep 120"},
-                                  {"backend", "modal"},
-                                  {"workspace", workspace.path().string()}});
+      client.call_tool("submit",
+                       {{"command", "echo started; echo kept > kept.txt; sleep 120"},
+                        {"backend", "modal"},
+                        {"workspace", workspace.path().string()}},
+                       {{"progressToken", "submit-1"}});
   INFO(submitted.dump());
   REQUIRE(submitted["isError"] == false);
+  // The first session of this image definition waited for its build: the build log came as
+  // progress of the submit.
+  std::vector<std::string> progress;
+  for (const auto& message : client.others) {
+    if (message.value("method", "") == "notifications/progress" &&
+        message["params"]["progressToken"] == "submit-1")
+      progress.push_back(message["params"].value("message", ""));
+  }
+  REQUIRE_FALSE(progress.empty());
+  CHECK(contains(progress.front(), "building the session's image on Modal"));
+  CHECK(std::any_of(progress.begin(), progress.end(),
+                    [](const std::string& line) { return contains(line, "image: Step 1/"); }));
   const std::string id = submitted["structuredContent"]["session"]["session_id"];
   wait_for_state(client, id, "running");
   REQUIRE(eventually([&] {
@@ -541,7 +556,8 @@ TEST_CASE("modal: 20 concurrent submits never over-commit a hard limit, on Modal
     for (ssize_t n; (n = ::read(submit.stdout_fd(), buffer, sizeof buffer)) > 0;)
       out.append(buffer, n);
     if (*status == 0) {
-      ids.push_back(json::parse(out)["session_id"]);
+      // After the image build's progress lines (on stderr, which the test reads too).
+      ids.push_back(json::parse(out.substr(out.find('{')))["session_id"]);
     } else {
       ++refused;
       CHECK(contains(out, "the total limit of $0.30 has $0.00 left"));
