@@ -17,6 +17,7 @@
 #include "core/local/process_tree.h"
 #include "core/local/sandbox.h"
 #include "core/local/supervised_session.h"
+#include "core/service/checkpointed_work.h"
 #include "core/service/run_policy.h"
 #include "core/service/supervision.h"
 #include "core/store/store.h"
@@ -32,23 +33,12 @@ using namespace std::chrono_literals;
 constexpr auto kLeftoverGrace = 2s;
 
 // The work as a child process here, and its checkpoints in a process of their own.
-class LocalWork final : public RunningWork {
+class LocalWork final : public CheckpointedWork {
  public:
   LocalWork(const std::filesystem::path& home, const std::string& session_id,
             const SessionFiles& files, ChildProcess& child)
-      : files_(files), child_(child), job_(home, session_id) {}
+      : CheckpointedWork(home, session_id, files), files_(files), child_(child) {}
 
-  Result<Done> start_checkpoint(CheckpointTrigger trigger, const std::string& token) override {
-    return job_.start(trigger, token);
-  }
-  bool checkpoint_running() override { return job_.running(); }
-  bool wait_for_checkpoint(Clock::time_point deadline) override {
-    return job_.wait_until(deadline);
-  }
-  void abandon_checkpoint(const std::string& why) override { job_.abandon(why); }
-  std::optional<std::string> take_checkpoint_request() override {
-    return core::take_checkpoint_request(files_);
-  }
   // To its whole process group: everything it started.
   void terminate() override { ::kill(-child_.pid(), SIGTERM); }
   void kill() override { ::kill(-child_.pid(), SIGKILL); }
@@ -59,15 +49,14 @@ class LocalWork final : public RunningWork {
   // The processes that are not leftovers of the work: its own, and a checkpoint's.
   std::vector<pid_t> own_processes() const {
     std::vector<pid_t> keep = {child_.pid()};
-    if (auto pid = job_.pid()) keep.push_back(*pid);
+    if (auto pid = checkpoint_pid()) keep.push_back(*pid);
     return keep;
   }
-  std::optional<pid_t> checkpoint_pid() const { return job_.pid(); }
+  using CheckpointedWork::checkpoint_pid;
 
  private:
   const SessionFiles& files_;
   ChildProcess& child_;
-  CheckpointJob job_;
 };
 
 class Supervisor {

@@ -19,9 +19,8 @@
 #include "core/base/sha256.h"
 #include "core/budget/budget.h"
 #include "core/budget/estimate.h"
-#include "core/checkpoints/checkpoint_job.h"
-#include "core/checkpoints/checkpoint_request.h"
 #include "core/checkpoints/checkpointer.h"
+#include "core/service/checkpointed_work.h"
 #include "core/service/run_policy.h"
 #include "core/service/supervision.h"
 #include "core/session/gpu_request.h"
@@ -136,31 +135,18 @@ Result<std::string> agent_secret(ModalClient& client, const ModalSettings& setti
 }
 
 // The work as an exec in the sandbox: signals reach its process group through another exec.
-class ModalWork final : public core::RunningWork {
+class ModalWork final : public core::CheckpointedWork {
  public:
-  // Without a router the sandbox had ended before this supervisor could reach it.
+  // Without a router the sandbox had ended before this supervisor could reach it. Its
+  // checkpoints' processes bring the sandbox's files here (ModalBackend::bring_files_here).
   ModalWork(const std::filesystem::path& home, CommandRouter* router, const core::Session& session,
             const core::SessionFiles& files)
-      : router_(router),
+      : CheckpointedWork(home, session.id, files),
+        router_(router),
         session_(session),
         files_(files),
-        sandbox_alive_(router != nullptr),
-        job_(home, session.id) {}
+        sandbox_alive_(router != nullptr) {}
 
-  // In a process of its own (`parhelia __checkpoint`), which brings the sandbox's files here
-  // first (ModalBackend::bring_files_here) and then checkpoints them as a local session's.
-  Result<core::Done> start_checkpoint(core::CheckpointTrigger trigger,
-                                      const std::string& token) override {
-    return job_.start(trigger, token);
-  }
-  bool checkpoint_running() override { return job_.running(); }
-  bool wait_for_checkpoint(Clock::time_point deadline) override {
-    return job_.wait_until(deadline);
-  }
-  void abandon_checkpoint(const std::string& why) override { job_.abandon(why); }
-  std::optional<std::string> take_checkpoint_request() override {
-    return core::take_checkpoint_request(files_);
-  }
   void terminate() override { signal_work("TERM"); }
   void kill() override { signal_work("KILL"); }
   Result<core::Changes> collect_changes() override {
@@ -200,7 +186,6 @@ class ModalWork final : public core::RunningWork {
   int signals_ = 0;
   bool sandbox_alive_;
   std::optional<EndedBy> ended_by_;
-  core::CheckpointJob job_;
 };
 
 // The work's output as the exec's stdout delivers it (on the client's thread), taken by the

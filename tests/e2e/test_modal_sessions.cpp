@@ -28,6 +28,24 @@ std::string read_text(const std::filesystem::path& file) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// What sqlite3 prints for `statement` against the home's database.
+std::string sql(const Cli& cli, const std::string& statement) {
+  parhelia::core::ProcessSpec spec;
+  spec.argv = {"sqlite3", (cli.home() / "parhelia.db").string(), statement};
+  spec.pipe_stdout = true;
+  spec.merge_stderr = true;
+  auto run = parhelia::core::run_captured(spec, 10s);
+  return run ? run->out : run.error().sentence();
+}
+
+// The stand-in's sandboxes are processes of this machine: the agent is the tests' fake one.
+void use_fake_agent(const Cli& cli) {
+  std::ofstream(cli.home() / "config.json")
+      << json{{"modal",
+               {{"agent", std::string(PARHELIA_SOURCE_DIR) + "/tests/support/fake-claude"}}}}
+             .dump();
+}
+
 template <class Ready>
 bool eventually(Ready ready, int tenths = 300) {
   for (int i = 0; i < tenths; ++i) {
@@ -61,13 +79,7 @@ TEST_CASE(
   INFO(cli.run({"session", "show", id}).out
        << read_text(cli.home() / "sessions" / id / "supervisor.out"));
   INFO(standin.requests("SandboxCreate").dump());
-  {
-    parhelia::core::ProcessSpec q;
-    q.argv = {"sqlite3", (cli.home() / "parhelia.db").string(), "select * from events"};
-    q.merge_stderr = true;
-    q.pipe_stdout = true;
-    INFO(parhelia::core::run_captured(q, 10s)->out);
-  }
+  INFO(sql(cli, "SELECT * FROM events"));
   REQUIRE(ended["state"] == "succeeded");
   CHECK(ended["exit_code"] == 0);
   CHECK(ended["sandbox_id"].get<std::string>().starts_with("sb-"));
@@ -75,12 +87,8 @@ TEST_CASE(
   CHECK(ended["spent_usd"].get<double>() > 0);
   // The sandbox lived longer than the work: what Modal bills for it is settled at the end, as
   // the difference.
-  parhelia::core::ProcessSpec events;
-  events.argv = {"sqlite3", (cli.home() / "parhelia.db").string(),
-                 "SELECT detail FROM events WHERE session_id = '" + id + "'"};
-  events.pipe_stdout = true;
   CHECK(eventually([&] {
-    return contains(parhelia::core::run_captured(events, 10s)->out,
+    return contains(sql(cli, "SELECT detail FROM events WHERE session_id = '" + id + "'"),
                     "settled with Modal's resource usage");
   }));
   CHECK(run_json(cli, {"session", "show", id})["spent_usd"].get<double>() >=
@@ -242,11 +250,7 @@ TEST_CASE("modal: a Claude Code task gets its key only as a Modal Secret, and no
   auto environment = standin.user_environment();
   environment.push_back("ANTHROPIC_API_KEY=" + planted);
   Cli cli(environment);
-  // The stand-in's sandboxes are processes of this machine: the agent is the tests' fake one.
-  std::ofstream(cli.home() / "config.json")
-      << json{{"modal",
-               {{"agent", std::string(PARHELIA_SOURCE_DIR) + "/tests/support/fake-claude"}}}}
-             .dump();
+  use_fake_agent(cli);
 
   const json submitted =
       run_json(cli, {"submit", "--backend", "modal", "write hello.txt: hi from the task", "--yes"},
@@ -311,11 +315,8 @@ TEST_CASE(
   REQUIRE(eventually([&] {
     return contains(cli.run({"session", "logs", id}).out, "before-the-kill");
   }));
-  parhelia::core::ProcessSpec query;
-  query.argv = {"sqlite3", (cli.home() / "parhelia.db").string(),
-                "SELECT supervisor_pid FROM sessions WHERE id = '" + id + "'"};
-  query.pipe_stdout = true;
-  const int pid = std::stoi(parhelia::core::run_captured(query, 10s)->out);
+  const int pid =
+      std::stoi(sql(cli, "SELECT supervisor_pid FROM sessions WHERE id = '" + id + "'"));
   REQUIRE(::kill(pid, SIGKILL) == 0);
   std::this_thread::sleep_for(6s);  // the work goes on and ends in its sandbox, unfollowed
 
@@ -418,11 +419,8 @@ TEST_CASE(
   const std::string id = submitted["session_id"];
   REQUIRE(eventually([&] { return contains(cli.run({"session", "logs", id}).out, "work-is-up"); }));
   // Its supervisor dies as if between the create and recording the sandbox.
-  parhelia::core::ProcessSpec query;
-  query.argv = {"sqlite3", (cli.home() / "parhelia.db").string(),
-                "SELECT supervisor_pid FROM sessions WHERE id = '" + id + "'"};
-  query.pipe_stdout = true;
-  REQUIRE(::kill(std::stoi(parhelia::core::run_captured(query, 10s)->out), SIGKILL) == 0);
+  REQUIRE(::kill(std::stoi(sql(cli, "SELECT supervisor_pid FROM sessions WHERE id = '" + id + "'")),
+                 SIGKILL) == 0);
   std::filesystem::remove(cli.home() / "sessions" / id / "modal-sandbox");
   // With no sandbox recorded there is nothing to follow: the next look ends it.
   CHECK(eventually([&] { return run_json(cli, {"session", "show", id})["state"] == "failed"; }));
@@ -442,9 +440,7 @@ TEST_CASE(
   server.initialize();  // the server lists this install's sandboxes once it has answered
   CHECK(eventually([&] { return state_of(ours) != "running"; }));
   CHECK(state_of(foreign.value()) == "running");
-  query.argv = {"sqlite3", (cli.home() / "parhelia.db").string(),
-                "SELECT detail FROM events WHERE session_id = '" + id + "'"};
-  CHECK(contains(parhelia::core::run_captured(query, 10s)->out,
+  CHECK(contains(sql(cli, "SELECT detail FROM events WHERE session_id = '" + id + "'"),
                  "its modal backend still ran it after it had ended; stopped"));
   CHECK(client.value()->sandbox_terminate(foreign.value()));
 }
@@ -492,15 +488,11 @@ TEST_CASE(
   REQUIRE(eventually([&] { return contains(cli.run({"session", "logs", id}).out, "work-is-up"); }));
   // Its supervisor dies and its record is lost with its files, as if the database had been
   // replaced: nothing here knows the sandbox any more but its tags.
-  const auto database = (cli.home() / "parhelia.db").string();
-  parhelia::core::ProcessSpec query;
-  query.argv = {"sqlite3", database, "SELECT supervisor_pid FROM sessions WHERE id = '" + id + "'"};
-  query.pipe_stdout = true;
-  REQUIRE(::kill(std::stoi(parhelia::core::run_captured(query, 10s)->out), SIGKILL) == 0);
-  query.argv = {"sqlite3", database,
-                "DELETE FROM reservations WHERE session_id = '" + id +
-                    "'; DELETE FROM sessions WHERE id = '" + id + "'"};
-  REQUIRE(parhelia::core::run_captured(query, 10s)->exit_status == 0);
+  REQUIRE(::kill(std::stoi(sql(cli, "SELECT supervisor_pid FROM sessions WHERE id = '" + id + "'")),
+                 SIGKILL) == 0);
+  CHECK(sql(cli, "DELETE FROM reservations WHERE session_id = '" + id +
+                     "'; DELETE FROM sessions WHERE id = '" + id + "'")
+            .empty());
   std::filesystem::remove_all(cli.home() / "sessions" / id);
   CHECK(cli.run({"session", "show", id}).exit_status != 0);
 
@@ -526,8 +518,8 @@ TEST_CASE(
   CHECK(contains(log, "adopted: Modal sandbox sb-"));
   CHECK(contains(log, "work-is-up\n"));  // its output from the start, caught up
   CHECK(contains(log, "finished"));
-  query.argv = {"sqlite3", database, "SELECT detail FROM events WHERE session_id = '" + id + "'"};
-  CHECK(contains(parhelia::core::run_captured(query, 10s)->out, "adopted: its modal backend"));
+  CHECK(contains(sql(cli, "SELECT detail FROM events WHERE session_id = '" + id + "'"),
+                 "adopted: its modal backend"));
   CHECK(standin.requests("SandboxCreate").size() == 1);
 }
 
@@ -651,10 +643,7 @@ TEST_CASE("modal: a task's conversation is checkpointed from its sandbox and res
   auto environment = standin.user_environment();
   environment.push_back("ANTHROPIC_API_KEY=sk-ant-test-resume");
   Cli cli(environment);
-  std::ofstream(cli.home() / "config.json")
-      << json{{"modal",
-               {{"agent", std::string(PARHELIA_SOURCE_DIR) + "/tests/support/fake-claude"}}}}
-             .dump();
+  use_fake_agent(cli);
   const json submitted =
       run_json(cli, {"submit", "--backend", "modal", "write draft.txt: first draft", "--yes"},
                workspace.path().string());
@@ -717,4 +706,39 @@ TEST_CASE(
   CHECK(read_text(copy / "linked" / "deeper" / "y") == "pwned\n");
   const auto& changed = ended["changed_files"];
   CHECK(std::find(changed.begin(), changed.end(), "A linked/x") != changed.end());
+}
+
+TEST_CASE(
+    "modal: the watchdog stops a session at its cap, terminates its sandbox and records "
+    "over_budget",
+    "[e2e][modal][modal-sessions][budget]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  auto environment = standin.user_environment();
+  environment.push_back("ANTHROPIC_API_KEY=sk-ant-test-watchdog");
+  Cli cli(environment);
+  // Tokens priced so that the agent's first message passes the cap: the watchdog's to stop,
+  // long before the sandbox's timeout (bounded by its compute alone).
+  std::ofstream(cli.home() / "config.json") << json{
+      {"modal", {{"agent", std::string(PARHELIA_SOURCE_DIR) + "/tests/support/fake-claude"}}},
+      {"rates", {{"tokens.sonnet.input", 1000}}}}.dump();
+  const auto started = std::chrono::steady_clock::now();
+  const json submitted =
+      run_json(cli, {"submit", "--backend", "modal", "sleep 60", "--max-cost", "0.50", "--yes"},
+               workspace.path().string());
+  const std::string id = submitted["session_id"];
+  const json ended = wait_for_end(cli, id);
+  INFO(ended.dump() << cli.run({"session", "logs", id}).out);
+  CHECK(ended["state"] == "over_budget");
+  CHECK(contains(ended["error"], "budget cap of $0.50"));
+  CHECK(std::chrono::steady_clock::now() - started < 40s);
+  const json creates = standin.requests("SandboxCreate");
+  REQUIRE(creates.size() == 1);
+  CHECK(creates[0]["request"]["definition"]["timeout_secs"].get<int>() > 60);
+  CHECK(standin.requests("SandboxTerminate").size() >= 1);
+  CHECK(eventually([&] {
+    for (const auto& sandbox : standin.sandboxes())
+      if (sandbox["state"] == "running") return false;
+    return true;
+  }));
 }
