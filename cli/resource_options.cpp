@@ -30,6 +30,9 @@ void ResourceOptions::add_to(CLI::App& command, Use use) {
   if (use == Use::estimate)
     command.add_option("--backend", backend,
                        "local or modal: whose prices (default: the configured one)");
+  if (use == Use::resume)
+    command.add_option("--backend", backend,
+                       "Carry on in another backend: local or modal (default: the session's)");
   if (use == Use::submit)
     command.add_option("--backend", backend,
                        "Where it runs: local (this machine) or modal (a Modal sandbox; needs a "
@@ -89,6 +92,7 @@ std::optional<std::string> ResourceOptions::apply(core::ResumeRequest& request) 
   ReadOptions read_options;
   if (auto wrong = read(*this, read_options)) return wrong;
   request.gpu = gpu;
+  if (!backend.empty()) request.backend = backend;
   request.timeout_s = read_options.timeout_s;
   if (cpu) request.cpu_milli = core::milli_of(*cpu);
   if (memory_gib) request.memory_milli_gib = core::milli_of(*memory_gib);

@@ -17,6 +17,7 @@ struct CheckpointArgs {
   std::optional<std::string> to_checkpoint_id;
   std::optional<std::string> prompt;
   ResourceArgs resources;
+  std::optional<std::string> backend;
   std::optional<bool> confirm;
   static auto fields() {
     return std::tuple{
@@ -46,6 +47,8 @@ struct CheckpointArgs {
                  .cpu = "restore: cores (default: the session's)",
                  .memory_gib = "restore: memory in GiB",
                  .max_cost_usd = "restore: the new session's own cap in dollars"})),
+        field("backend", &CheckpointArgs::backend,
+              "restore: carry on in another backend, local or modal (default: the session's)"),
         field("confirm", &CheckpointArgs::confirm,
               "restore: the user has agreed to the estimated cost (needed above the "
               "confirmation amount when the client cannot ask)")};
@@ -126,6 +129,7 @@ server::ToolOutcome<CheckpointResult> restore(core::SessionService& service,
   resume.session_id = a.session_id.value_or("");
   resume.checkpoint_id = a.checkpoint_id;
   resume.prompt = a.prompt;
+  resume.backend = a.backend;
   a.resources.apply(resume);
   auto request = service.resume_request(resume);
   if (!request) return tool_error(request.error());

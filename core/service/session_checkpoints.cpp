@@ -117,7 +117,7 @@ Result<SubmitRequest> SessionService::resume_request(const ResumeRequest& r) {
     q.command = p.task;
   }
   q.gpu = r.gpu.value_or(p.gpu);
-  q.backend = p.backend;
+  q.backend = r.backend.value_or(p.backend);
   q.workspace = p.workspace;
   q.name = p.name;
   q.timeout_s = r.timeout_s.value_or(p.timeout_s);

@@ -63,6 +63,8 @@ struct ResumeRequest {
   std::optional<std::string> checkpoint_id;  // default: the session's latest
   std::optional<std::string> prompt;         // what Claude Code is told next
   std::optional<std::string> gpu;
+  // Another backend to carry on in (local <-> modal: a checkpoint is kept here, so either way).
+  std::optional<std::string> backend;
   std::optional<std::int64_t> timeout_s;
   std::optional<std::int64_t> cpu_milli;
   std::optional<std::int64_t> memory_milli_gib;

@@ -642,6 +642,9 @@ TEST_CASE("modal: a task's conversation is checkpointed from its sandbox and res
   GitWorkspace workspace;
   auto environment = standin.user_environment();
   environment.push_back("ANTHROPIC_API_KEY=sk-ant-test-resume");
+  // The same fake agent for the local backend, for the moves between the two.
+  environment.push_back(std::string("PARHELIA_AGENT=") + PARHELIA_SOURCE_DIR +
+                        "/tests/support/fake-claude");
   Cli cli(environment);
   use_fake_agent(cli);
   const json submitted =
@@ -676,6 +679,29 @@ TEST_CASE("modal: a task's conversation is checkpointed from its sandbox and res
   CHECK(contains(log, "earlier transcript lines"));
   CHECK_FALSE(contains(log, "(after 0 earlier transcript lines)"));
   CHECK(standin.requests("SandboxCreate").size() == 2);
+
+  // From Modal to this machine, and back: the checkpoint is kept here, so either way.
+  const auto carry_on = [&](const std::string& from, const std::string& backend,
+                            const std::string& prompt) {
+    const json moved = run_json(
+        cli, {"session", "resume", from, "--backend", backend, "--prompt", prompt, "--yes"});
+    CHECK(moved["backend"] == backend);
+    const json moved_end = wait_for_end(cli, moved["session_id"]);
+    INFO(cli.run({"session", "logs", moved["session_id"]}).out);
+    CHECK(moved_end["state"] == "succeeded");
+    CHECK(moved_end["claude_session_id"] == claude_id);
+    CHECK_FALSE(contains(cli.run({"session", "logs", moved["session_id"]}).out,
+                         "(after 0 earlier transcript lines)"));
+    return moved_end;
+  };
+  const json here = carry_on(child, "local", "write local.txt: third");
+  const json back = carry_on(here["session_id"], "modal", "write back.txt: fourth");
+  for (const char* file : {"A draft.txt", "A more.txt", "A local.txt", "A back.txt"}) {
+    INFO(file);
+    CHECK(std::find(back["changed_files"].begin(), back["changed_files"].end(), file) !=
+          back["changed_files"].end());
+  }
+  CHECK(standin.requests("SandboxCreate").size() == 3);
 }
 
 TEST_CASE(
