@@ -8,10 +8,10 @@
 #include <algorithm>
 
 #include "core/agent/agent_transcript.h"
-#include "core/checkpoints/checkpoint_request.h"
-#include "core/workspace/git.h"
-#include "core/session/session_files.h"
 #include "core/base/sha256.h"
+#include "core/checkpoints/checkpoint_request.h"
+#include "core/session/session_files.h"
+#include "core/workspace/git.h"
 #include "core/workspace/workspace_snapshot.h"
 
 namespace parhelia::core {
@@ -368,24 +368,6 @@ void answer_checkpoint_request(Checkpointer& checkpointer, const std::string& se
     return;
   }
   write_checkpoint_answer(files, {token, taken->checkpoint.id, taken->unchanged, ""});
-}
-
-int checkpoint_helper(const fs::path& home, const std::string& session_id, const std::string& token,
-                      CheckpointTrigger trigger) {
-  auto database = Database::open(home);
-  if (!database) {
-    if (!token.empty()) {
-      write_checkpoint_answer(SessionFiles::of(home, session_id),
-                              {token, "", false, database.error().sentence()});
-    }
-    return 1;
-  }
-  Checkpointer checkpointer(home, database.value());
-  if (!token.empty()) {
-    answer_checkpoint_request(checkpointer, session_id, token);
-    return 0;
-  }
-  return checkpointer.take_and_note(session_id, trigger) ? 0 : 1;
 }
 
 }  // namespace parhelia::core

@@ -75,12 +75,4 @@ class Checkpointer {
 void answer_checkpoint_request(Checkpointer& checkpointer, const std::string& session_id,
                                const std::string& token);
 
-// `parhelia __checkpoint ID [TOKEN] [--trigger NAME]`: a checkpoint in a process of its own,
-// for a session that has no supervisor any more (asked for under TOKEN, answered), or for a
-// supervisor that must never wait on one (see core/checkpoints/checkpoint_job.h; no TOKEN, no
-// answer).
-int checkpoint_helper(const std::filesystem::path& home, const std::string& session_id,
-                      const std::string& token,
-                      CheckpointTrigger trigger = CheckpointTrigger::manual);
-
 }  // namespace parhelia::core

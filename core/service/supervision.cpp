@@ -90,8 +90,11 @@ int supervise(const std::filesystem::path& home, const std::string& session_id,
 int checkpoint_session(const std::filesystem::path& home, const std::string& session_id,
                        const std::string& token, CheckpointTrigger trigger,
                        const Backends& backends) {
+  // One connection for the whole process: the backend's question and the checkpoint's.
+  auto database = Database::open(home);
   auto brought = [&]() -> Result<Done> {
-    auto store = Store::open(home);
+    if (!database) return database.error();
+    auto store = Store::over(database.value());
     if (!store) return store.error();
     auto session = store.value()->get(session_id);
     if (!session) return session.error();
@@ -114,7 +117,12 @@ int checkpoint_session(const std::filesystem::path& home, const std::string& ses
                               {token, "", false, brought.error().sentence()});
     return 1;
   }
-  return checkpoint_helper(home, session_id, token, trigger);
+  Checkpointer checkpointer(home, database.value());
+  if (!token.empty()) {
+    answer_checkpoint_request(checkpointer, session_id, token);
+    return 0;
+  }
+  return checkpointer.take_and_note(session_id, trigger) ? 0 : 1;
 }
 
 }  // namespace parhelia::core

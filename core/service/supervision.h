@@ -23,9 +23,10 @@ int supervise(const std::filesystem::path& home, const std::string& session_id,
 // The signal of a stop that reached this supervisor (SIGTERM, SIGINT or SIGHUP; 0: none yet).
 int stop_signal_received();
 
-// `parhelia __checkpoint ID [TOKEN] --trigger T` (checkpoint_job.h): the session's files
-// brought here by its backend, then the checkpoint taken (and the request under TOKEN
-// answered). Returns the process's exit status.
+// `parhelia __checkpoint ID [TOKEN] --trigger T`: a checkpoint in a process of its own, for a
+// session that has no supervisor any more (asked for under TOKEN, answered), or for a
+// supervisor that must never wait on one (checkpoint_job.h; no TOKEN, no answer). The
+// session's files are brought here by its backend first. Returns the process's exit status.
 int checkpoint_session(const std::filesystem::path& home, const std::string& session_id,
                        const std::string& token, CheckpointTrigger trigger,
                        const Backends& backends);
