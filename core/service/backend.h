@@ -54,6 +54,7 @@ struct BackendListing {
   // Set by a backend that can follow a session it holds that the store may not know (its
   // record lost, a database replaced): the session to record for it, which adopt() takes up.
   std::optional<Session> adoptable;
+  std::string sandbox_id;  // where it runs, as sandbox_id() names it; "" when it has none
 };
 
 class Backend {
@@ -97,9 +98,9 @@ class Backend {
   virtual TerminalPlace terminal(const Session& session) const = 0;
   // Whether a terminal that is `here` takes connections now. Cheap: no child process.
   virtual bool terminal_answers(const Session& session) const = 0;
-  // Takes up a session recorded (running) from a listing's `adoptable`: its files here and a
+  // Takes up a session recorded (running) from `listing`'s `adoptable`: its files here and a
   // supervisor that follows it from now on.
-  virtual Result<Done> adopt(const Session& session) {
+  virtual Result<Done> adopt(const Session& session, const BackendListing& /*listing*/) {
     return Error{ErrorCode::unavailable,
                  "The " + std::string(name()) + " backend cannot adopt session " + session.id + ".",
                  ""};

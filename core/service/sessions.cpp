@@ -353,7 +353,7 @@ Result<std::vector<SessionService::Stray>> SessionService::strays() {
       if (known.error().code != ErrorCode::not_found) return known.error();
       Stray stray{std::string(backend->name()), held.session_id};
       if (held.adoptable) {
-        auto adopted = adopt(*backend, *held.adoptable);
+        auto adopted = adopt(*backend, held);
         stray.adopted = adopted.ok();
         if (!adopted) spdlog::warn("adopting {}: {}", held.session_id, adopted.error().sentence());
       }
@@ -363,7 +363,8 @@ Result<std::vector<SessionService::Stray>> SessionService::strays() {
   return found;
 }
 
-Result<Done> SessionService::adopt(Backend& backend, Session session) {
+Result<Done> SessionService::adopt(Backend& backend, const BackendListing& listing) {
+  Session session = *listing.adoptable;
   const std::int64_t started = session.started_at.value_or(now_ms());
   session.state = SessionState::provisioning;
   if (auto recorded = store_->insert(session); !recorded) return recorded.error();
@@ -375,7 +376,7 @@ Result<Done> SessionService::adopt(Backend& backend, Session session) {
   if (!moved) return moved.error();
   session.state = SessionState::running;
   session.started_at = started;
-  return backend.adopt(session);
+  return backend.adopt(session, listing);
 }
 
 Result<Session> SessionService::existing(const std::string& id) {

@@ -263,8 +263,8 @@ class SessionService {
   Result<std::string> chosen_backend(const std::string& asked) const;
 
   void reconcile_one(Session& session);
-  // Records a session its backend listed as adoptable, running, and hands it to the backend.
-  Result<Done> adopt(Backend& backend, Session session);
+  // Records the session `listing` offers for adoption, running, and hands it to its backend.
+  Result<Done> adopt(Backend& backend, const BackendListing& listing);
   // Every session id from outside is checked here, as checkpoint() checks checkpoint ids.
   Result<Session> existing(const std::string& id);
   // A session whose terminal can be reached: live, and (remote) with its endpoint recorded.

@@ -22,6 +22,17 @@
 #include "modal/credentials.h"
 
 namespace parhelia::modal {
+namespace {
+
+// A client with this home's Modal token: for a stop with no supervisor left, and for a
+// checkpoint's files.
+core::Result<std::unique_ptr<ModalClient>> open_client(const std::filesystem::path& home) {
+  auto credentials = require_modal_credentials(home);
+  if (!credentials) return credentials.error();
+  return ModalClient::open(credentials.value());
+}
+
+}  // namespace
 
 using core::Done;
 using core::Error;
@@ -119,14 +130,11 @@ core::BackendView ModalBackend::inspect(const Session& session) {
 Result<Done> ModalBackend::stop(const Session& session, int grace_s) {
   if (core::inspect_supervised(home_, session).presence == core::BackendView::Presence::alive)
     return core::stop_supervised(home_, session, grace_s);
-  std::string sandbox_id;
-  std::ifstream(sandbox_id_file(home_, session.id)) >> sandbox_id;
-  if (sandbox_id.empty()) return Done{};  // nothing was made on Modal
-  auto credentials = require_modal_credentials(home_);
-  if (!credentials) return credentials.error();
-  auto client = ModalClient::open(credentials.value());
+  const auto sandbox = sandbox_id(session);
+  if (!sandbox) return Done{};  // nothing was made on Modal
+  auto client = open_client(home_);
   if (!client) return client.error();
-  auto terminated = client.value()->sandbox_terminate(sandbox_id);
+  auto terminated = client.value()->sandbox_terminate(*sandbox);
   if (!terminated) return terminated.error();
   return Done{};
 }
@@ -142,18 +150,15 @@ std::optional<core::CheckpointAnswer> ModalBackend::checkpoint_answer(const Sess
 
 Result<Done> ModalBackend::bring_files_here(const Session& session) {
   if (session.state != core::SessionState::running) return Done{};
-  std::string sandbox_id;
-  std::ifstream(sandbox_id_file(home_, session.id)) >> sandbox_id;
-  if (sandbox_id.empty()) return Done{};  // nothing runs there yet: the files here are all
-  auto credentials = require_modal_credentials(home_);
-  if (!credentials) return credentials.error();
-  auto client = ModalClient::open(credentials.value());
+  const auto sandbox = sandbox_id(session);
+  if (!sandbox) return Done{};  // nothing runs there yet: the files here are all
+  auto client = open_client(home_);
   if (!client) return client.error();
-  auto task_id = client.value()->sandbox_task_id(sandbox_id, std::chrono::seconds(30));
+  auto task_id = client.value()->sandbox_task_id(*sandbox, std::chrono::seconds(30));
   if (!task_id) return task_id.error();
   if (!task_id.value()) {
     return Error{
-        ErrorCode::unavailable, "its sandbox " + sandbox_id + " has ended",
+        ErrorCode::unavailable, "its sandbox " + *sandbox + " has ended",
         "Its last files come back with its end: `parhelia session results " + session.id + "`."};
   }
   auto router = client.value()->command_router(*task_id.value());
@@ -236,15 +241,13 @@ Result<std::vector<core::BackendListing>> ModalBackend::list() {
     // Priced at a submit's defaults until its end, when it is settled with what Modal bills.
     adoptable.cpu_milli = core::SubmitRequest{}.cpu_milli;
     adoptable.memory_milli_gib = core::SubmitRequest{}.memory_milli_gib;
-    listed.push_back({id, !sandbox.outcome, std::move(adoptable)});
-    adoptable_sandboxes_[id] = sandbox.id;
+    listed.push_back({id, !sandbox.outcome, std::move(adoptable), sandbox.id});
   }
   return listed;
 }
 
-Result<Done> ModalBackend::adopt(const Session& session) {
-  const auto sandbox = adoptable_sandboxes_.find(session.id);
-  if (sandbox == adoptable_sandboxes_.end()) {
+Result<Done> ModalBackend::adopt(const Session& session, const core::BackendListing& listing) {
+  if (listing.sandbox_id.empty()) {
     return Error{ErrorCode::not_found, "No sandbox of session " + session.id + " was listed.", ""};
   }
   if (auto created = core::create_session_dir(home_, session); !created) return created.error();
@@ -253,11 +256,11 @@ Result<Done> ModalBackend::adopt(const Session& session) {
   std::filesystem::create_directories(files.workspace, ec);
   if (auto base = core::commit_base(files.working_copy()); !base) return base.error();
   if (auto recorded =
-          core::replace_file(sandbox_id_file(home_, session.id), sandbox->second + "\n");
+          core::replace_file(sandbox_id_file(home_, session.id), listing.sandbox_id + "\n");
       !recorded)
     return recorded.error();
   std::ofstream(files.log, std::ios::app)
-      << "parhelia: adopted: Modal sandbox " << sandbox->second
+      << "parhelia: adopted: Modal sandbox " << listing.sandbox_id
       << " ran with this install's tag and no session here; followed from now on (its changes "
          "are against an empty base)\n";
   return start_supervisor(session, nullptr);

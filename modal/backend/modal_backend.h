@@ -5,7 +5,6 @@
 #pragma once
 
 #include <filesystem>
-#include <map>
 #include <string>
 
 #include "core/local/child_reaper.h"
@@ -57,15 +56,14 @@ class ModalBackend final : public core::Backend {
   core::Result<std::vector<core::BackendListing>> list() override;
   // Its sandbox recorded, an empty base for its changes (what it started from is not known
   // here), and a supervisor that takes it over (modal_supervisor.h).
-  core::Result<core::Done> adopt(const core::Session& session) override;
+  core::Result<core::Done> adopt(const core::Session& session,
+                                 const core::BackendListing& listing) override;
 
  private:
   core::Result<core::Done> start_supervisor(const core::Session& session, LaunchFailure on_failure);
   std::filesystem::path home_;
   std::string parhelia_;
   core::ChildReaper reaper_;
-  // The sandbox of each session list() found adoptable, for adopt().
-  std::map<std::string, std::string> adoptable_sandboxes_;
 };
 
 }  // namespace parhelia::modal
