@@ -45,8 +45,9 @@ Result<AttachInfo> SessionService::terminal_of(const std::string& id) {
   if (!endpoint.value()) {
     return Error{ErrorCode::unavailable,
                  "Session " + s.id + " (" + std::string(to_string(s.state)) +
-                     ") has no SSH endpoint recorded yet: its container is still starting.",
-                 "Try again once it is running."};
+                     ") has no terminal yet: its container's SSH server and tunnel are still "
+                     "coming up.",
+                 "Try again in a few seconds (`parhelia attach " + s.id + "`)."};
   }
   auto identity = installation_identity(home_);
   if (!identity) return identity.error();

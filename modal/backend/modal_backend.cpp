@@ -174,12 +174,10 @@ Result<Done> ModalBackend::bring_files_here(const Session& session) {
       core::transcript_dir(files.home, core::work_paths(files, session.sandboxed).workspace));
 }
 
-core::TerminalPlace ModalBackend::terminal(const Session& session) const {
+core::TerminalPlace ModalBackend::terminal(const Session&) const {
+  // The tmux in its sandbox, behind the endpoint its supervisor pinned (sandbox_terminal.h).
   core::TerminalPlace place;
-  place.why_none = "Session " + session.id +
-                   " runs on Modal, and attaching to a Modal session is not available in this "
-                   "build; follow it with `parhelia session logs " +
-                   session.id + " --follow`.";
+  place.kind = core::TerminalPlace::Kind::over_ssh;
   return place;
 }
 

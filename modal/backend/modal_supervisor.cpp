@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -26,12 +27,14 @@
 #include "core/session/gpu_request.h"
 #include "core/session/sandbox_settings.h"
 #include "core/session/session_files.h"
+#include "core/terminal/ssh_endpoints.h"
 #include "core/workspace/workspace.h"
 #include "modal/api/modal_client.h"
 #include "modal/api/modal_errors.h"
 #include "modal/backend/install_id.h"
 #include "modal/backend/modal_settings.h"
 #include "modal/backend/sandbox_exec.h"
+#include "modal/backend/sandbox_terminal.h"
 #include "modal/backend/session_image.h"
 #include "modal/backend/workspace_base.h"
 #include "modal/backend/workspace_transfer.h"
@@ -51,14 +54,6 @@ constexpr std::int64_t kShortestSandbox_s = 10;
 constexpr std::int64_t kLongestLookup_s = 24 * 3600;
 // While Modal does not answer, the supervisor asks again this often at most.
 constexpr std::int64_t kOutagePause_s = 8;
-
-// The work in a process group of its own (setsid), its pid kept where a stop finds it; as the
-// image's `agent` user when the sandbox runs as root and has one (Claude Code will not skip
-// permission prompts as root).
-constexpr const char* kWorkWrapper =
-    "if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then "
-    "set -- runuser -u agent -- env HOME=/home/agent \"$@\"; fi; "
-    "setsid \"$@\" & echo $! > ../parhelia/work.pid; wait $!";
 
 void log_line(const core::SessionFiles& files, const std::string& line) {
   std::ofstream(files.log, std::ios::app) << "parhelia: " << line << "\n";
@@ -422,6 +417,9 @@ class ModalSupervisor {
     spec.memory_mib = static_cast<unsigned>(session_.memory_milli_gib * 1024 / 1000);
     if (gpu->count > 0) spec.gpu = GpuSpec{gpu->type, static_cast<unsigned>(gpu->count)};
     spec.tags = {{kSessionTag, session_.id}, {kInstallTag, install.value()}};
+    // Its terminal: the sandbox's sshd behind a raw TCP tunnel (sandbox_terminal.h).
+    spec.unencrypted_ports = {kSshPort};
+    spec.readiness_tcp_port = kSshPort;
     auto created = client_->sandbox_create(spec);
     if (!created && created.error().code == ErrorCode::not_found && base) {
       // The snapshot is gone from Modal (expired, deleted): the files are sent whole.
@@ -501,11 +499,9 @@ class ModalSupervisor {
     auto settings = core::SandboxSettings::load(home_);
     if (!settings) return settings.error();
     core::WorkCommand command;
-    command.argv = {"sh", "-c", kWorkWrapper, "parhelia-work"};
     auto modal_settings = ModalSettings::load(home_);
     if (!modal_settings) return modal_settings.error();
-    for (auto& arg : core::work_argv(session_, {modal_settings->agent}))
-      command.argv.push_back(arg);
+    command.argv = work_in_tmux_argv(core::work_argv(session_, {modal_settings->agent}));
     for (const std::string& name : settings->environment) {
       if (auto value = core::env_value(name.c_str());
           value && !core::is_agent_credential(name) && !name.starts_with("MODAL_"))
@@ -553,6 +549,23 @@ class ModalSupervisor {
         if (auto begun = router_->exec_start(spec); !begun) failed = begun.error().sentence();
       }
     }
+    // The terminal comes up beside the work, not before it: the work's start does not wait on
+    // sshd or the tunnel. (A supervisor taking over finds the endpoint pinned already.)
+    // It is reckoned on a thread of its own (network only) and pinned by this loop (the
+    // database is this thread's).
+    std::future<Result<core::SshEndpoint>> terminal;
+    if (!failed && !taken_over) {
+      terminal = std::async(std::launch::async, [this]() -> Result<core::SshEndpoint> {
+        auto identity = core::installation_identity(home_);
+        if (!identity) return identity.error();
+        return start_sandbox_sshd(*client_, *router_, sandbox_id_, session_.id,
+                                  identity->public_key);
+      });
+    }
+    const auto pin_terminal_when_known = [&] {
+      if (terminal.valid() && terminal.wait_for(0s) == std::future_status::ready)
+        record_terminal(terminal.get());
+    };
     OutputQueue output;
     std::atomic<bool> read_done{false};
     std::thread reader;
@@ -582,9 +595,12 @@ class ModalSupervisor {
     while (!read_done) {
       std::this_thread::sleep_for(200ms);
       logged.feed(output.take(), policy);
+      pin_terminal_when_known();
       policy.turn(Clock::now(), core::stop_signal_received(), work);
     }
     if (reader.joinable()) reader.join();
+    if (terminal.valid()) terminal.wait();
+    pin_terminal_when_known();
     logged.feed(output.take(), policy);
     policy.output_ended();
 
@@ -618,6 +634,24 @@ class ModalSupervisor {
     }
     std::ofstream(files_.exit_code, std::ios::trunc) << exit_code << "\n";
     return policy.ended(exit_code, work);
+  }
+
+  // Pins the endpoint of the sandbox's sshd, so that attach, screen and send reach the
+  // work's tmux. A terminal that cannot be had is said, and the work goes on without one.
+  void record_terminal(const Result<core::SshEndpoint>& endpoint) {
+    Result<core::Done> pinned =
+        endpoint ? core::EndpointStore(store_.database()).pin(session_.id, endpoint.value())
+                 : Result<core::Done>(endpoint.error());
+    if (!pinned) {
+      const std::string said = "no terminal for this session: " + pinned.error().sentence();
+      log_line(files_, said);
+      core::warn_on_error(store_.note(session_.id, said), "noting the terminal");
+      return;
+    }
+    log_line(files_, "terminal: ssh " + endpoint->user + "@" + endpoint->host + " -p " +
+                         std::to_string(endpoint->port) + ", host key " +
+                         endpoint->host_key.fingerprint() + " (pinned); `parhelia attach " +
+                         session_.id + "`");
   }
 
   // A sandbox that ended under the work, as the session's end.

@@ -546,16 +546,22 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "modal client: port 22's tunnel reaches a real sshd; a secret from values reaches the sandbox; "
-    "the router snapshots",
+    "modal client: port 22's tunnel reaches the sandbox's own sshd; a secret from values reaches "
+    "the sandbox; the router snapshots",
     "[modal-client]") {
   testing::ModalStandin standin;
   auto client = client_for(standin);
   const std::string app = app_of(*client);
   auto secret = client->secret_from_values({{"PARHELIA_PROBE", "from-values"}});
   REQUIRE(secret);
-  SandboxSpec spec = shell(app, image_of(*client, app),
-                           "mkdir -p work; echo snap > work/f; echo \"$PARHELIA_PROBE\"; sleep 60");
+  SandboxSpec spec =
+      shell(app, image_of(*client, app),
+            "mkdir -p work; echo snap > work/f; echo \"$PARHELIA_PROBE\"; "
+            // Where the stand-in's port 22 is (it has no network namespaces).
+            "ssh-keygen -q -t ed25519 -N '' -f hk && mkdir -p /run/sshd 2>/dev/null; "
+            "/usr/sbin/sshd -f /dev/null -o ListenAddress=$PARHELIA_SSHD_LISTEN "
+            "-o HostKey=$PWD/hk -o PidFile=$PWD/sshd.pid -E $PWD/sshd.log; "
+            "sleep 60");
   spec.secret_ids = {secret.value()};
   spec.unencrypted_ports = {22};
   auto id = client->sandbox_create(spec);

@@ -46,15 +46,6 @@ void use_fake_agent(const Cli& cli) {
              .dump();
 }
 
-template <class Ready>
-bool eventually(Ready ready, int tenths = 300) {
-  for (int i = 0; i < tenths; ++i) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
-
 }  // namespace
 
 TEST_CASE(

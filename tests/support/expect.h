@@ -20,6 +20,16 @@ inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// Polls `ready` every 100 ms until it holds; false after `tenths` tries (30 s by default).
+template <class Ready>
+bool eventually(Ready ready, int tenths = 300) {
+  for (int i = 0; i < tenths; ++i) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
 // Runs a CLI command with --json, which must succeed, and returns what it printed.
 inline nlohmann::json run_json(const Cli& cli, std::vector<std::string> args,
                                const std::string& cwd = "") {

@@ -13,7 +13,12 @@ and modal.task_command_router.TaskCommandRouter that Parhelia uses (modal/proto)
   FAILURE with its exit code; names are unique per app among running sandboxes;
 - exec runs real processes with real pipes; stdio is read by offset, stdin written at offsets;
 - a filesystem snapshot is a real copy that a later create starts from;
-- an unencrypted port 22 gets a real sshd on 127.0.0.1 for that sandbox;
+- there are no network namespaces: a sandbox's unencrypted port 22 is a free port of
+  127.0.0.1 chosen at create, given to the sandbox as PARHELIA_SSHD_LISTEN=127.0.0.1:PORT (where
+  Parhelia's sshd listens in place of the container's port 22) and reported as its tunnel;
+- every process a sandbox starts carries MODAL_TASK_ID (as Modal's containers do), and at the
+  sandbox's end every process of this machine with its task id ends, daemons included (a
+  container ends whole);
 - resource usage grows with real time.
 
 It records every request (method, headers, the request as JSON, the status answered) and
@@ -266,8 +271,12 @@ class Sandbox:
         self.log_cond = threading.Condition()
         self.logs_closed = 0
         self.execs = {}
-        self.sshd = None
         self.ssh_port = None
+        if any(p.port == 22 and p.unencrypted for p in definition.open_ports.ports):
+            probe = socket.socket()
+            probe.bind(("127.0.0.1", 0))
+            self.ssh_port = probe.getsockname()[1]
+            probe.close()
         self.dir = os.path.join(STATE, "sandboxes", self.id)
         self.root = os.path.join(self.dir, "root")
         image_dir = images.get(definition.image_id)
@@ -287,7 +296,9 @@ class Sandbox:
 
     def environment(self, extra, secret_ids):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.directory("/root"),
-               "LANG": "C.UTF-8"}
+               "LANG": "C.UTF-8", "MODAL_TASK_ID": self.task_id}
+        if self.ssh_port:
+            env["PARHELIA_SSHD_LISTEN"] = f"127.0.0.1:{self.ssh_port}"
         for secret_id in list(self.definition.secret_ids) + secret_ids:
             env.update(secrets.get(secret_id, {}))
         env.update(dict(self.definition.environment_variables.contents))
@@ -296,8 +307,6 @@ class Sandbox:
 
     def start(self):
         d = self.definition
-        if any(p.port == 22 and p.unencrypted for p in d.open_ports.ports):
-            self.start_sshd()
         self.process = subprocess.Popen(
             list(d.entrypoint_args) or ["sleep", str(self.timeout)],
             cwd=self.directory(d.workdir if d.HasField("workdir") else None),
@@ -347,9 +356,7 @@ class Sandbox:
         self.timer.cancel()
         for e in self.execs.values():
             self.kill_group(e.process)
-        if self.sshd:
-            self.sshd.kill()
-            self.sshd.wait()
+        self.kill_everything()
         with lock:
             self.finished_at = time.time()
             if self.ending == "terminated":
@@ -365,27 +372,29 @@ class Sandbox:
             self.log_cond.notify_all()
         self.done.set()
 
-    def start_sshd(self):
-        ssh_dir = os.path.join(self.dir, "sshd")
-        os.makedirs(ssh_dir)
-        key = os.path.join(ssh_dir, "host_key")
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
-        authorized = os.path.join(self.directory("/root/.ssh"), "authorized_keys")
-        open(authorized, "a").close()
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.ssh_port = probe.getsockname()[1]
-        probe.close()
-        config = os.path.join(ssh_dir, "sshd_config")
-        with open(config, "w") as f:
-            f.write(f"Port {self.ssh_port}\nListenAddress 127.0.0.1\nHostKey {key}\n"
-                    f"AuthorizedKeysFile {authorized}\nPidFile {ssh_dir}/sshd.pid\n"
-                    "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
-                    "StrictModes no\n")
-        if os.getuid() == 0:
-            os.makedirs("/run/sshd", exist_ok=True)
-        self.sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", config],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def kill_everything(self):
+        """Every process of this machine carrying the sandbox's task id: what its execs left
+        running in sessions of their own (sshd, tmux) ends with it, as in a container."""
+        marker = f"MODAL_TASK_ID={self.task_id}".encode()
+        for _ in range(3):
+            found = False
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit() or int(entry) == os.getpid():
+                    continue
+                try:
+                    with open(f"/proc/{entry}/environ", "rb") as f:
+                        environ = f.read().split(b"\0")
+                except OSError:
+                    continue
+                if marker in environ:
+                    found = True
+                    try:
+                        os.kill(int(entry), signal.SIGKILL)
+                    except OSError:
+                        pass
+            if not found:
+                return
+            time.sleep(0.05)
 
     def info(self):
         task = pb.TaskInfo(id=self.task_id, started_at=self.started_at, finished_at=self.finished_at,
@@ -877,8 +886,7 @@ def shut_down(*unused):
         sandbox.kill_group(sandbox.process)
         for e in sandbox.execs.values():
             sandbox.kill_group(e.process)
-        if sandbox.sshd:
-            sandbox.sshd.kill()
+        sandbox.kill_everything()
     server.stop(0)
     os._exit(0)
 
