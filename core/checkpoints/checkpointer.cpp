@@ -9,7 +9,6 @@
 
 #include "core/agent/agent_transcript.h"
 #include "core/base/sha256.h"
-#include "core/checkpoints/checkpoint_request.h"
 #include "core/session/session_files.h"
 #include "core/workspace/git.h"
 #include "core/workspace/workspace_snapshot.h"
@@ -357,17 +356,6 @@ Result<CheckpointTaken> Checkpointer::take_and_note(const std::string& session_i
   if (!taken->left_out.empty()) note += "; " + left_out_sentence(taken->left_out);
   warn_on_error(sessions_->note(session_id, note), "noting a checkpoint");
   return taken;
-}
-
-void answer_checkpoint_request(Checkpointer& checkpointer, const std::string& session_id,
-                               const std::string& token) {
-  const SessionFiles files = SessionFiles::of(checkpointer.home(), session_id);
-  auto taken = checkpointer.take_and_note(session_id, CheckpointTrigger::manual);
-  if (!taken) {
-    write_checkpoint_answer(files, {token, "", false, taken.error().sentence()});
-    return;
-  }
-  write_checkpoint_answer(files, {token, taken->checkpoint.id, taken->unchanged, ""});
 }
 
 }  // namespace parhelia::core

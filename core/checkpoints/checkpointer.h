@@ -71,8 +71,4 @@ class Checkpointer {
   CheckpointStore checkpoints_;
 };
 
-// Takes a checkpoint asked for under `token` and writes the answer the asker waits for.
-void answer_checkpoint_request(Checkpointer& checkpointer, const std::string& session_id,
-                               const std::string& token);
-
 }  // namespace parhelia::core

@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kColumns =
     "id, session_id, trigger, sha256, size_bytes, base_tree, workspace_tree, transcript_sha256, "
-    "workspace_form, changed_files, claude_session_id, log_offset, spent_micros, created_at";
+    "workspace_form, changed_files, claude_session_id, log_offset, spent_micros, created_at, "
+    "sandbox_image, sandbox_image_expires_at";
 
 Checkpoint read_checkpoint(const sqlite::Statement& row) {
   Checkpoint c;
@@ -31,6 +32,8 @@ Checkpoint read_checkpoint(const sqlite::Statement& row) {
   c.log_offset = row.integer(11);
   c.spent = row.integer(12);
   c.created_at = row.integer(13);
+  c.sandbox_image = row.text(14);
+  c.sandbox_image_expires_at = row.integer(15);
   return c;
 }
 
@@ -131,7 +134,7 @@ Result<Done> CheckpointStore::insert(const Checkpoint& c, const CheckpointBase& 
         .bind(4, c.created_at)
         .run();
     db.cached(std::string("INSERT INTO checkpoints (") + kColumns +
-              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         ->bind(1, c.id)
         .bind(2, c.session_id)
         .bind(3, std::string(to_string(c.trigger)))
@@ -146,8 +149,22 @@ Result<Done> CheckpointStore::insert(const Checkpoint& c, const CheckpointBase& 
         .bind(12, c.log_offset)
         .bind(13, c.spent)
         .bind(14, c.created_at)
+        .bind(15, c.sandbox_image)
+        .bind(16, c.sandbox_image_expires_at)
         .run();
     transaction.commit();
+    return Done{};
+  });
+}
+
+Result<Done> CheckpointStore::record_sandbox_image(const std::string& id, const std::string& image,
+                                                   std::int64_t expires_at) {
+  return database_->run([&](sqlite::Connection& db) {
+    db.cached("UPDATE checkpoints SET sandbox_image = ?, sandbox_image_expires_at = ? WHERE id = ?")
+        ->bind(1, image)
+        .bind(2, expires_at)
+        .bind(3, id)
+        .run();
     return Done{};
   });
 }

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/store/database.h"
 #include "core/base/money.h"
 #include "core/base/result.h"
+#include "core/store/database.h"
 
 namespace parhelia::core {
 
@@ -43,6 +43,13 @@ struct Checkpoint {
   std::int64_t log_offset = 0;
   Micros spent = 0;
   std::int64_t created_at = 0;
+  // The copy of the session's whole sandbox its backend keeps beside this one (a Modal
+  // filesystem snapshot: an image a new sandbox starts from) until it expires; "" for none.
+  std::string sandbox_image;
+  std::int64_t sandbox_image_expires_at = 0;  // ms since the epoch
+  bool sandbox_image_usable(std::int64_t now) const {
+    return !sandbox_image.empty() && sandbox_image_expires_at > now;
+  }
 };
 
 std::string new_checkpoint_id();
@@ -68,6 +75,9 @@ class CheckpointStore {
   // Records a checkpoint whose file (and base file) are already in place.
   Result<Done> insert(const Checkpoint& checkpoint, const CheckpointBase& base);
   Result<Checkpoint> get(const std::string& id);
+  // Adds the backend's copy of the sandbox to a recorded checkpoint.
+  Result<Done> record_sandbox_image(const std::string& id, const std::string& image,
+                                    std::int64_t expires_at);
   // Newest first.
   Result<std::vector<Checkpoint>> of_session(const std::string& session_id,
                                              std::size_t limit = 1000);

@@ -95,6 +95,18 @@ class Backend {
   // remote one copies what the work changed. Run by the checkpoint's own process, never by a
   // supervisor's loop or a request.
   virtual Result<Done> bring_files_here(const Session&) { return Done{}; }
+  // A copy of the session's whole sandbox that the backend keeps (a Modal filesystem
+  // snapshot), taken for a checkpoint once its files are copied here: what a session resumed
+  // on this backend starts from while it lasts (its files there as they were, and whatever
+  // else the work installed or built). Nothing for a backend without one, or a sandbox that
+  // has ended. Run by the checkpoint's own process, like bring_files_here.
+  struct SandboxCopy {
+    std::string image;
+    std::int64_t expires_at = 0;  // ms since the epoch
+  };
+  virtual Result<std::optional<SandboxCopy>> copy_sandbox(const Session&) {
+    return std::optional<SandboxCopy>{};
+  }
   virtual TerminalPlace terminal(const Session& session) const = 0;
   // Whether a terminal that is `here` takes connections now. Cheap: no child process.
   virtual bool terminal_answers(const Session& session) const = 0;

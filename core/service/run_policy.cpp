@@ -143,6 +143,8 @@ struct RunPolicy::Run {
   std::optional<Clock::time_point> checkpoint_until;  // the pre-stop checkpoint's time
   bool pre_stop_started = false;
   std::optional<Clock::time_point> kill_at;
+  std::optional<Clock::time_point> budget_end;
+  std::chrono::seconds least_pre_stop{0};
 };
 
 RunPolicy::RunPolicy(const std::filesystem::path& home, Store& store, const Session& session,
@@ -169,6 +171,16 @@ void RunPolicy::started(Clock::time_point now, TranscriptUsageReader* transcript
   run_->deadline = now + std::chrono::seconds(session_.timeout_s);
   run_->every = std::chrono::seconds(session_.checkpoint_every_s);
   if (session_.checkpoint_every_s > 0) run_->next_checkpoint = now + run_->every;
+}
+
+void RunPolicy::bound(std::optional<Clock::time_point> budget_end,
+                      std::chrono::seconds pre_stop_checkpoint) {
+  run_->budget_end = budget_end;
+  run_->least_pre_stop = pre_stop_checkpoint;
+}
+
+std::chrono::seconds RunPolicy::pre_stop_time() const {
+  return std::max(pre_stop_checkpoint_time(session_.timeout_s), run_->least_pre_stop);
 }
 
 void RunPolicy::output(const char* data, std::size_t size) {
@@ -205,6 +217,8 @@ void RunPolicy::turn(Clock::time_point now, int stop_signal, RunningWork& work) 
   // and a request wait for it, and nothing else does.
   if (!r.stopping) {
     if (auto reason = r.meter.tick(now)) r.over_budget = reason;
+    if (!r.over_budget && r.budget_end && now >= *r.budget_end)
+      r.over_budget = "its sandbox's time, all that the budget's room pays for, is up";
   }
   if (!r.stopping && now >= r.next_checkpoint && !work.checkpoint_running()) {
     start_checkpoint(work, CheckpointTrigger::periodic);
@@ -220,7 +234,7 @@ void RunPolicy::turn(Clock::time_point now, int stop_signal, RunningWork& work) 
     r.stopping = r.stop_by != 0 ? CheckpointTrigger::stop
                  : r.timed_out  ? CheckpointTrigger::timeout
                                 : CheckpointTrigger::budget;
-    r.checkpoint_until = now + pre_stop_checkpoint_time(session_.timeout_s);
+    r.checkpoint_until = now + pre_stop_time();
     const std::string why = r.stop_by != 0 ? "stop requested; stopping"
                             : r.timed_out  ? "timeout reached; stopping"
                                            : "budget watchdog: " + *r.over_budget;
@@ -236,7 +250,7 @@ void RunPolicy::turn(Clock::time_point now, int stop_signal, RunningWork& work) 
     const bool checkpointed = r.pre_stop_started && !work.checkpoint_running();
     if (checkpointed || now >= *r.checkpoint_until) {
       if (!checkpointed) {
-        const auto allowed = pre_stop_checkpoint_time(session_.timeout_s).count();
+        const auto allowed = pre_stop_time().count();
         work.abandon_checkpoint("the session was stopping and the checkpoint took longer than " +
                                 std::to_string(allowed) + " s.");
         warn_on_error(

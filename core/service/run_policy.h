@@ -70,6 +70,11 @@ class RunPolicy {
   // before it began are followed for its final token usage.
   void started(Clock::time_point now, TranscriptUsageReader* transcripts,
                const TranscriptUsage& restored);
+  // What a remote backend adds once the work has started. `budget_end`: the work is stopped
+  // as over budget then (its sandbox's own timeout was cut to what the budget's room pays
+  // for, and that stop must come first, with its checkpoint). `pre_stop_checkpoint`: the
+  // least time a checkpoint before a stop is given (copying a sandbox takes the network).
+  void bound(std::optional<Clock::time_point> budget_end, std::chrono::seconds pre_stop_checkpoint);
   // The work's output as it arrives: to the session's log, and line by line to the stream
   // reader (the agent's progress, its result, its tokens).
   void output(const char* data, std::size_t size);
@@ -96,6 +101,7 @@ class RunPolicy {
                         const std::string& token = "");
   void finish_checkpoint(RunningWork& work, Clock::time_point deadline, const std::string& why);
   int record_outcome(int exit_code, RunningWork& work);
+  std::chrono::seconds pre_stop_time() const;
 
   Store& store_;
   Ledger ledger_;

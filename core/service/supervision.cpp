@@ -90,39 +90,63 @@ int supervise(const std::filesystem::path& home, const std::string& session_id,
 int checkpoint_session(const std::filesystem::path& home, const std::string& session_id,
                        const std::string& token, CheckpointTrigger trigger,
                        const Backends& backends) {
-  // One connection for the whole process: the backend's question and the checkpoint's.
-  auto database = Database::open(home);
-  auto brought = [&]() -> Result<Done> {
-    if (!database) return database.error();
-    auto store = Store::over(database.value());
-    if (!store) return store.error();
-    auto session = store.value()->get(session_id);
-    if (!session) return session.error();
-    auto backend = backends.get(session->backend);
-    if (!backend) return backend.error();
-    auto here = backend.value()->bring_files_here(session.value());
-    if (!here) {
-      const std::string why = "its files could not be brought here: " + here.error().sentence();
-      warn_on_error(store.value()->note(
-                        session_id, std::string(to_string(trigger)) + " checkpoint failed: " + why),
-                    "noting a failed checkpoint");
-      return Error{here.error().code, "The checkpoint failed: " + why, ""};
-    }
-    return Done{};
-  }();
-  if (!brought) {
-    std::cerr << "parhelia: " << brought.error().sentence() << "\n";
-    if (!token.empty())
-      write_checkpoint_answer(SessionFiles::of(home, session_id),
-                              {token, "", false, brought.error().sentence()});
+  const SessionFiles files = SessionFiles::of(home, session_id);
+  const auto fail = [&](const Error& error) {
+    std::cerr << "parhelia: " << error.sentence() << "\n";
+    if (!token.empty()) write_checkpoint_answer(files, {token, "", false, error.sentence()});
     return 1;
+  };
+  // One connection for the whole process: the backend's questions and the checkpoint's.
+  auto database = Database::open(home);
+  if (!database) return fail(database.error());
+  auto store = Store::over(database.value());
+  if (!store) return fail(store.error());
+  auto session = store.value()->get(session_id);
+  if (!session) return fail(session.error());
+  auto backend = backends.get(session->backend);
+  if (!backend) return fail(backend.error());
+  // An asked-for checkpoint is a manual one, whoever asked.
+  const CheckpointTrigger kind = token.empty() ? trigger : CheckpointTrigger::manual;
+  if (auto here = backend.value()->bring_files_here(session.value()); !here) {
+    const std::string why = "its files could not be brought here: " + here.error().sentence();
+    warn_on_error(store.value()->note(session_id,
+                                      std::string(to_string(kind)) + " checkpoint failed: " + why),
+                  "noting a failed checkpoint");
+    return fail(Error{here.error().code, "The checkpoint failed: " + why, ""});
   }
   Checkpointer checkpointer(home, database.value());
-  if (!token.empty()) {
-    answer_checkpoint_request(checkpointer, session_id, token);
-    return 0;
+  auto taken = checkpointer.take_and_note(session_id, kind);
+  if (taken && taken->checkpoint.sandbox_image.empty()) {
+    // The sandbox's own copy beside it, recorded on the same checkpoint before it is
+    // answered; without one, a resume starts from the copy here.
+    auto copy = backend.value()->copy_sandbox(session.value());
+    if (copy && copy.value()) {
+      const auto& image = *copy.value();
+      if (auto recorded = checkpointer.store().record_sandbox_image(taken->checkpoint.id,
+                                                                    image.image, image.expires_at);
+          recorded) {
+        taken->checkpoint.sandbox_image = image.image;
+        warn_on_error(store.value()->note(session_id, "checkpoint " + taken->checkpoint.id +
+                                                          ": its sandbox is kept on " +
+                                                          session->backend + " as " + image.image +
+                                                          " until " + iso_time(image.expires_at)),
+                      "noting a sandbox copy");
+      }
+    } else if (!copy) {
+      warn_on_error(
+          store.value()->note(session_id, "checkpoint " + taken->checkpoint.id +
+                                              " has no copy of the sandbox on " + session->backend +
+                                              " (" + copy.error().sentence() +
+                                              "); a resume from it starts from the copy here"),
+          "noting a missing sandbox copy");
+    }
   }
-  return checkpointer.take_and_note(session_id, trigger) ? 0 : 1;
+  if (!token.empty()) {
+    write_checkpoint_answer(
+        files, taken ? CheckpointAnswer{token, taken->checkpoint.id, taken->unchanged, ""}
+                     : CheckpointAnswer{token, "", false, taken.error().sentence()});
+  }
+  return taken ? 0 : 1;
 }
 
 }  // namespace parhelia::core

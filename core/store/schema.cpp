@@ -172,6 +172,14 @@ const char* const kSteps[] = {
     R"sql(
     ALTER TABLE sessions ADD COLUMN network INTEGER NOT NULL DEFAULT 1;
     )sql",
+    // 6: beside a checkpoint's copy here, the copy of the whole sandbox its backend keeps (a
+    // Modal filesystem snapshot) until it expires; and how long a session's sandbox is kept
+    // after its work ends.
+    R"sql(
+    ALTER TABLE checkpoints ADD COLUMN sandbox_image TEXT NOT NULL DEFAULT '';
+    ALTER TABLE checkpoints ADD COLUMN sandbox_image_expires_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN keep_alive_s INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 
 }  // namespace

@@ -174,6 +174,23 @@ Result<Done> ModalBackend::bring_files_here(const Session& session) {
       core::transcript_dir(files.home, core::work_paths(files, session.sandboxed).workspace));
 }
 
+Result<std::optional<core::Backend::SandboxCopy>> ModalBackend::copy_sandbox(
+    const Session& session) {
+  const auto sandbox = sandbox_id(session);
+  if (!sandbox) return std::optional<SandboxCopy>{};
+  auto client = open_client(home_);
+  if (!client) return client.error();
+  auto task_id = client.value()->sandbox_task_id(*sandbox, std::chrono::seconds(30));
+  if (!task_id) return task_id.error();
+  if (!task_id.value()) return std::optional<SandboxCopy>{};  // it has ended: nothing to copy
+  auto router = client.value()->command_router(*task_id.value());
+  if (!router) return router.error();
+  const std::int64_t ttl_s = std::int64_t{kSnapshotDays} * 24 * 3600;
+  auto image = router.value()->snapshot_filesystem(ttl_s, std::chrono::seconds(600));
+  if (!image) return image.error();
+  return std::optional<SandboxCopy>{SandboxCopy{image.value(), core::now_ms() + ttl_s * 1000}};
+}
+
 core::TerminalPlace ModalBackend::terminal(const Session&) const {
   // The tmux in its sandbox, behind the endpoint its supervisor pinned (sandbox_terminal.h).
   core::TerminalPlace place;

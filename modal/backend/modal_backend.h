@@ -43,6 +43,8 @@ class ModalBackend final : public core::Backend {
   // runs (network: only from a checkpoint's process). A session that has ended has its last
   // files here already.
   core::Result<core::Done> bring_files_here(const core::Session& session) override;
+  // A filesystem snapshot of its sandbox while it runs (Modal keeps it kSnapshotDays).
+  core::Result<std::optional<SandboxCopy>> copy_sandbox(const core::Session& session) override;
   // Over SSH: the sandbox's sshd through Modal's tunnel, once its supervisor pinned it.
   core::TerminalPlace terminal(const core::Session& session) const override;
   // Its modal-sandbox file, once the sandbox is created.

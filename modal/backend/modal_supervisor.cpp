@@ -54,6 +54,12 @@ constexpr std::int64_t kShortestSandbox_s = 10;
 constexpr std::int64_t kLongestLookup_s = 24 * 3600;
 // While Modal does not answer, the supervisor asks again this often at most.
 constexpr std::int64_t kOutagePause_s = 8;
+// The checkpoint before a stop pulls the files and snapshots the sandbox over the network: it
+// is given at least this long (within kStopSlack_s).
+constexpr auto kPreStopCheckpoint = std::chrono::seconds(20);
+// A sandbox whose timeout the budget cut is stopped this long before Modal would end it: its
+// checkpoint, the work's grace and the changes' way back all fit before.
+constexpr std::int64_t kBudgetStopMargin_s = 60;
 
 void log_line(const core::SessionFiles& files, const std::string& line) {
   std::ofstream(files.log, std::ios::app) << "parhelia: " << line << "\n";
@@ -402,7 +408,13 @@ class ModalSupervisor {
     // A workspace Modal has a snapshot of is sent as its difference from it (workspace_base.h).
     WorkspaceBases bases(home_, credentials, origin.value(), image_id.value());
     auto manifest = manifest_of(files_.working_copy());
-    std::optional<WorkspaceBase> base = manifest ? bases.find() : std::nullopt;
+    std::optional<WorkspaceBase> base;
+    // Resumed from a checkpoint whose sandbox Modal still keeps: the sandbox starts from that
+    // snapshot, which holds the checkpoint's files (the copy here was brought from it) and
+    // whatever else the work installed or built there; only their difference is sent.
+    const std::string snapshot = manifest ? checkpoint_snapshot(gpu->count > 0) : "";
+    if (!snapshot.empty()) base = WorkspaceBase{snapshot, manifest.value()};
+    if (!base && manifest) base = bases.find();
 
     SandboxSpec spec;
     spec.app_id = app_id.value();
@@ -423,7 +435,12 @@ class ModalSupervisor {
     auto created = client_->sandbox_create(spec);
     if (!created && created.error().code == ErrorCode::not_found && base) {
       // The snapshot is gone from Modal (expired, deleted): the files are sent whole.
-      bases.forget();
+      if (snapshot.empty()) {
+        bases.forget();
+      } else {
+        log_line(files_, "the checkpoint's snapshot " + snapshot +
+                             " is gone from Modal; starting from its copy here");
+      }
       base.reset();
       spec.image_id = image_id.value();
       created = client_->sandbox_create(spec);
@@ -447,6 +464,8 @@ class ModalSupervisor {
     }
     if (!created) return created.error();
     sandbox_id_ = created.value();
+    sandbox_created_ = Clock::now();
+    sandbox_timeout_s_ = timeout.value();
     core::warn_on_error(core::replace_file(sandbox_id_file(home_, session_.id), sandbox_id_ + "\n"),
                         "recording the sandbox");
     const std::string said = "sandbox " + sandbox_id_ + " created on Modal (timeout " +
@@ -467,8 +486,11 @@ class ModalSupervisor {
                                          manifest.value())
                      : upload_working_copy(*router_, session_.id, files_.workspace);
     if (!sent) return sent.error();
+    const bool from_snapshot = base && base->image_id == snapshot;
     if (!session_.restore_from.empty() && session_.kind == core::SessionKind::task) {
-      // The conversation `claude --resume` takes up, where Claude Code looks for it there.
+      // The conversation `claude --resume` takes up, where Claude Code looks for it there:
+      // sent even onto a snapshot that holds it, as the checkpoint verified it and keyed to
+      // this sandbox's working directory.
       if (auto sent_transcripts = upload_transcripts(
               *router_, session_.id,
               core::transcript_dir(files_.home,
@@ -476,10 +498,13 @@ class ModalSupervisor {
           !sent_transcripts)
         return sent_transcripts.error();
     }
-    log_line(files_, std::string(base ? "workspace sent as its difference from the snapshot " +
-                                            base->image_id
-                                      : "workspace sent") +
-                         " (" + std::to_string(sent.value()) + " bytes compressed)");
+    log_line(
+        files_,
+        std::string(from_snapshot ? "started from checkpoint " + session_.restore_from +
+                                        "'s snapshot " + snapshot + "; its difference sent"
+                    : base ? "workspace sent as its difference from the snapshot " + base->image_id
+                           : "workspace sent") +
+            " (" + std::to_string(sent.value()) + " bytes compressed)");
     if (!base && manifest) {
       // Before the work changes anything: the snapshot holds exactly what was sent.
       if (auto snapshot = client_->sandbox_snapshot_filesystem(sandbox_id_, 300s)) {
@@ -493,6 +518,20 @@ class ModalSupervisor {
       }
     }
     return core::Done{};
+  }
+
+  // The snapshot of the checkpoint this session resumes, while Modal keeps it and when it was
+  // taken over the same kind of image (a resume that adds or drops the GPU needs the other
+  // base); "" otherwise, and the checkpoint's copy here is sent.
+  std::string checkpoint_snapshot(bool gpu) {
+    if (session_.restore_from.empty()) return "";
+    auto checkpoint = core::CheckpointStore(store_.database(), home_).get(session_.restore_from);
+    if (!checkpoint || !checkpoint->sandbox_image_usable(core::now_ms())) return "";
+    auto parent = store_.get(checkpoint->session_id);
+    if (!parent || parent->backend != "modal") return "";
+    auto parent_gpu = core::parse_gpu_request(parent->gpu);
+    if (!parent_gpu || (parent_gpu->count > 0) != gpu) return "";
+    return checkpoint->sandbox_image;
   }
 
   Result<core::WorkCommand> work_command() {
@@ -526,6 +565,13 @@ class ModalSupervisor {
             ? Clock::now() - std::chrono::milliseconds(core::now_ms() - *session_.started_at)
             : Clock::now();
     policy.started(started, nullptr, {});
+    std::optional<Clock::time_point> budget_end;
+    if (timeout_bound_by_budget_ && sandbox_created_) {
+      budget_end =
+          *sandbox_created_ + std::chrono::seconds(std::max<std::int64_t>(
+                                  sandbox_timeout_s_ - kBudgetStopMargin_s, kShortestSandbox_s));
+    }
+    policy.bound(budget_end, kPreStopCheckpoint);
     // What of the work's output the log already holds (a taken-over session's).
     OutputLedger logged(files_, taken_over);
     auto command = work_command();
@@ -732,6 +778,8 @@ class ModalSupervisor {
   std::string sandbox_id_;
   std::vector<std::string> work_secrets_;
   bool timeout_bound_by_budget_ = false;
+  std::optional<Clock::time_point> sandbox_created_;  // by this supervisor
+  std::int64_t sandbox_timeout_s_ = 0;
 };
 
 }  // namespace

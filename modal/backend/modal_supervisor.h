@@ -28,6 +28,10 @@ namespace parhelia::modal {
 // itself and take its changes back; never beyond what the budget's room pays for.
 inline constexpr std::int64_t kStopSlack_s = 120;
 
+// How long Modal keeps a checkpoint's filesystem snapshot (its own default too); the copy on
+// this machine outlives it.
+inline constexpr int kSnapshotDays = 30;
+
 // The sandbox a session has (written once it is created): what a stop reaches when the
 // session's supervisor is gone.
 std::filesystem::path sandbox_id_file(const std::filesystem::path& home,

@@ -29,7 +29,7 @@ constexpr const char* kPane =
 const std::string kWorkExec =
     std::string(
         "p=../parhelia; s=\"$(cd \"$p\" && pwd)/tmux.sock\"; "
-        "rm -f \"$p/work.fifo\" \"$p/work.exit\" && mkfifo -m 600 \"$p/work.fifo\" || "
+        "rm -f \"$p/work.fifo\" \"$p/work.exit\" \"$s\" && mkfifo -m 600 \"$p/work.fifo\" || "
         "exit 125; "
         "set -- tmux -S \"$s\" -f /dev/null new-session -d -s ") +
     kSandboxTmuxSession + " -x 200 -y 50 -c \"$PWD\" -- sh -c '" + kPane +
@@ -40,15 +40,16 @@ const std::string kWorkExec =
     "\"$@\" || exit 125; cat \"$p/work.fifo\"; c=$(cat \"$p/work.exit\" 2>/dev/null); "
     "exit \"${c:-125}\"";
 
-// Parhelia's sshd in the sandbox, its files in /etc/parhelia-ssh: a host key made there once,
+// Parhelia's sshd in the sandbox, its files in /etc/parhelia-ssh: a host key made there at
+// this start (one a sandbox started from a snapshot holds is its parent's, and is replaced),
 // the installation's key (stdin) as the only authorized one, key sign-in only, for one user.
+// Run once per sandbox: its exec id is the session's.
 // The folder and key list are readable by that user (sshd reads them as the user); StrictModes
 // would refuse the stand-in's folders under /tmp, and the files are Parhelia's own.
 constexpr const char* kStartSshd =
     "set -e; r=\"$(cd .. && pwd)\"; [ \"$r\" != / ] || r=; k=\"$r/etc/parhelia-ssh\"; "
-    "mkdir -p \"$k\"; chmod 755 \"$k\"; "
-    "[ -f \"$k/host_key\" ] || ssh-keygen -q -t ed25519 -N '' -C parhelia-sandbox "
-    "-f \"$k/host_key\" >/dev/null; "
+    "rm -rf \"$k\"; mkdir -p \"$k\"; chmod 755 \"$k\"; "
+    "ssh-keygen -q -t ed25519 -N '' -C parhelia-sandbox -f \"$k/host_key\" >/dev/null; "
     "cat > \"$k/authorized_keys\"; chmod 644 \"$k/authorized_keys\"; "
     "u=\"$(id -un)\"; if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then u=agent; fi; "
     "printf '%s\\n' \"ListenAddress ${PARHELIA_SSHD_LISTEN:-0.0.0.0:22}\" "
@@ -57,9 +58,8 @@ constexpr const char* kStartSshd =
     "'PermitRootLogin prohibit-password' 'StrictModes no' 'UsePAM no' 'PrintMotd no' "
     "> \"$k/sshd_config\"; "
     "if [ \"$(id -u)\" = 0 ]; then mkdir -p /run/sshd; fi; "
-    "if ! { [ -s \"$k/sshd.pid\" ] && kill -0 \"$(cat \"$k/sshd.pid\")\" 2>/dev/null; }; then "
-    "rm -f \"$k/sshd.pid\"; /usr/sbin/sshd -f \"$k/sshd_config\" -E \"$k/sshd.log\"; i=0; "
-    "while [ ! -s \"$k/sshd.pid\" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; fi; "
+    "/usr/sbin/sshd -f \"$k/sshd_config\" -E \"$k/sshd.log\"; i=0; "
+    "while [ ! -s \"$k/sshd.pid\" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; "
     "[ -s \"$k/sshd.pid\" ] || { cat \"$k/sshd.log\"; exit 1; }; "
     "echo \"user $u\"; echo \"host-key $(cat \"$k/host_key.pub\")\"; "
     "echo \"tmux-socket $r/parhelia/tmux.sock\"";

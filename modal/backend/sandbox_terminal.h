@@ -35,7 +35,7 @@ inline constexpr const char* kSandboxTmuxSession = "work";
 // types into the pane reaches the work's stdin; once the work ends the pane keeps a shell.
 std::vector<std::string> work_in_tmux_argv(const std::vector<std::string>& work);
 
-// Starts the sandbox's sshd (a repeat finds it running and makes nothing twice), asks Modal
+// Starts the sandbox's sshd (once per sandbox: a repeated start is the same exec), asks Modal
 // for port 22's tunnel and returns the endpoint to pin: the tunnel's address, the user to
 // sign in as, the host key the sandbox made, its tmux target.
 core::Result<core::SshEndpoint> start_sandbox_sshd(ModalClient& client, CommandRouter& router,

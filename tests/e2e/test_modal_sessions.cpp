@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "modal/api/modal_client.h"
@@ -758,4 +759,141 @@ TEST_CASE(
       if (sandbox["state"] == "running") return false;
     return true;
   }));
+  // Its checkpoint came first: the sandbox snapshotted before it was ended.
+  CHECK(sql(cli, "SELECT sandbox_image FROM checkpoints WHERE session_id = '" + id +
+                     "' AND trigger = 'budget'")
+            .starts_with("im-"));
+  const json snapshots = standin.requests("TaskSnapshotFilesystem");
+  REQUIRE_FALSE(snapshots.empty());
+  CHECK(snapshots[0]["at"].get<double>() <
+        standin.requests("SandboxTerminate")[0]["at"].get<double>());
+}
+
+TEST_CASE(
+    "modal: periodic checkpoints keep a snapshot on Modal and a copy here; after an eviction a "
+    "resume starts from the snapshot, and from the copy once the snapshot has expired",
+    "[e2e][modal][modal-sessions][checkpoints]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  auto environment = standin.user_environment();
+  environment.push_back("ANTHROPIC_API_KEY=sk-ant-test-snapshots");
+  Cli cli(environment);
+  use_fake_agent(cli);
+  const json submitted =
+      run_json(cli,
+               {"submit", "--backend", "modal", "write draft.txt: first draft; sleep 120",
+                "--checkpoint-every", "3s", "--yes"},
+               workspace.path().string());
+  const std::string id = submitted["session_id"];
+  const auto info = [&] {
+    return cli.run({"session", "show", id}).out + cli.run({"session", "logs", id}).out +
+           read_text(cli.home() / "sessions" / id / "supervisor.out") +
+           sql(cli, "SELECT detail FROM events WHERE session_id = '" + id + "'");
+  };
+  // A periodic checkpoint holding the draft, with its sandbox's snapshot on the same row.
+  std::string row;
+  REQUIRE(eventually(
+      [&] {
+        row = sql(cli,
+                  "SELECT id || ' ' || sandbox_image || ' ' || changed_files FROM checkpoints "
+                  "WHERE session_id = '" +
+                      id +
+                      "' AND trigger = 'periodic' AND sandbox_image != '' "
+                      "AND changed_files > 0 ORDER BY created_at DESC LIMIT 1");
+        return !row.empty();
+      },
+      600));
+  INFO(row << info());
+  std::istringstream fields(row);
+  std::string checkpoint, image;
+  fields >> checkpoint >> image;
+  CHECK(image.starts_with("im-"));
+  const json snapshots = standin.requests("TaskSnapshotFilesystem");
+  REQUIRE_FALSE(snapshots.empty());
+  // Modal keeps it 30 days; the row says until when.
+  CHECK(snapshots[0]["request"]["ttl_seconds"] == std::to_string(30 * 24 * 3600));
+  const auto expires = std::stoll(sql(cli,
+                                      "SELECT sandbox_image_expires_at FROM checkpoints "
+                                      "WHERE id = '" +
+                                          checkpoint + "'"));
+  CHECK(expires > parhelia::core::now_ms() + std::int64_t{29} * 24 * 3600 * 1000);
+
+  // Modal ends the sandbox (evicted): the session fails, and says how to carry on.
+  const std::string sandbox = run_json(cli, {"session", "show", id})["sandbox_id"];
+  standin.evict(sandbox);
+  const json ended = wait_for_end(cli, id);
+  CHECK(ended["state"] == "failed");
+  CHECK(contains(ended["error"], "evicted"));
+  REQUIRE(ended.contains("latest_checkpoint"));
+  const std::string latest = ended["latest_checkpoint"];
+  CHECK(contains(ended["resume_hint"], "parhelia session resume " + id));
+  CHECK(contains(cli.run({"status", id}).out, "parhelia session resume " + id));
+  const std::string latest_image =
+      sql(cli, "SELECT sandbox_image FROM checkpoints WHERE id = '" + latest + "'");
+  REQUIRE(latest_image.starts_with("im-"));
+  const std::string claude_id = ended["claude_session_id"];
+  REQUIRE_FALSE(claude_id.empty());
+
+  // The resume starts a new sandbox from the snapshot: the files and the conversation are
+  // there, and the agent carries on the same Claude Code session.
+  const json resumed =
+      run_json(cli, {"session", "resume", id, "--prompt", "write more.txt: second", "--yes"});
+  const std::string child = resumed["session_id"];
+  const json child_end = wait_for_end(cli, child);
+  const std::string child_log = cli.run({"session", "logs", child}).out;
+  INFO(child_log);
+  CHECK(child_end["state"] == "succeeded");
+  CHECK(child_end["claude_session_id"] == claude_id);
+  CHECK(contains(child_log, "started from checkpoint " + latest + "'s snapshot " +
+                                latest_image.substr(0, latest_image.size() - 1)));
+  CHECK(contains(child_log, "earlier transcript lines"));
+  CHECK_FALSE(contains(child_log, "(after 0 earlier transcript lines)"));
+  const json creates = standin.requests("SandboxCreate");
+  REQUIRE(creates.size() == 2);
+  CHECK(creates[1]["request"]["definition"]["image_id"].get<std::string>() + "\n" == latest_image);
+  const auto& changed = child_end["changed_files"];
+  CHECK(std::find(changed.begin(), changed.end(), "A draft.txt") != changed.end());
+  CHECK(std::find(changed.begin(), changed.end(), "A more.txt") != changed.end());
+
+  // Its snapshot gone from Modal, the same checkpoint resumes from its copy here.
+  standin.expire_image(latest_image.substr(0, latest_image.size() - 1));
+  const json again = run_json(
+      cli, {"session", "resume", id, "--from", latest, "--prompt", "write third.txt: x", "--yes"});
+  const json again_end = wait_for_end(cli, again["session_id"]);
+  const std::string again_log = cli.run({"session", "logs", again["session_id"]}).out;
+  INFO(again_log);
+  CHECK(again_end["state"] == "succeeded");
+  CHECK(again_end["claude_session_id"] == claude_id);
+  CHECK(contains(again_log, "is gone from Modal; starting from its copy here"));
+  CHECK_FALSE(contains(again_log, "(after 0 earlier transcript lines)"));
+  const auto& again_changed = again_end["changed_files"];
+  CHECK(std::find(again_changed.begin(), again_changed.end(), "A draft.txt") !=
+        again_changed.end());
+  CHECK(std::find(again_changed.begin(), again_changed.end(), "A third.txt") !=
+        again_changed.end());
+}
+
+TEST_CASE("modal: a timeout stop snapshots the sandbox before it ends it",
+          "[e2e][modal][modal-sessions][checkpoints]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  Cli cli(standin.user_environment());
+  const json submitted =
+      run_json(cli,
+               {"submit", "--backend", "modal", "--cmd", "echo up; echo kept > kept.txt; sleep 600",
+                "--timeout", "8", "--yes"},
+               workspace.path().string());
+  const std::string id = submitted["session_id"];
+  const json ended = wait_for_end(cli, id);
+  INFO(ended.dump() << cli.run({"session", "logs", id}).out);
+  CHECK(ended["state"] == "timed_out");
+  const std::string row = sql(cli, "SELECT sandbox_image FROM checkpoints WHERE session_id = '" +
+                                       id + "' AND trigger = 'timeout'");
+  CHECK(row.starts_with("im-"));
+  const json snapshots = standin.requests("TaskSnapshotFilesystem");
+  const json terminates = standin.requests("SandboxTerminate");
+  REQUIRE(snapshots.size() >= 1);
+  REQUIRE(terminates.size() >= 1);
+  CHECK(snapshots[0]["at"].get<double>() < terminates[0]["at"].get<double>());
+  CHECK(ended["changed_files"] == json::array({"A kept.txt"}));
 }

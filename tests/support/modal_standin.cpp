@@ -139,6 +139,10 @@ void ModalStandin::expire_image(const std::string& image_id) {
   control("DELETE", "/images/" + image_id);
 }
 
+void ModalStandin::evict(const std::string& sandbox_id) {
+  control("POST", "/sandboxes/" + sandbox_id + "/evict");
+}
+
 nlohmann::json ModalStandin::sandboxes() const {
   return control("GET", "/sandboxes");
 }

@@ -51,6 +51,8 @@ class ModalStandin {
   void clear_faults();
   // Modal no longer has the image (a snapshot that expired): a create from it is NOT_FOUND.
   void expire_image(const std::string& image_id);
+  // Modal ends the sandbox as evicted (MEMORY_MANAGER_EVICTION), as it would a lost host.
+  void evict(const std::string& sandbox_id);
   nlohmann::json sandboxes() const;  // id, name, app_id, state, pid, root
 
  private:

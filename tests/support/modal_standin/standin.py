@@ -266,7 +266,7 @@ class Sandbox:
         self.started_at = self.created_at
         self.finished_at = 0.0
         self.result = None
-        self.ending = None  # "terminated" or "timeout" once asked
+        self.ending = None  # "terminated", "timeout" or "evicted" once asked
         self.log = []       # (number, file descriptor, text)
         self.log_cond = threading.Condition()
         self.logs_closed = 0
@@ -363,6 +363,9 @@ class Sandbox:
                 self.result = generic(pb.GenericResult.GENERIC_STATUS_TERMINATED)
             elif self.ending == "timeout":
                 self.result = generic(pb.GenericResult.GENERIC_STATUS_TIMEOUT)
+            elif self.ending == "evicted":
+                self.result = generic(pb.GenericResult.GENERIC_STATUS_MEMORY_MANAGER_EVICTION,
+                                      exception="the container was evicted")
             elif code == 0:
                 self.result = generic(pb.GenericResult.GENERIC_STATUS_SUCCESS)
             else:
@@ -434,10 +437,25 @@ def sandbox_of_task(task_id):
     return sandbox_of(task_id[3:] if task_id.startswith("ta-") else "")
 
 
+def special_files(directory, names):
+    """Sockets and fifos (a tmux socket, a fifo a process reads): not copied, as a container's
+    snapshot keeps no live endpoint (and opening a fifo to copy it would wait for a writer)."""
+    import stat
+    left = []
+    for name in names:
+        try:
+            mode = os.lstat(os.path.join(directory, name)).st_mode
+        except OSError:
+            continue
+        if stat.S_ISSOCK(mode) or stat.S_ISFIFO(mode):
+            left.append(name)
+    return left
+
+
 def snapshot(sandbox):
     image_id = new_id("im")
     target = os.path.join(STATE, "images", image_id)
-    shutil.copytree(sandbox.root, target, symlinks=True)
+    shutil.copytree(sandbox.root, target, symlinks=True, ignore=special_files)
     with lock:
         images[image_id] = target
     return image_id
@@ -790,7 +808,8 @@ class Proxy:
 
 class ControlHandler(BaseHTTPRequestHandler):
     """GET /requests[?method=X], POST /faults (a rule or a list), DELETE /faults,
-    GET /sandboxes, POST /reset-records."""
+    GET /sandboxes, POST /reset-records, POST /sandboxes/ID/evict (Modal ends it as evicted),
+    DELETE /images/ID (an image Modal no longer has)."""
 
     def log_message(self, *unused):
         pass
@@ -836,6 +855,14 @@ class ControlHandler(BaseHTTPRequestHandler):
             with lock:
                 faults.extend(rules)
             self.reply(200, {"faults": len(faults)})
+        elif self.path.startswith("/sandboxes/") and self.path.endswith("/evict"):
+            with lock:
+                sandbox = sandboxes.get(self.path.split("/")[2])
+            if sandbox is None:
+                return self.reply(404, {"error": "no such sandbox"})
+            sandbox.end("evicted")
+            sandbox.done.wait(10)
+            self.reply(200, {})
         elif self.path == "/reset-records":
             with lock:
                 records.clear()
