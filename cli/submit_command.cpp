@@ -27,6 +27,7 @@ struct SubmitOptions {
   bool json = false;
   bool yes = false;
   std::string checkpoint_every;
+  std::string keep_alive;
 };
 
 int run_submit(const SubmitOptions& o) {
@@ -52,6 +53,15 @@ int run_submit(const SubmitOptions& o) {
       return kExitUsage;
     }
     request.checkpoint_every_s = *every;
+  }
+  if (!o.keep_alive.empty()) {
+    const auto kept =
+        o.keep_alive == "0" ? std::optional<std::int64_t>(0) : parse_duration(o.keep_alive);
+    if (!kept) {
+      print_error("--keep-alive " + o.keep_alive + " is not a duration; use e.g. 10m or 1h.");
+      return kExitUsage;
+    }
+    request.keep_alive_s = *kept;
   }
 
   if (o.dry_run) {
@@ -120,6 +130,10 @@ void add_submit_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"open", "none"}));
   command->add_option("--checkpoint-every", o->checkpoint_every,
                       "Take a checkpoint this often while it runs (default 10m; 0 for none)");
+  command->add_option("--keep-alive", o->keep_alive,
+                      "On Modal: keep the sandbox and its terminal this long after the work "
+                      "ends, to look around (attach), then checkpoint and end it; charged like "
+                      "the rest (e.g. 10m)");
   command->add_flag("--json", o->json, "Print JSON");
   command->add_flag("--yes,-y", o->yes,
                     "Agree to the estimated cost without being asked (needed above the "

@@ -19,6 +19,7 @@ struct SubmitArgs {
   std::optional<bool> dry_run;
   std::optional<bool> no_sandbox;
   std::optional<std::string> network;
+  std::optional<std::int64_t> keep_alive_s;
   std::optional<bool> confirm;
   static auto fields() {
     return std::tuple{
@@ -55,6 +56,11 @@ struct SubmitArgs {
         field("network", &SubmitArgs::network,
               "open (default; Claude Code needs its API) or none: the sandbox gets no network",
               {{"enum", {"open", "none"}}}),
+        field("keep_alive_s", &SubmitArgs::keep_alive_s,
+              "On Modal: keep the sandbox and its terminal this many seconds after the work "
+              "ends, for a person to look around (attach_info), then checkpoint and end it; "
+              "charged like the rest (default 0)",
+              {{"minimum", 0}, {"maximum", 86400}}),
         field("confirm", &SubmitArgs::confirm,
               "The user agreed to the estimated cost (needed above the confirmation amount, "
               "default $5, when the client cannot ask the user itself)")};
@@ -192,6 +198,7 @@ void register_submit_tool(server::Toolset& toolset, core::SessionService& servic
         request.name = a.name.value_or("");
         request.no_sandbox = a.no_sandbox.value_or(false);
         if (a.network) request.network = *a.network == "open";
+        request.keep_alive_s = a.keep_alive_s.value_or(0);
         a.resources.apply(request);
 
         SubmitResult result;

@@ -24,8 +24,10 @@ Result<CostEstimate> estimate_cost(const RateTable& rates, const BudgetSettings&
   if (!resources) return resources.error();
   CostEstimate estimate;
   estimate.timeout_s = question.timeout_s;
+  estimate.kept_s = question.kept_s;
   for (const auto& r : resources.value()) {
-    CostLine line{r.resource, r.unit, r.per_second_milli * question.timeout_s, r.price, 0};
+    CostLine line{r.resource, r.unit, r.per_second_milli * (question.timeout_s + question.kept_s),
+                  r.price, 0};
     line.amount = cost_of(line.quantity_milli, r.price);
     estimate.compute += line.amount;
     estimate.per_hour += cost_of(r.per_second_milli * 3600, r.price);

@@ -17,6 +17,8 @@ struct CostQuestion {
   ComputeRequest compute;
   bool agent_task = false;  // a Claude Code task (tokens) rather than a plain command
   std::int64_t timeout_s = 3600;
+  // Its sandbox kept after the work ends (keep-alive): compute, and no tokens.
+  std::int64_t kept_s = 0;
   std::optional<Micros> max_cost;  // the caller's cap for this session
 };
 
@@ -37,6 +39,7 @@ struct CostEstimate {
   std::optional<Micros> cap;  // the least of max_cost and the per-session limit
   Micros reserve = 0;         // what a submit holds: the worst case, or the cap if lower
   std::int64_t timeout_s = 0;
+  std::int64_t kept_s = 0;  // after the work (CostQuestion::kept_s)
 };
 
 // What a recorded session asks for, priced as at its submit.

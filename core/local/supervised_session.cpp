@@ -57,6 +57,12 @@ Result<WorkCommand> local_work_command(const std::filesystem::path& home, const 
 }
 
 Result<WorkCommand> plan_local_work(const std::filesystem::path& home, const Session& session) {
+  if (session.keep_alive_s > 0) {
+    return Error{ErrorCode::invalid_input,
+                 "Keep-alive keeps a Modal sandbox after its work; a session on this machine "
+                 "keeps its files here when it ends anyway.",
+                 "Drop keep_alive (--keep-alive), or run it on Modal (--backend modal)."};
+  }
   const HostCapabilities& host = host_capabilities();
   if (session.sandboxed && !host.sandbox_works) {
     return Error{ErrorCode::unavailable,

@@ -110,6 +110,9 @@ class Backend {
   virtual TerminalPlace terminal(const Session& session) const = 0;
   // Whether a terminal that is `here` takes connections now. Cheap: no child process.
   virtual bool terminal_answers(const Session& session) const = 0;
+  // Whether the terminal of a session whose work has ended is still kept (a Modal sandbox
+  // kept after the work, Session::keep_alive_s): attach reaches it, a stop ends it. Cheap.
+  virtual bool terminal_kept(const Session&) const { return false; }
   // Takes up a session recorded (running) from `listing`'s `adoptable`: its files here and a
   // supervisor that follows it from now on.
   virtual Result<Done> adopt(const Session& session, const BackendListing& /*listing*/) {

@@ -27,9 +27,10 @@ Result<AttachInfo> SessionService::terminal_of(const std::string& id) {
   auto session = get(id);
   if (!session) return session.error();
   const Session& s = session.value();
-  if (is_terminal(s.state)) return Error{ErrorCode::conflict, ended_sentence(s), kEndedHint};
   auto backend = backend_of(s);
   if (!backend) return backend.error();
+  if (is_terminal(s.state) && !backend.value()->terminal_kept(s))
+    return Error{ErrorCode::conflict, ended_sentence(s), kEndedHint};
   const TerminalPlace place = backend.value()->terminal(s);
   if (place.kind == TerminalPlace::Kind::none)
     return Error{ErrorCode::unavailable, place.why_none,

@@ -97,6 +97,11 @@ Result<CostQuestion> SessionService::cost_question(const SubmitRequest& request)
   question.compute = {priced_as, gpu.value(), request.cpu_milli, request.memory_milli_gib};
   question.agent_task = request.task && !request.task->empty();
   question.timeout_s = request.timeout_s;
+  if (request.keep_alive_s < 0 || request.keep_alive_s > kMaxTimeout) {
+    return invalid("The keep-alive must be between 0 (none) and 24 hours.",
+                   "Pass keep_alive such as 600 (seconds), or --keep-alive 10m.");
+  }
+  question.kept_s = request.keep_alive_s;
   question.max_cost = request.max_cost;
   return question;
 }
@@ -215,6 +220,7 @@ Result<SubmitPlan> SessionService::plan(const SubmitRequest& request) {
     return invalid("The checkpoint interval must be between 0 (none) and 24 hours.",
                    "Pass checkpoint_every such as 600 (seconds).");
   }
+  s.keep_alive_s = request.keep_alive_s;
   plan.estimate = estimate.value();
   s.created_at = now_ms();
   s.updated_at = s.created_at;
@@ -429,6 +435,12 @@ Result<Session> SessionService::stop(const std::string& id, int grace_s) {
   if (!session) return session;
   Session& s = session.value();
   if (is_terminal(s.state)) {
+    // Its work has ended but its sandbox is kept (keep-alive): the stop ends that early.
+    if (auto backend = backend_of(s); backend && backend.value()->terminal_kept(s)) {
+      if (auto stopped = backend.value()->stop(s, grace_s); !stopped) return stopped.error();
+      warn_on_error(store_->note(id, "stop requested of its kept sandbox"), "noting a stop");
+      return store_->get(id);
+    }
     return Error{ErrorCode::conflict,
                  "Session " + id + " has already ended (" + std::string(to_string(s.state)) + ").",
                  "Nothing to stop; its results are available."};

@@ -49,6 +49,7 @@ struct SubmitRequest {
   std::int64_t memory_milli_gib = 4000;  // 4 GiB
   std::optional<Micros> max_cost;        // the session's own cap
   std::optional<std::int64_t> checkpoint_every_s;  // default: the config's (10 minutes)
+  std::int64_t keep_alive_s = 0;  // its sandbox kept after the work (Session::keep_alive_s)
   // Set by resume: the session continued, the checkpoint it starts from, Claude Code's
   // conversation to take up.
   std::string parent_id;

@@ -78,6 +78,9 @@ struct Session {
   std::string restore_from;             // the checkpoint it starts from, if any
   std::string resume_agent_session;     // Claude Code's session to continue (--resume)
   std::int64_t checkpoint_every_s = 0;  // periodic checkpoints while running; 0: none
+  // How long its sandbox (and its terminal) is kept after the work ends, for a person to look
+  // around, before it is checkpointed and ended; 0: it ends with the work.
+  std::int64_t keep_alive_s = 0;
 };
 
 struct SessionEvent {

@@ -11,7 +11,7 @@ constexpr const char* kSessionColumns =
     "finished_at, exit_code, supervisor_pid, supervisor_start, claude_session_id, last_activity, "
     "last_activity_at, result_text, result_json, error, changed_files, updated_at, cpu_milli, "
     "memory_milli_gib, max_cost_micros, estimate_micros, parent_id, restore_from, "
-    "resume_agent_session, checkpoint_every_s, network";
+    "resume_agent_session, checkpoint_every_s, network, keep_alive_s";
 
 Session read_session(const sqlite::Statement& row) {
   Session s;
@@ -51,6 +51,7 @@ Session read_session(const sqlite::Statement& row) {
   s.resume_agent_session = row.text(30);
   s.checkpoint_every_s = row.integer(31);
   s.network = row.integer(32) != 0;
+  s.keep_alive_s = row.integer(33);
   return s;
 }
 
@@ -85,8 +86,9 @@ Result<Done> Store::insert(const Session& s) {
            "INSERT INTO sessions (id, name, kind, task, backend, gpu, workspace, timeout_s, "
            "sandboxed, state, "
            "created_at, updated_at, cpu_milli, memory_milli_gib, max_cost_micros, estimate_micros, "
-           "parent_id, restore_from, resume_agent_session, checkpoint_every_s, network) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+           "parent_id, restore_from, resume_agent_session, checkpoint_every_s, network, "
+           "keep_alive_s) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, s.id)
         .bind(2, s.name)
         .bind(3, std::string(s.kind == SessionKind::task ? "task" : "command"))
@@ -108,6 +110,7 @@ Result<Done> Store::insert(const Session& s) {
         .bind(19, s.resume_agent_session)
         .bind(20, s.checkpoint_every_s)
         .bind(21, std::int64_t{s.network})
+        .bind(22, s.keep_alive_s)
         .run();
     add_event(s.id, "transition", "", std::string(to_string(s.state)), "submitted");
     transaction.commit();

@@ -37,6 +37,7 @@ std::string estimate_sentence(const core::CostEstimate& e) {
   }
   std::string text =
       "Up to " + format_usd(e.reserve) + " for " + std::to_string(e.timeout_s) + " s";
+  if (e.kept_s > 0) text += " and " + std::to_string(e.kept_s) + " s kept after";
   std::string parts;
   if (e.per_hour > 0) parts = "compute " + format_usd(e.per_hour) + "/h";
   if (e.token_allowance > 0)

@@ -108,6 +108,7 @@ SessionView view_of(const core::Session& s) {
   v.parent_id = unless_empty(s.parent_id);
   v.restored_from = unless_empty(s.restore_from);
   if (s.checkpoint_every_s > 0) v.checkpoint_every_s = s.checkpoint_every_s;
+  if (s.keep_alive_s > 0) v.keep_alive_s = s.keep_alive_s;
   return v;
 }
 

@@ -45,6 +45,7 @@ struct SessionView {
   std::optional<std::string> parent_id;
   std::optional<std::string> restored_from;
   std::optional<std::int64_t> checkpoint_every_s;
+  std::optional<std::int64_t> keep_alive_s;
   std::optional<std::vector<std::string>> resumed_as;
   std::optional<std::string> latest_checkpoint;
   std::optional<std::string> resume_hint;
@@ -94,6 +95,8 @@ struct SessionView {
         field("restored_from", &SessionView::restored_from, "The checkpoint it started from"),
         field("checkpoint_every_s", &SessionView::checkpoint_every_s,
               "How often it is checkpointed while it runs"),
+        field("keep_alive_s", &SessionView::keep_alive_s,
+              "How long its sandbox and terminal stay after the work ends"),
         field("resumed_as", &SessionView::resumed_as, "Sessions resumed from this one"),
         field("latest_checkpoint", &SessionView::latest_checkpoint,
               "Its newest checkpoint (ck-xxxxxxxx)"),

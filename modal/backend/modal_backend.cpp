@@ -149,7 +149,9 @@ std::optional<core::CheckpointAnswer> ModalBackend::checkpoint_answer(const Sess
 }
 
 Result<Done> ModalBackend::bring_files_here(const Session& session) {
-  if (session.state != core::SessionState::running) return Done{};
+  // Ended, its last files came back with its end; unless its sandbox is kept, where a person
+  // may have changed more.
+  if (session.state != core::SessionState::running && !terminal_kept(session)) return Done{};
   const auto sandbox = sandbox_id(session);
   if (!sandbox) return Done{};  // nothing runs there yet: the files here are all
   auto client = open_client(home_);
@@ -196,6 +198,12 @@ core::TerminalPlace ModalBackend::terminal(const Session&) const {
   core::TerminalPlace place;
   place.kind = core::TerminalPlace::Kind::over_ssh;
   return place;
+}
+
+bool ModalBackend::terminal_kept(const Session& session) const {
+  std::error_code ec;
+  return std::filesystem::exists(kept_sandbox_file(home_, session.id), ec) &&
+         core::inspect_supervised(home_, session).presence == core::BackendView::Presence::alive;
 }
 
 std::optional<std::string> ModalBackend::sandbox_id(const Session& session) const {

@@ -50,6 +50,8 @@ class ModalBackend final : public core::Backend {
   // Its modal-sandbox file, once the sandbox is created.
   std::optional<std::string> sandbox_id(const core::Session& session) const override;
   bool terminal_answers(const core::Session&) const override { return false; }
+  // While its supervisor keeps the sandbox after the work (kept_sandbox_file).
+  bool terminal_kept(const core::Session& session) const override;
   // No Modal token, or a "modal" section of config.json that cannot be used.
   std::optional<std::string> not_ready() const override;
   // The sandboxes of this install that run on Modal (listed by its install tag: never anyone

@@ -20,6 +20,7 @@
 #include "core/base/sha256.h"
 #include "core/budget/budget.h"
 #include "core/budget/estimate.h"
+#include "core/checkpoints/checkpoint_job.h"
 #include "core/checkpoints/checkpointer.h"
 #include "core/service/checkpointed_work.h"
 #include "core/service/run_policy.h"
@@ -65,12 +66,12 @@ void log_line(const core::SessionFiles& files, const std::string& line) {
   std::ofstream(files.log, std::ios::app) << "parhelia: " << line << "\n";
 }
 
-// The sandbox's timeout: the session's with the slack, cut to what the room left under every
-// hard limit and the session's cap, less what other live sessions hold, pays for at the
+// The sandbox's timeout: the session's and its keep-alive with the slack, cut to what the room left
+// under every hard limit and the session's cap, less what other live sessions hold, pays for at the
 // sandbox's rates. Modal itself then stops the sandbox there, whatever becomes of this machine.
 Result<unsigned> bounded_timeout(core::Store& store, const core::Session& session,
                                  const core::RateTable& rates, std::string* bound_by) {
-  std::int64_t timeout = session.timeout_s + kStopSlack_s;
+  std::int64_t timeout = session.timeout_s + session.keep_alive_s + kStopSlack_s;
   core::Budget budget(store.database());
   auto allowance = budget.allowance(session.id, session.max_cost_micros, core::now_ms());
   if (!allowance) return allowance.error();
@@ -297,6 +298,7 @@ class ModalSupervisor {
     }
     session_.state = core::SessionState::running;
     const int status = follow();
+    keep_alive();
     terminate_sandbox();
     settle_with_modal();
     return status;
@@ -400,10 +402,12 @@ class ModalSupervisor {
       if (!secret) return secret.error();
       work_secrets_.push_back(secret.value());
     }
-    std::string bound_by = "the session's timeout";
+    const std::string unbounded = session_.keep_alive_s > 0 ? "the session's timeout and keep-alive"
+                                                            : "the session's timeout";
+    std::string bound_by = unbounded;
     auto timeout = bounded_timeout(store_, session_, rates_, &bound_by);
     if (!timeout) return timeout.error();
-    timeout_bound_by_budget_ = bound_by != "the session's timeout";
+    timeout_bound_by_budget_ = bound_by != unbounded;
 
     // A workspace Modal has a snapshot of is sent as its difference from it (workspace_base.h).
     WorkspaceBases bases(home_, credentials, origin.value(), image_id.value());
@@ -700,6 +704,56 @@ class ModalSupervisor {
                          session_.id + "`");
   }
 
+  // The work has ended and its outcome is recorded: the sandbox and its terminal stay for the
+  // session's keep-alive, and beyond it while a person is attached (never cut off), until
+  // Modal's timeout draws near or a stop comes; then what they changed is checkpointed.
+  void keep_alive() {
+    if (session_.keep_alive_s <= 0 || !router_ || core::stop_signal_received() != 0) return;
+    if (auto ended = client_->sandbox_wait(sandbox_id_, 0s); !ended || ended.value()) return;
+    const auto kept = kept_sandbox_file(home_, session_.id);
+    if (auto marked = core::replace_file(kept, std::to_string(core::now_ms()) + "\n"); !marked)
+      return;
+    const std::string said = "sandbox kept " + std::to_string(session_.keep_alive_s) +
+                             " s after the work (keep-alive): `parhelia attach " + session_.id +
+                             "` to look around; `parhelia session stop " + session_.id +
+                             "` ends it sooner";
+    log_line(files_, said);
+    core::warn_on_error(store_.note(session_.id, said), "noting the keep-alive");
+    const auto now = Clock::now();
+    const auto until = now + std::chrono::seconds(session_.keep_alive_s);
+    // Modal ends it at its timeout: the checkpoint comes before.
+    const auto last =
+        sandbox_created_
+            ? *sandbox_created_ + std::chrono::seconds(sandbox_timeout_s_ - kBudgetStopMargin_s)
+            : until;
+    int round = 0;
+    std::string why = "its keep-alive is over";
+    for (auto next_look = now; core::stop_signal_received() == 0;) {
+      std::this_thread::sleep_for(200ms);
+      const auto at = Clock::now();
+      if (at >= last) {
+        why = "Modal's timeout for it draws near";
+        break;
+      }
+      if (at < next_look) continue;
+      next_look = at + 5s;
+      if (auto ended = client_->sandbox_wait(sandbox_id_, 0s); ended && ended.value()) {
+        why = "it ended";
+        break;
+      }
+      if (at < until) continue;
+      auto attached = attached_terminals(*router_, session_.id, std::to_string(++round));
+      if (!attached || attached.value() == 0) break;
+    }
+    if (core::stop_signal_received() != 0) why = "a stop was asked for";
+    log_line(files_, "the kept sandbox ends: " + why);
+    core::CheckpointJob checkpoint(home_, session_.id);
+    if (checkpoint.start(core::CheckpointTrigger::end, ""))
+      checkpoint.wait_until(Clock::now() + std::chrono::minutes(5));
+    std::error_code ec;
+    std::filesystem::remove(kept, ec);
+  }
+
   // A sandbox that ended under the work, as the session's end.
   core::RunningWork::EndedBy ended_by(const Outcome& outcome) const {
     using core::SessionState;
@@ -787,6 +841,11 @@ class ModalSupervisor {
 std::filesystem::path sandbox_id_file(const std::filesystem::path& home,
                                       const std::string& session_id) {
   return core::SessionFiles::of(home, session_id).dir / "modal-sandbox";
+}
+
+std::filesystem::path kept_sandbox_file(const std::filesystem::path& home,
+                                        const std::string& session_id) {
+  return core::SessionFiles::of(home, session_id).dir / "modal-kept";
 }
 
 int supervise_on_modal(const std::filesystem::path& home, core::Store& store, core::Session session,

@@ -37,6 +37,10 @@ inline constexpr int kSnapshotDays = 30;
 std::filesystem::path sandbox_id_file(const std::filesystem::path& home,
                                       const std::string& session_id);
 
+// Present while the session's supervisor keeps its sandbox after the work (keep-alive).
+std::filesystem::path kept_sandbox_file(const std::filesystem::path& home,
+                                        const std::string& session_id);
+
 int supervise_on_modal(const std::filesystem::path& home, core::Store& store, core::Session session,
                        const core::RateTable& rates);
 

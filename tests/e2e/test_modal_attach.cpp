@@ -156,3 +156,74 @@ TEST_CASE(
                .out == "0\n";
   }));
 }
+
+TEST_CASE(
+    "modal keep-alive: the sandbox and its terminal stay after the work, never cut off while a "
+    "person is attached, then are checkpointed and ended",
+    "[e2e][modal][modal-sessions][attach]") {
+  ModalStandin standin;
+  GitWorkspace workspace;
+  TempDir user_home;
+  Cli cli(standin.user_environment());
+  // Keep-alive is charged: it is reserved with the work's time, and bounds the sandbox.
+  const json without = run_json(
+      cli, {"submit", "--backend", "modal", "--cmd", "true", "--timeout", "100", "--dry-run"},
+      workspace.path().string());
+  const json with = run_json(cli,
+                             {"submit", "--backend", "modal", "--cmd", "true", "--timeout", "100",
+                              "--keep-alive", "100s", "--dry-run"},
+                             workspace.path().string());
+  INFO(without.dump() << with.dump());
+  CHECK(std::abs(with["estimate"]["reserve_usd"].get<double>() -
+                 2 * without["estimate"]["reserve_usd"].get<double>()) < 0.000002);
+  CHECK(contains(with["estimate"]["summary"], "for 100 s and 100 s kept after"));
+  const auto local = cli.run({"submit", "--cmd", "true", "--keep-alive", "1m", "--yes"},
+                             workspace.path().string());
+  CHECK(local.exit_status != 0);
+  CHECK(contains(local.err, "Keep-alive keeps a Modal sandbox"));
+
+  const json submitted =
+      run_json(cli,
+               {"submit", "--backend", "modal", "--cmd",
+                "echo work-done > done.txt; echo the-work-ended", "--keep-alive", "4s", "--yes"},
+               workspace.path().string());
+  const std::string id = submitted["session_id"];
+  const json ended = wait_for_end(cli, id);
+  INFO(ended.dump() << cli.run({"session", "logs", id}).out);
+  CHECK(ended["state"] == "succeeded");
+  CHECK(ended["keep_alive_s"] == 4);
+  CHECK(ended["changed_files"] == json::array({"A done.txt"}));
+  const json creates = standin.requests("SandboxCreate");
+  REQUIRE(creates.size() == 1);
+  CHECK(creates[0]["request"]["definition"]["timeout_secs"] == 3600 + 4 + 120);
+
+  // Ended, and still reachable: a person attaches to the pane's shell and looks around.
+  REQUIRE(eventually([&] {
+    const auto run = cli.run({"attach", id, "--info", "--json"});
+    return run.exit_status == 0 && json::parse(run.out)["reachable"] == true;
+  }));
+  TmuxServer terminal("person", {PARHELIA_BINARY, "attach", id},
+                      core::environment_with({"PARHELIA_HOME=" + cli.home().string(),
+                                              "HOME=" + user_home.path().string()}));
+  CHECK(terminal.wait_for("the work has ended (exit 0)"));
+  terminal.send({"echo looked-around > after.txt; echo typed-after-the-end", "Enter"});
+  CHECK(terminal.wait_for("typed-after-the-end"));
+  // Past its keep-alive while attached: not cut off.
+  std::this_thread::sleep_for(8s);
+  CHECK(standin.sandboxes()[0]["state"] == "running");
+  CHECK(terminal.capture().find("typed-after-the-end") != std::string::npos);
+  terminal.send({"C-b", "d"});
+  CHECK(terminal.wait_closed());
+  // Detached: it is checkpointed, with what the person changed, and ended.
+  CHECK(eventually([&] { return standin.sandboxes()[0]["state"] == "finished"; }, 300));
+  const json checkpoints = run_json(cli, {"checkpoint", "list", id});
+  INFO(checkpoints.dump() << cli.run({"session", "logs", id}).out);
+  REQUIRE_FALSE(checkpoints.empty());
+  CHECK(checkpoints[0]["trigger"] == "end");
+  CHECK(checkpoints[0]["changed_files"] == 2);  // done.txt, and after.txt from the person
+  CHECK(read_file(cli.home() / "sessions" / id / "workspace" / "after.txt") == "looked-around\n");
+  const auto log = cli.run({"session", "logs", id}).out;
+  CHECK(contains(log, "sandbox kept 4 s after the work"));
+  CHECK(contains(log, "the kept sandbox ends: its keep-alive is over"));
+  CHECK(cli.run({"attach", id, "--info"}).exit_status != 0);  // its terminal is gone now
+}
