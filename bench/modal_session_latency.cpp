@@ -4,7 +4,10 @@
 //   processes, so the RPC count is the figure that carries over to Modal);
 // - with 10,000 sessions stored, status of a followed (running) Modal session, in core and over
 //   the MCP pipe: it must read the store only;
-// - the bytes a first and an unchanged second submit of a large workspace send.
+// - the bytes a first and an unchanged second submit of a large workspace send;
+// - a checkpoint of that workspace's session with 10 of its files changed (the changed files
+//   pulled here and the sandbox snapshotted on Modal), and a resume from it to running, from
+//   the snapshot and, once Modal has lost it, from the copy here.
 //   parhelia_bench_modal_sessions [--quick]
 #include <cstring>
 #include <fstream>
@@ -47,12 +50,32 @@ bool ended(const core::Session& s) {
 long long bytes_sent(const std::filesystem::path& home, const std::string& id) {
   std::ifstream log(core::SessionFiles::of(home, id).log);
   for (std::string line; std::getline(log, line);) {
-    // "workspace sent (N bytes compressed)", or "... sent as its difference from ... (N ..."
-    if (!line.starts_with("parhelia: workspace sent")) continue;
+    // "workspace sent (N bytes compressed)", or "... sent as its difference from ... (N ...",
+    // or "started from checkpoint ...'s snapshot ...; its difference sent (N ..."
+    if (!line.starts_with("parhelia: workspace sent") &&
+        !line.starts_with("parhelia: started from checkpoint"))
+      continue;
     const auto at = line.find(" bytes compressed)");
     if (at != std::string::npos) return std::stoll(line.substr(line.rfind('(', at) + 1));
   }
   return -1;
+}
+
+// What the last checkpoint pulled from the sandbox, from the session's log.
+long long bytes_pulled(const std::filesystem::path& home, const std::string& id) {
+  std::ifstream log(core::SessionFiles::of(home, id).log);
+  long long pulled = -1;
+  for (std::string line; std::getline(log, line);) {
+    const auto at = line.find("changed files pulled (");
+    if (at != std::string::npos) pulled = std::stoll(line.substr(at + 22));
+  }
+  return pulled;
+}
+
+bool log_has(const std::filesystem::path& home, const std::string& id, const std::string& text) {
+  std::ifstream log(core::SessionFiles::of(home, id).log);
+  const std::string all(std::istreambuf_iterator<char>(log), {});
+  return all.find(text) != std::string::npos;
 }
 
 }  // namespace
@@ -183,6 +206,68 @@ int main(int argc, char** argv) {
                 round == 1 ? "modal: first submit sends" : "modal: unchanged second sends",
                 bytes_sent(home.path(), session->id), files, seconds);
     (void)wait_until(service, session->id, ended);
+  }
+
+  // The same workspace's session, 10 of its 1 MiB files changed before each checkpoint (the
+  // work changes them when a line is typed into its terminal).
+  auto worked = submit(
+      "while read line; do for f in 0 1 2 3 4 5 6 7 8 9; do echo \"$line\" >> data-$f.bin; "
+      "done; echo \"changed-$line\"; done",
+      big.path().string());
+  if (!worked || !wait_until(service, worked->id, running_or_ended)) return 1;
+  std::vector<double> checkpoint_ms, pulled;
+  std::string latest;
+  const int checkpoints = quick ? 1 : 5;
+  for (int round = 1; round <= checkpoints; ++round) {
+    const std::string word = "round" + std::to_string(round);
+    bool typed = false;
+    for (int i = 0; i < 600 && !typed; ++i) {  // its terminal comes up beside the work
+      typed = static_cast<bool>(service.send_keys(worked->id, {word, {}, true}));
+      if (!typed) std::this_thread::sleep_for(100ms);
+    }
+    for (int i = 0; i < 600 && !log_has(home.path(), worked->id, "changed-" + word); ++i)
+      std::this_thread::sleep_for(50ms);
+    const auto start = std::chrono::steady_clock::now();
+    auto taken = service.create_checkpoint(worked->id, {});
+    if (!taken || taken->checkpoint.sandbox_image.empty()) {
+      std::fprintf(stderr, "the checkpoint failed or has no snapshot: %s\n",
+                   taken ? "no snapshot" : taken.error().sentence().c_str());
+      return 1;
+    }
+    checkpoint_ms.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
+    pulled.push_back(static_cast<double>(bytes_pulled(home.path(), worked->id)));
+    latest = taken->checkpoint.id;
+  }
+  report("modal: checkpoint, 200 MiB, 10 changed (us)", checkpoint_ms);
+  report("modal: bytes pulled by that checkpoint", pulled);
+  (void)service.stop(worked->id, 1);
+  (void)wait_until(service, worked->id, ended);
+
+  // Resumes of it to running: from the snapshot, then (Modal has lost it) from the copy here.
+  for (const bool from_snapshot : {true, false}) {
+    if (!from_snapshot) {
+      auto checkpoint = service.checkpoint(latest);
+      if (!checkpoint) return 1;
+      standin.expire_image(checkpoint->sandbox_image);
+    }
+    core::ResumeRequest resume;
+    resume.session_id = worked->id;
+    resume.checkpoint_id = latest;
+    auto resumed = service.resume(resume);
+    if (!resumed) {
+      std::fprintf(stderr, "%s\n", resumed.error().sentence().c_str());
+      return 1;
+    }
+    auto s = wait_until(service, resumed->id, running_or_ended);
+    if (!s || !s->started_at) return 1;
+    std::printf("%-40s %.1f s to running, %lld bytes sent\n",
+                from_snapshot ? "modal: resume from the snapshot" : "modal: resume from the copy",
+                static_cast<double>(*s->started_at - s->created_at) / 1000.0,
+                bytes_sent(home.path(), resumed->id));
+    (void)service.stop(resumed->id, 1);
+    (void)wait_until(service, resumed->id, ended);
   }
   return 0;
 }

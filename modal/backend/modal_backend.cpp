@@ -167,8 +167,11 @@ Result<Done> ModalBackend::bring_files_here(const Session& session) {
   if (!router) return router.error();
   const std::string round = "checkpoint " + core::new_request_token();
   const auto files = core::SessionFiles::of(home_, session.id);
-  if (auto pulled = download_changes(*router.value(), session.id, round, files.workspace); !pulled)
-    return pulled.error();
+  auto pulled = download_changes(*router.value(), session.id, round, files.workspace);
+  if (!pulled) return pulled.error();
+  std::ofstream(files.log, std::ios::app)
+      << "parhelia: checkpoint: the sandbox's changed files pulled (" << pulled.value()
+      << " bytes compressed)\n";
   if (session.kind != core::SessionKind::task) return Done{};
   // Where the checkpoint looks for a sandboxed session's conversation (checkpointer.h).
   return download_transcripts(

@@ -206,9 +206,9 @@ core::Result<core::Done> upload_transcripts(CommandRouter& router, const std::st
   return core::Done{};
 }
 
-core::Result<core::Done> download_changes(CommandRouter& router, const std::string& session_id,
-                                          const std::string& round,
-                                          const std::filesystem::path& working_copy) {
+core::Result<std::uint64_t> download_changes(CommandRouter& router, const std::string& session_id,
+                                             const std::string& round,
+                                             const std::filesystem::path& working_copy) {
   auto listed =
       run_in_sandbox(router, exec_in_workspace(session_id, "list files " + round, kListFiles), "",
                      kTransferTimeout);
@@ -244,10 +244,13 @@ core::Result<core::Done> download_changes(CommandRouter& router, const std::stri
   }
   for (const auto& path : gone) std::filesystem::remove(path, ec);
   // Beside the working copy, in the session's folder: the same file system, so a move.
-  return unpack_from_sandbox(
-      changed->out, working_copy,
-      working_copy.parent_path() / ("modal-unpacking-" + std::to_string(::getpid())),
-      "Unpacking the changes");
+  if (auto unpacked = unpack_from_sandbox(
+          changed->out, working_copy,
+          working_copy.parent_path() / ("modal-unpacking-" + std::to_string(::getpid())),
+          "Unpacking the changes");
+      !unpacked)
+    return unpacked.error();
+  return static_cast<std::uint64_t>(listed->out.size() + changed->out.size());
 }
 
 }  // namespace parhelia::modal

@@ -46,8 +46,9 @@ core::Result<std::uint64_t> upload_difference(CommandRouter& router, const std::
                                               const std::filesystem::path& working_copy,
                                               const FileManifest& base, const FileManifest& now);
 
-core::Result<core::Done> download_changes(CommandRouter& router, const std::string& session_id,
-                                          const std::string& round,
-                                          const std::filesystem::path& working_copy);
+// Returns the bytes that came (compressed).
+core::Result<std::uint64_t> download_changes(CommandRouter& router, const std::string& session_id,
+                                             const std::string& round,
+                                             const std::filesystem::path& working_copy);
 
 }  // namespace parhelia::modal

@@ -103,7 +103,7 @@ TEST_CASE("doctor and status find the agent PARHELIA_AGENT names, as submit does
   }
 }
 
-TEST_CASE("a Claude subscription's token is accepted; a session gets the credential it uses",
+TEST_CASE("a Claude subscription's token is accepted, a session gets the credential it uses",
           "[e2e][credentials][agent]") {
   GitWorkspace workspace;
   SECTION("the token alone") {

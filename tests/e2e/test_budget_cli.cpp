@@ -74,7 +74,7 @@ TEST_CASE("cli: 50 concurrent submits from separate processes never over-commit 
   CHECK(after["total_usd"].get<double>() < 0.5);
 }
 
-TEST_CASE("cli: budget show draws the last 30 days; set, estimate, history and rates",
+TEST_CASE("cli: budget show draws the last 30 days, set, estimate, history and rates",
           "[e2e][cli][budget]") {
   GitWorkspace workspace;
   Cli cli;

@@ -275,7 +275,7 @@ TEST_CASE("without elicitation, submit above the confirmation amount needs confi
   client.wait_for_end(confirmed["structuredContent"]["session"]["session_id"]);
 }
 
-TEST_CASE("budget rates show where each price came from; a broken config is a clear error",
+TEST_CASE("budget rates show where each price came from, a broken config is a clear error",
           "[e2e][budget]") {
   McpClient client;
   client.initialize();

@@ -140,7 +140,7 @@ TEST_CASE("cli: timeout and budget stops take a checkpoint first", "[e2e][cli][c
                   "late.txt") == "late\n");
 }
 
-TEST_CASE("cli: retention keeps the newest checkpoints; create on request, delete",
+TEST_CASE("cli: retention keeps the newest checkpoints, create on request, delete",
           "[e2e][cli][checkpoints]") {
   GitWorkspace workspace;
   Cli cli;

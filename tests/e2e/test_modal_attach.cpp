@@ -33,8 +33,8 @@ core::CapturedRun shell(const std::string& line) {
 }  // namespace
 
 TEST_CASE(
-    "modal attach: the sandbox's tmux over SSH with the host key it made, pinned; keys typed "
-    "reach the work; screen and send; another key is refused",
+    "modal attach: the sandbox's tmux over SSH with the host key it made, pinned, keys typed "
+    "reach the work, screen and send, another key is refused",
     "[e2e][modal][modal-sessions][attach]") {
   ModalStandin standin;
   GitWorkspace workspace;
@@ -151,7 +151,7 @@ TEST_CASE(
   CHECK(ended["state"] == "cancelled");
   // The sandbox's processes (its sshd and tmux included) ended with it.
   CHECK(eventually([&] {
-    return shell("grep -l 'MODAL_TASK_ID=ta-" + sandboxes[0]["id"].get<std::string>() +
+    return shell("grep -l 'MODAL_STANDIN_SANDBOX=" + root.parent_path().string() +
                  "' /proc/[0-9]*/environ 2>/dev/null | wc -l")
                .out == "0\n";
   }));

@@ -91,7 +91,7 @@ std::string header(const nlohmann::json& record, const std::string& name) {
 }  // namespace
 
 TEST_CASE(
-    "modal client: a sandbox runs, logs, ends with its exit code; sent as Modal's clients send",
+    "modal client: a sandbox runs, logs, ends with its exit code, sent as Modal's clients send",
     "[modal-client]") {
   testing::ModalStandin standin;
   auto client = client_for(standin);
@@ -234,7 +234,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "modal client: an exec's output is read while it runs; stdin is written; its exit is waited "
+    "modal client: an exec's output is read while it runs, stdin is written, its exit is waited "
     "for",
     "[modal-client]") {
   testing::ModalStandin standin;
@@ -342,7 +342,7 @@ TEST_CASE("modal client: a create whose answer is lost is retried and yields exa
 }
 
 TEST_CASE(
-    "modal client: UNAVAILABLE is retried with the same idempotency key; an expired auth token is "
+    "modal client: UNAVAILABLE is retried with the same idempotency key, an expired auth token is "
     "renewed",
     "[modal-client]") {
   testing::ModalStandin standin;
@@ -369,7 +369,7 @@ TEST_CASE(
   CHECK(standin.requests("SandboxCreate").size() == 1);
 }
 
-TEST_CASE("modal client: a quota refusal says so; a silent server fails the call at its deadline",
+TEST_CASE("modal client: a quota refusal says so, a silent server fails the call at its deadline",
           "[modal-client]") {
   testing::ModalStandin standin;
   auto client = client_for(standin, {.call_timeout = 2s});
@@ -402,7 +402,7 @@ TEST_CASE("modal client: a dropped connection is survived by calls safe to repea
 }
 
 TEST_CASE(
-    "modal client: a refused token gives the sentence; the secret and the auth token are found "
+    "modal client: a refused token gives the sentence, the secret and the auth token are found "
     "nowhere",
     "[modal-client]") {
   testing::ModalStandin standin;
@@ -511,7 +511,7 @@ TEST_CASE("doctor --json: no Modal token, a refused one and an accepted one, eac
 }
 
 TEST_CASE(
-    "modal client: calls from many threads at once all succeed; a stream is cancelled from another "
+    "modal client: calls from many threads at once all succeed, a stream is cancelled from another "
     "thread",
     "[modal-client]") {
   testing::ModalStandin standin;
@@ -546,8 +546,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "modal client: port 22's tunnel reaches the sandbox's own sshd; a secret from values reaches "
-    "the sandbox; the router snapshots",
+    "modal client: port 22's tunnel reaches the sandbox's own sshd, a secret from values reaches "
+    "the sandbox, the router snapshots",
     "[modal-client]") {
   testing::ModalStandin standin;
   auto client = client_for(standin);

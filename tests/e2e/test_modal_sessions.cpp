@@ -381,7 +381,7 @@ TEST_CASE("modal: a GPU Modal cannot give is refused naming it and what to try",
 
 TEST_CASE(
     "modal: a sandbox still running for an ended session is stopped when a server "
-    "starts; one without this install's tag is never touched",
+    "starts, one without this install's tag is never touched",
     "[e2e][modal][modal-sessions][faults]") {
   ModalStandin standin;
   GitWorkspace workspace;
@@ -770,7 +770,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "modal: periodic checkpoints keep a snapshot on Modal and a copy here; after an eviction a "
+    "modal: periodic checkpoints keep a snapshot on Modal and a copy here, after an eviction a "
     "resume starts from the snapshot, and from the copy once the snapshot has expired",
     "[e2e][modal][modal-sessions][checkpoints]") {
   ModalStandin standin;

@@ -76,7 +76,7 @@ TEST_CASE("grpc status: codes and percent-encoded messages read as gRPC says", "
   CHECK(decode_grpc_message("%zz%4") == "%zz%4");
 }
 
-TEST_CASE("jwt expiry: exp read from the payload; anything else gives nothing", "[modal-grpc]") {
+TEST_CASE("jwt expiry: exp read from the payload, anything else gives nothing", "[modal-grpc]") {
   // {"exp":1900000000} base64url-encoded
   CHECK(jwt_expiry("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE5MDAwMDAwMDB9.sig") == 1900000000);
   CHECK_FALSE(jwt_expiry("not-a-jwt"));

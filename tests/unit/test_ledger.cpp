@@ -6,8 +6,8 @@
 #include <random>
 #include <thread>
 
-#include "core/budget/budget.h"
 #include "core/base/calendar.h"
+#include "core/budget/budget.h"
 #include "core/budget/ledger.h"
 #include "core/session/session.h"
 #include "tests/support/temp_dir.h"
@@ -320,7 +320,7 @@ TEST_CASE("a reader started at a time is shown the alerts recorded since, each o
   CHECK(budget.alerts_unseen(0, t0 + 10'000, 10)->empty());
 }
 
-TEST_CASE("threshold alerts are recorded once per threshold and period; the watchdog's checks",
+TEST_CASE("threshold alerts are recorded once per threshold and period, the watchdog's checks",
           "[unit][budget]") {
   DailyDollarBudget rig;
   Budget& budget = rig.budget;

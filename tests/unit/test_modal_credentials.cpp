@@ -73,7 +73,7 @@ TEST_CASE("modal credentials: MODAL_PROFILE, then Parhelia's modal.profile, pick
   CHECK(chosen->token_id == "ak-work");
 }
 
-TEST_CASE("modal credentials: the environment beats the file; MODAL_* override the profile",
+TEST_CASE("modal credentials: the environment beats the file, MODAL_* override the profile",
           "[modal-credentials]") {
   Setup setup;
   setup.file(two_profiles);
@@ -94,7 +94,7 @@ TEST_CASE("modal credentials: the environment beats the file; MODAL_* override t
   CHECK(half.error().sentence().find("MODAL_TOKEN_SECRET is not") != std::string::npos);
 }
 
-TEST_CASE("modal credentials: MODAL_CONFIG_PATH; no file is no error, only no token",
+TEST_CASE("modal credentials: MODAL_CONFIG_PATH, no file is no error, only no token",
           "[modal-credentials]") {
   Setup setup;
   setup.variables["MODAL_CONFIG_PATH"] = (setup.home.path() / "elsewhere.toml").string();
@@ -133,7 +133,7 @@ TEST_CASE("modal credentials: a malformed file names its line and never quotes a
 }
 
 TEST_CASE(
-    "toml profiles: escapes, quoted names, comments; what Modal's files do not hold is refused",
+    "toml profiles: escapes, quoted names, comments, what Modal's files do not hold is refused",
     "[modal-credentials]") {
   auto parsed = parse_toml_profiles(
       "top = 1\n[\"my profile\"]\nkey = \"a\\tb\\u00e9\\\"\" # comment\nn = -42\nflag = false\n");

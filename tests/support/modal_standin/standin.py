@@ -16,9 +16,10 @@ and modal.task_command_router.TaskCommandRouter that Parhelia uses (modal/proto)
 - there are no network namespaces: a sandbox's unencrypted port 22 is a free port of
   127.0.0.1 chosen at create, given to the sandbox as PARHELIA_SSHD_LISTEN=127.0.0.1:PORT (where
   Parhelia's sshd listens in place of the container's port 22) and reported as its tunnel;
-- every process a sandbox starts carries MODAL_TASK_ID (as Modal's containers do), and at the
-  sandbox's end every process of this machine with its task id ends, daemons included (a
-  container ends whole);
+- every process a sandbox starts carries MODAL_TASK_ID (as Modal's containers do) and
+  MODAL_STANDIN_SANDBOX (its directory: unique among the stand-ins of tests running at once, whose
+  ids repeat), and at the sandbox's end every process of this machine carrying that directory
+  ends, daemons included (a container ends whole);
 - resource usage grows with real time.
 
 It records every request (method, headers, the request as JSON, the status answered) and
@@ -296,7 +297,7 @@ class Sandbox:
 
     def environment(self, extra, secret_ids):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.directory("/root"),
-               "LANG": "C.UTF-8", "MODAL_TASK_ID": self.task_id}
+               "LANG": "C.UTF-8", "MODAL_TASK_ID": self.task_id, "MODAL_STANDIN_SANDBOX": self.dir}
         if self.ssh_port:
             env["PARHELIA_SSHD_LISTEN"] = f"127.0.0.1:{self.ssh_port}"
         for secret_id in list(self.definition.secret_ids) + secret_ids:
@@ -376,9 +377,9 @@ class Sandbox:
         self.done.set()
 
     def kill_everything(self):
-        """Every process of this machine carrying the sandbox's task id: what its execs left
+        """Every process of this machine carrying the sandbox's directory: what its execs left
         running in sessions of their own (sshd, tmux) ends with it, as in a container."""
-        marker = f"MODAL_TASK_ID={self.task_id}".encode()
+        marker = f"MODAL_STANDIN_SANDBOX={self.dir}".encode()
         for _ in range(3):
             found = False
             for entry in os.listdir("/proc"):
