@@ -13,6 +13,8 @@ namespace parhelia::core {
 namespace {
 
 constexpr std::int64_t kOrphanReservationMs = 60'000;
+// Past a kept sandbox's keep-alive, the time its supervisor has to checkpoint and end it.
+constexpr std::int64_t kKeptReleaseSlack_s = 600;
 constexpr std::array kPeriodScopes = {LimitScope::daily, LimitScope::monthly, LimitScope::total};
 
 std::string limit_key(LimitScope scope) {
@@ -393,9 +395,12 @@ Result<int> Budget::release_stale(std::int64_t now_ms) {
     auto stale = db.cached(
         "SELECT r.session_id FROM reservations r WHERE r.released_at IS NULL AND (EXISTS "
         "(SELECT 1 FROM sessions s WHERE s.id = r.session_id AND s.state NOT IN ('queued', "
-        "'provisioning', 'running')) OR (r.created_at < ? AND NOT EXISTS (SELECT 1 FROM "
-        "sessions s WHERE s.id = r.session_id)))");
-    stale->bind(1, now_ms - kOrphanReservationMs);
+        "'provisioning', 'running') AND (s.keep_alive_s = 0 OR s.state = 'over_budget' OR "
+        "COALESCE(s.finished_at, 0) + (s.keep_alive_s + ?) * 1000 < ?)) OR (r.created_at < ? "
+        "AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = r.session_id)))");
+    // A session whose sandbox is kept after its work (keep-alive) holds its reservation for
+    // that time (and the time to end it), or until its supervisor gives it back.
+    stale->bind(1, kKeptReleaseSlack_s).bind(2, now_ms).bind(3, now_ms - kOrphanReservationMs);
     std::vector<std::string> ids;
     while (stale->step()) ids.push_back(stale->text(0));
     for (const auto& id : ids) {

@@ -345,7 +345,9 @@ int RunPolicy::record_outcome(int exit_code, RunningWork& work) {
   }
   warn_on_error(store_.transition(session_.id, SessionState::running, final_state, outcome, detail),
                 "recording the outcome");
-  warn_on_error(budget_.release(session_.id, now_ms()), "releasing the reservation");
+  // A sandbox kept after the work holds its reservation until its backend ends it.
+  if (session_.keep_alive_s == 0 || final_state == SessionState::over_budget)
+    warn_on_error(budget_.release(session_.id, now_ms()), "releasing the reservation");
   return 0;
 }
 

@@ -346,7 +346,8 @@ Result<std::vector<SessionService::Stray>> SessionService::strays() {
     for (const BackendListing& held : listed.value()) {
       if (!held.alive) continue;
       auto known = store_->get(held.session_id);
-      if (known && is_terminal(known->state)) {
+      // One whose sandbox is kept after its work (keep-alive) runs on by design.
+      if (known && is_terminal(known->state) && !backend->terminal_kept(known.value())) {
         const std::string ran =
             "its " + std::string(backend->name()) + " backend still ran it after it had ended";
         auto stopped = backend->stop(known.value(), 0);

@@ -301,6 +301,7 @@ class ModalSupervisor {
     keep_alive();
     terminate_sandbox();
     settle_with_modal();
+    release_hold();
     return status;
   }
 
@@ -348,6 +349,7 @@ class ModalSupervisor {
     const int status = follow(/*taken_over=*/true);
     terminate_sandbox();
     settle_with_modal();
+    release_hold();
     return status;
   }
 
@@ -486,6 +488,17 @@ class ModalSupervisor {
     auto router = client_->command_router(*task_id.value());
     if (!router) return router.error();
     router_ = std::move(router).value();
+    if (base && base->image_id == snapshot) {
+      // The snapshot was taken just after the checkpoint's files were copied here, while the
+      // work ran on: what it holds is listed there, not assumed, so that the sandbox ends up
+      // holding exactly the checkpoint's files.
+      auto held = manifest_in_sandbox(*router_, session_.id);
+      if (!held) {
+        log_line(files_, "the snapshot's files could not be listed (" + held.error().sentence() +
+                             "); every file is sent over it");
+      }
+      base->files = held ? std::move(held).value() : FileManifest{};
+    }
     auto sent = base ? upload_difference(*router_, session_.id, files_.workspace, base->files,
                                          manifest.value())
                      : upload_working_copy(*router_, session_.id, files_.workspace);
@@ -709,6 +722,9 @@ class ModalSupervisor {
   // Modal's timeout draws near or a stop comes; then what they changed is checkpointed.
   void keep_alive() {
     if (session_.keep_alive_s <= 0 || !router_ || core::stop_signal_received() != 0) return;
+    // Stopped at its budget: nothing more is spent on it.
+    if (auto now = store_.get(session_.id); !now || now->state == core::SessionState::over_budget)
+      return;
     if (auto ended = client_->sandbox_wait(sandbox_id_, 0s); !ended || ended.value()) return;
     const auto kept = kept_sandbox_file(home_, session_.id);
     if (auto marked = core::replace_file(kept, std::to_string(core::now_ms()) + "\n"); !marked)
@@ -742,8 +758,10 @@ class ModalSupervisor {
         break;
       }
       if (at < until) continue;
+      // Someone attached is never cut off; a look Modal does not answer is tried again (the
+      // sandbox's timeout still bounds it).
       auto attached = attached_terminals(*router_, session_.id, std::to_string(++round));
-      if (!attached || attached.value() == 0) break;
+      if (attached ? attached.value() == 0 : attached.error().code != ErrorCode::unavailable) break;
     }
     if (core::stop_signal_received() != 0) why = "a stop was asked for";
     log_line(files_, "the kept sandbox ends: " + why);
@@ -813,6 +831,13 @@ class ModalSupervisor {
                                        std::to_string(charged->size()) + " charges added"),
           "noting the settlement");
     }
+  }
+
+  // A session kept after its work held its reservation through the keep-alive (run_policy.h);
+  // given back now that the sandbox is ended and settled. (Once given back, a no-op.)
+  void release_hold() {
+    core::warn_on_error(core::Budget(store_.database()).release(session_.id, core::now_ms()),
+                        "releasing the reservation");
   }
 
   void terminate_sandbox() {

@@ -14,31 +14,45 @@ using core::ErrorCode;
 
 // The pane's program: the work in a process group of its own (its leader's pid kept where a
 // stop finds it), reading the pane's terminal, its output both on the pane and into the fifo
-// the exec relays; then its status kept, and a shell for whoever looks around. (No single
-// quotes: it is quoted whole inside kWorkExec.)
+// the exec relays; then its status kept, and a shell for whoever looks around. A Ctrl-C typed
+// into the pane reaches neither the relay (trapped: the pane's shell, the group that waits and
+// tee go on) nor the work (its own session); a trapped signal ends a `wait` early, so it waits
+// until the work is gone. Claude Code's credential is not left to the shell or to windows
+// opened later. (No single quotes: it is quoted whole inside kWorkExec.)
 constexpr const char* kPane =
-    "exec 3<&0; "
-    "{ setsid \"$@\" <&3 3<&- 2>&1 & echo $! > ../parhelia/work.pid; wait $!; "
-    "echo $? > ../parhelia/work.exit; } | tee ../parhelia/work.fifo; "
+    "trap : INT QUIT; "
+    "tmux set-environment -gu ANTHROPIC_API_KEY 2>/dev/null; "
+    "tmux set-environment -gu CLAUDE_CODE_OAUTH_TOKEN 2>/dev/null; exec 3<&0; "
+    "{ trap : INT QUIT; setsid \"$@\" <&3 3<&- 2>&1 & w=$!; echo $w > ../parhelia/work.pid; "
+    "while :; do wait $w; c=$?; kill -0 $w 2>/dev/null || break; done; "
+    "echo $c > ../parhelia/work.exit; } | tee -i ../parhelia/work.fifo; "
+    "unset ANTHROPIC_API_KEY CLAUDE_CODE_OAUTH_TOKEN; "
     "echo; echo \"[parhelia] the work has ended (exit $(cat ../parhelia/work.exit)).\"; "
     "exec \"${SHELL:-/bin/sh}\"";
 
 // The tmux server runs as the agent (when the sandbox runs as root and has one) with the
 // exec's environment, which the pane inherits; its socket is named by an absolute path, the
-// one a person's `tmux attach` over SSH names.
+// one a person's `tmux attach` over SSH names. The exec relays the fifo until the work's
+// status is there (or its tmux is gone), then gives what is still coming 2 s: a process the
+// work left running that holds its output does not hold the session open.
 const std::string kWorkExec =
     std::string(
         "p=../parhelia; s=\"$(cd \"$p\" && pwd)/tmux.sock\"; "
-        "rm -f \"$p/work.fifo\" \"$p/work.exit\" \"$s\" && mkfifo -m 600 \"$p/work.fifo\" || "
-        "exit 125; "
+        "tmux -S \"$s\" kill-server 2>/dev/null; "
+        "rm -f \"$p/work.fifo\" \"$p/work.exit\" \"$p/work.pid\" \"$s\" && "
+        "mkfifo -m 600 \"$p/work.fifo\" || exit 125; "
         "set -- tmux -S \"$s\" -f /dev/null new-session -d -s ") +
     kSandboxTmuxSession + " -x 200 -y 50 -c \"$PWD\" -- sh -c '" + kPane +
     "' parhelia-pane \"$@\"; "
     "if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then "
-    "chown agent:agent \"$p/work.fifo\"; set -- runuser -u agent -- env HOME=/home/agent \"$@\"; "
+    "chown agent \"$p/work.fifo\"; set -- runuser -u agent -- env HOME=/home/agent \"$@\"; "
     "fi; "
-    "\"$@\" || exit 125; cat \"$p/work.fifo\"; c=$(cat \"$p/work.exit\" 2>/dev/null); "
-    "exit \"${c:-125}\"";
+    "\"$@\" || exit 125; cat \"$p/work.fifo\" & r=$!; i=0; "
+    "while [ ! -e \"$p/work.exit\" ]; do sleep 0.2; i=$((i + 1)); "
+    "if [ $((i % 5)) = 0 ]; then tmux -S \"$s\" has-session 2>/dev/null || break; fi; done; "
+    "i=0; while kill -0 $r 2>/dev/null && [ $i -lt 10 ]; do sleep 0.2; i=$((i + 1)); done; "
+    "kill $r 2>/dev/null; wait $r 2>/dev/null; "
+    "c=$(cat \"$p/work.exit\" 2>/dev/null); exit \"${c:-125}\"";
 
 // Parhelia's sshd in the sandbox, its files in /etc/parhelia-ssh: a host key made there at
 // this start (one a sandbox started from a snapshot holds is its parent's, and is replaced),
@@ -51,14 +65,17 @@ constexpr const char* kStartSshd =
     "rm -rf \"$k\"; mkdir -p \"$k\"; chmod 755 \"$k\"; "
     "ssh-keygen -q -t ed25519 -N '' -C parhelia-sandbox -f \"$k/host_key\" >/dev/null; "
     "cat > \"$k/authorized_keys\"; chmod 644 \"$k/authorized_keys\"; "
-    "u=\"$(id -un)\"; if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then u=agent; fi; "
+    "u=\"$(id -un)\"; if [ \"$(id -u)\" = 0 ] && id agent >/dev/null 2>&1; then u=agent; "
+    // useradd leaves the account locked ("!"), which sshd without PAM refuses even for a key.
+    "usermod -p '*' agent 2>/dev/null || true; fi; "
     "printf '%s\\n' \"ListenAddress ${PARHELIA_SSHD_LISTEN:-0.0.0.0:22}\" "
     "\"HostKey $k/host_key\" \"AuthorizedKeysFile $k/authorized_keys\" \"PidFile $k/sshd.pid\" "
     "\"AllowUsers $u\" 'PasswordAuthentication no' 'KbdInteractiveAuthentication no' "
     "'PermitRootLogin prohibit-password' 'StrictModes no' 'UsePAM no' 'PrintMotd no' "
     "> \"$k/sshd_config\"; "
     "if [ \"$(id -u)\" = 0 ]; then mkdir -p /run/sshd; fi; "
-    "/usr/sbin/sshd -f \"$k/sshd_config\" -E \"$k/sshd.log\"; i=0; "
+    "/usr/sbin/sshd -f \"$k/sshd_config\" -E \"$k/sshd.log\" || "
+    "{ cat \"$k/sshd.log\" 2>/dev/null; exit 1; }; i=0; "
     "while [ ! -s \"$k/sshd.pid\" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; "
     "[ -s \"$k/sshd.pid\" ] || { cat \"$k/sshd.log\"; exit 1; }; "
     "echo \"user $u\"; echo \"host-key $(cat \"$k/host_key.pub\")\"; "

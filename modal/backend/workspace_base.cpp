@@ -26,9 +26,12 @@ core::Result<FileManifest> manifest_of(const core::WorkingCopy& copy) {
     return core::Error{core::ErrorCode::io_failure,
                        "The working copy's files could not be listed: " + listed->err, ""};
   }
+  return manifest_from_listing(listed->out);
+}
+
+FileManifest manifest_from_listing(const std::string& out) {
   // "MODE BLOB STAGE\tPATH\0" for each file.
   FileManifest files;
-  const std::string& out = listed->out;
   for (std::size_t start = 0; start < out.size();) {
     const std::size_t end = std::min(out.find('\0', start), out.size());
     const std::string entry = out.substr(start, end - start);

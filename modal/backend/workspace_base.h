@@ -32,6 +32,8 @@ namespace parhelia::modal {
 using FileManifest = std::map<std::string, std::string>;
 
 core::Result<FileManifest> manifest_of(const core::WorkingCopy& copy);
+// The same from `git ls-files -s -z`'s output (wherever git ran: here, or in a sandbox).
+FileManifest manifest_from_listing(const std::string& listing);
 
 // What a session sends on a base: the files to send and those to delete there.
 struct ManifestDifference {

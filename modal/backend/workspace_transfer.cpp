@@ -143,6 +143,24 @@ core::Result<std::uint64_t> upload_working_copy(CommandRouter& router,
   return archive->size();
 }
 
+core::Result<FileManifest> manifest_in_sandbox(CommandRouter& router,
+                                               const std::string& session_id) {
+  // The repository is the agent's and this exec root's: git is told that is safe.
+  constexpr const char* kListHeld =
+      "i=$(mktemp) || exit 1; cp .git/index \"$i\" 2>/dev/null; "
+      "GIT_INDEX_FILE=\"$i\" git -c safe.directory='*' add -A --force . >/dev/null 2>&1 && "
+      "GIT_INDEX_FILE=\"$i\" git -c safe.directory='*' ls-files -s -z 2>/dev/null; c=$?; rm -f "
+      "\"$i\"; "
+      "exit $c";
+  auto run = run_in_sandbox(
+      router, exec_in_workspace(session_id, "list what the snapshot holds", kListHeld), "",
+      kTransferTimeout);
+  if (!run) return run.error();
+  if (run->exit_code != 0) return failed_in_sandbox("Listing the snapshot's files", run.value());
+  const std::string& listing = run->out;
+  return manifest_from_listing(listing);
+}
+
 core::Result<std::uint64_t> upload_difference(CommandRouter& router, const std::string& session_id,
                                               const std::filesystem::path& working_copy,
                                               const FileManifest& base, const FileManifest& now) {

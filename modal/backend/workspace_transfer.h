@@ -42,6 +42,12 @@ core::Result<core::Done> upload_transcripts(CommandRouter& router, const std::st
 // The same files onto a sandbox that started from a base image holding `base` (see
 // workspace_base.h): only those that differ are sent, those the base has and the working copy
 // lacks are deleted there. Returns the bytes sent.
+// What /workspace of a sandbox holds now, as manifest_of lists a working copy here (git
+// there hashes it, from the index of the repository the files came with): what a sandbox
+// started from a snapshot is sent its difference from.
+core::Result<FileManifest> manifest_in_sandbox(CommandRouter& router,
+                                               const std::string& session_id);
+
 core::Result<std::uint64_t> upload_difference(CommandRouter& router, const std::string& session_id,
                                               const std::filesystem::path& working_copy,
                                               const FileManifest& base, const FileManifest& now);

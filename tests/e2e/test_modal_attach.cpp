@@ -93,6 +93,8 @@ TEST_CASE(
                       core::environment_with({"PARHELIA_HOME=" + cli.home().string(),
                                               "HOME=" + user_home.path().string()}));
   CHECK(terminal.wait_for("ready-in-sandbox"));
+  // A Ctrl-C typed by the person ends neither the work nor what relays its output.
+  terminal.send({"C-c"});
   terminal.send({"typed-by-a-person", "Enter"});
   CHECK(terminal.wait_for("got: typed-by-a-person"));
   CHECK(eventually([&] {

@@ -62,12 +62,16 @@ TEST_CASE(
   const json submitted = run_json(cli,
                                   {"submit", "--backend", "modal", "--cmd",
                                    "echo hello-from-modal; cat README.md; echo made > made.txt; "
-                                   "echo more >> README.md; rm notes.txt; sleep 1; echo done",
+                                   "echo more >> README.md; rm notes.txt; sleep 1; echo done; "
+                                   "(sleep 300 &)",
                                    "--timeout", "600", "--yes"},
                                   workspace.path().string());
   const std::string id = submitted["session_id"];
   CHECK(submitted["backend"] == "modal");
+  const auto submitted_at = std::chrono::steady_clock::now();
   const json ended = wait_for_end(cli, id);
+  // What it left running holds its output, and does not hold the session open.
+  CHECK(std::chrono::steady_clock::now() - submitted_at < 60s);
   INFO(cli.run({"session", "show", id}).out
        << read_text(cli.home() / "sessions" / id / "supervisor.out"));
   INFO(standin.requests("SandboxCreate").dump());
