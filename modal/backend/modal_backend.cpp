@@ -32,6 +32,27 @@ core::Result<std::unique_ptr<ModalClient>> open_client(const std::filesystem::pa
   return ModalClient::open(credentials.value());
 }
 
+// A running sandbox's command router, with the client it calls through (declared first, so
+// that it outlives the router).
+struct ReachedSandbox {
+  std::unique_ptr<ModalClient> client;
+  std::unique_ptr<CommandRouter> router;
+};
+
+// Nothing when the sandbox has ended.
+core::Result<std::optional<ReachedSandbox>> reach_sandbox(const std::filesystem::path& home,
+                                                          const std::string& sandbox_id) {
+  auto client = open_client(home);
+  if (!client) return client.error();
+  auto task_id = client.value()->sandbox_task_id(sandbox_id, std::chrono::seconds(30));
+  if (!task_id) return task_id.error();
+  if (!task_id.value()) return std::optional<ReachedSandbox>{};
+  auto router = client.value()->command_router(*task_id.value());
+  if (!router) return router.error();
+  return std::optional<ReachedSandbox>{
+      ReachedSandbox{std::move(client.value()), std::move(router.value())}};
+}
+
 }  // namespace
 
 using core::Done;
@@ -154,20 +175,17 @@ Result<Done> ModalBackend::bring_files_here(const Session& session) {
   if (session.state != core::SessionState::running && !terminal_kept(session)) return Done{};
   const auto sandbox = sandbox_id(session);
   if (!sandbox) return Done{};  // nothing runs there yet: the files here are all
-  auto client = open_client(home_);
-  if (!client) return client.error();
-  auto task_id = client.value()->sandbox_task_id(*sandbox, std::chrono::seconds(30));
-  if (!task_id) return task_id.error();
-  if (!task_id.value()) {
+  auto reached = reach_sandbox(home_, *sandbox);
+  if (!reached) return reached.error();
+  if (!reached.value()) {
     return Error{
         ErrorCode::unavailable, "its sandbox " + *sandbox + " has ended",
         "Its last files come back with its end: `parhelia session results " + session.id + "`."};
   }
-  auto router = client.value()->command_router(*task_id.value());
-  if (!router) return router.error();
+  CommandRouter& router = *reached.value()->router;
   const std::string round = "checkpoint " + core::new_request_token();
   const auto files = core::SessionFiles::of(home_, session.id);
-  auto pulled = download_changes(*router.value(), session.id, round, files.workspace);
+  auto pulled = download_changes(router, session.id, round, files.workspace);
   if (!pulled) return pulled.error();
   std::ofstream(files.log, std::ios::app)
       << "parhelia: checkpoint: the sandbox's changed files pulled (" << pulled.value()
@@ -175,7 +193,7 @@ Result<Done> ModalBackend::bring_files_here(const Session& session) {
   if (session.kind != core::SessionKind::task) return Done{};
   // Where the checkpoint looks for a sandboxed session's conversation (checkpointer.h).
   return download_transcripts(
-      *router.value(), session.id, round,
+      router, session.id, round,
       core::transcript_dir(files.home, core::work_paths(files, session.sandboxed).workspace));
 }
 
@@ -183,15 +201,11 @@ Result<std::optional<core::Backend::SandboxCopy>> ModalBackend::copy_sandbox(
     const Session& session) {
   const auto sandbox = sandbox_id(session);
   if (!sandbox) return std::optional<SandboxCopy>{};
-  auto client = open_client(home_);
-  if (!client) return client.error();
-  auto task_id = client.value()->sandbox_task_id(*sandbox, std::chrono::seconds(30));
-  if (!task_id) return task_id.error();
-  if (!task_id.value()) return std::optional<SandboxCopy>{};  // it has ended: nothing to copy
-  auto router = client.value()->command_router(*task_id.value());
-  if (!router) return router.error();
+  auto reached = reach_sandbox(home_, *sandbox);
+  if (!reached) return reached.error();
+  if (!reached.value()) return std::optional<SandboxCopy>{};  // it has ended: nothing to copy
   const std::int64_t ttl_s = std::int64_t{kSnapshotDays} * 24 * 3600;
-  auto image = router.value()->snapshot_filesystem(ttl_s, std::chrono::seconds(600));
+  auto image = reached.value()->router->snapshot_filesystem(ttl_s, std::chrono::seconds(600));
   if (!image) return image.error();
   return std::optional<SandboxCopy>{SandboxCopy{image.value(), core::now_ms() + ttl_s * 1000}};
 }

@@ -58,6 +58,8 @@ constexpr std::int64_t kOutagePause_s = 8;
 // The checkpoint before a stop pulls the files and snapshots the sandbox over the network: it
 // is given at least this long (within kStopSlack_s).
 constexpr auto kPreStopCheckpoint = std::chrono::seconds(20);
+// How long a sandbox's outcome may trail the end of the exec its ending cut off.
+constexpr auto kSandboxEndTrail = std::chrono::seconds(15);
 // A sandbox whose timeout the budget cut is stopped this long before Modal would end it: its
 // checkpoint, the work's grace and the changes' way back all fit before.
 constexpr std::int64_t kBudgetStopMargin_s = 60;
@@ -668,6 +670,7 @@ class ModalSupervisor {
     policy.output_ended();
 
     int exit_code = -1;
+    bool exec_cut_off = false;  // the work's exec gave no exit of the work's own
     if (!failed) {
       auto exit = router_->exec_wait(spec.exec_id, 30s);
       for (auto pause = 1s;
@@ -679,14 +682,20 @@ class ModalSupervisor {
       }
       if (exit && (exit->code || exit->signal)) {
         exit_code = exit_status(exit.value());
+        // The pane's wrapper reports the work's own signals as an exit code: the relay killed
+        // is the sandbox ending under it.
+        exec_cut_off = exit->signal.has_value();
       } else {
+        exec_cut_off = true;
         failed = exit ? "the work's exec reported no exit" : exit.error().sentence();
       }
     }
     policy.work_exited(Clock::now());
     // The sandbox may have ended under the work (Modal's timeout, an eviction, a terminate
-    // from elsewhere): its outcome says why.
-    if (auto ended = client_->sandbox_wait(sandbox_id_, 0s); ended && ended.value()) {
+    // from elsewhere): its outcome says why. It trails the end of the exec it cut off, so that
+    // end waits a little for it.
+    if (auto ended = client_->sandbox_wait(sandbox_id_, exec_cut_off ? kSandboxEndTrail : 0s);
+        ended && ended.value()) {
       auto how = ended_by(*ended.value());
       failed = how.why;
       work.sandbox_ended(std::move(how));
