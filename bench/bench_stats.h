@@ -1,4 +1,5 @@
-// Median and p99 of a set of timings, printed one line per measurement.
+// Median and p99 of a set of measurements (timings in µs unless a unit is given), printed one
+// line per measurement.
 #pragma once
 
 #include <algorithm>
@@ -9,14 +10,14 @@
 
 namespace parhelia::bench {
 
-inline void report(const char* name, std::vector<double> micros) {
+inline void report(const char* name, std::vector<double> micros, const char* unit = "us") {
   std::sort(micros.begin(), micros.end());
   const auto at = [&](double q) {
     return micros[std::min(micros.size() - 1,
                            static_cast<std::size_t>(q * static_cast<double>(micros.size())))];
   };
-  std::printf("%-40s n=%-6zu median %9.1f us   p99 %9.1f us\n", name, micros.size(), at(0.5),
-              at(0.99));
+  std::printf("%-40s n=%-6zu median %9.1f %s   p99 %9.1f %s\n", name, micros.size(), at(0.5), unit,
+              at(0.99), unit);
 }
 
 inline std::vector<double> measure(int runs, const std::function<void()>& body) {

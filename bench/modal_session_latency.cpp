@@ -138,9 +138,9 @@ int main(int argc, char** argv) {
     if (!wait_until(service, session->id, ended)) return 1;
     if (i > 0) rpcs_in_all.push_back(static_cast<double>(standin.requests().size() - before));
   }
-  report("modal: submit -> running (recorded, us)", to_running);
-  report("modal: RPCs submit -> running (count)", rpcs_to_running);
-  report("modal: RPCs of a whole session (count)", rpcs_in_all);
+  report("modal: submit -> running (recorded)", to_running);
+  report("modal: RPCs submit -> running", rpcs_to_running, "RPCs");
+  report("modal: RPCs of a whole session", rpcs_in_all, "RPCs");
 
   // 10,000 sessions in the store, and one Modal session running under its supervisor.
   const int total = quick ? 2000 : 10000;
@@ -215,7 +215,7 @@ int main(int argc, char** argv) {
       "done; echo \"changed-$line\"; done",
       big.path().string());
   if (!worked || !wait_until(service, worked->id, running_or_ended)) return 1;
-  std::vector<double> checkpoint_ms, pulled;
+  std::vector<double> checkpoint_us, pulled;
   std::string latest;
   const int checkpoints = quick ? 1 : 5;
   for (int round = 1; round <= checkpoints; ++round) {
@@ -234,14 +234,14 @@ int main(int argc, char** argv) {
                    taken ? "no snapshot" : taken.error().sentence().c_str());
       return 1;
     }
-    checkpoint_ms.push_back(
+    checkpoint_us.push_back(
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
             .count());
     pulled.push_back(static_cast<double>(bytes_pulled(home.path(), worked->id)));
     latest = taken->checkpoint.id;
   }
-  report("modal: checkpoint, 200 MiB, 10 changed (us)", checkpoint_ms);
-  report("modal: bytes pulled by that checkpoint", pulled);
+  report("modal: checkpoint, 200 MiB, 10 changed", checkpoint_us);
+  report("modal: bytes pulled by that checkpoint", pulled, "B");
   (void)service.stop(worked->id, 1);
   (void)wait_until(service, worked->id, ended);
 
