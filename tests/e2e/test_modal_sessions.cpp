@@ -698,6 +698,19 @@ TEST_CASE("modal: a task's conversation is checkpointed from its sandbox and res
           back["changed_files"].end());
   }
   CHECK(standin.requests("SandboxCreate").size() == 3);
+
+  // Carried on with a GPU: the new sandbox asks Modal for it, and the work goes on.
+  const json gpu = run_json(cli, {"session", "resume", back["session_id"], "--gpu", "A10G",
+                                  "--prompt", "write gpu.txt: fifth", "--yes"});
+  const json gpu_end = wait_for_end(cli, gpu["session_id"]);
+  INFO(cli.run({"session", "logs", gpu["session_id"]}).out);
+  CHECK(gpu_end["state"] == "succeeded");
+  CHECK(gpu_end["claude_session_id"] == claude_id);
+  const json creates = standin.requests("SandboxCreate");
+  REQUIRE(creates.size() == 4);
+  CHECK(creates[3]["request"]["definition"]["resources"]["gpu_config"]["gpu_type"] == "A10G");
+  CHECK(std::find(gpu_end["changed_files"].begin(), gpu_end["changed_files"].end(), "A gpu.txt") !=
+        gpu_end["changed_files"].end());
 }
 
 TEST_CASE(
