@@ -2,7 +2,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
+#include "cli/claude_install.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "core/base/environment.h"
@@ -44,36 +46,96 @@ int show_skill(const std::string& name, bool as_json) {
   return kExitOk;
 }
 
-// Claude Code reads personal skills from ~/.claude/skills (or $CLAUDE_CONFIG_DIR/skills) and
-// project skills from .claude/skills in the project.
-fs::path default_skills_directory(bool project) {
-  if (project) return fs::current_path() / ".claude" / "skills";
-  if (auto config = core::env_value("CLAUDE_CONFIG_DIR")) return fs::path(*config) / "skills";
-  return fs::path(core::env_value("HOME").value_or(".")) / ".claude" / "skills";
+// Claude Code reads personal skills and commands from ~/.claude (or $CLAUDE_CONFIG_DIR) and a
+// project's from .claude in the project.
+fs::path default_claude_directory(bool project) {
+  if (project) return fs::current_path() / ".claude";
+  if (auto config = core::env_value("CLAUDE_CONFIG_DIR")) return fs::path(*config);
+  return fs::path(core::env_value("HOME").value_or(".")) / ".claude";
 }
 
-int install_skills(const std::optional<std::string>& directory, bool project, bool as_json) {
-  const fs::path root = directory ? fs::path(*directory) : default_skills_directory(project);
-  nlohmann::json written = nlohmann::json::array();
-  for (const auto& skill : skills::all_skills()) {
-    const fs::path target = root / skill.name / "SKILL.md";
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    std::ofstream out(target, std::ios::binary | std::ios::trunc);
-    out << skill.markdown;
-    out.close();
-    if (ec || !out) {
-      print_error("cannot write " + target.string() + (ec ? ": " + ec.message() : "") +
-                  "; check that the directory is writable, or pick another with --dir.");
-      return kExitFailed;
+struct InstallRequest {
+  std::optional<std::string> directory;
+  bool project = false;
+  bool force = false;
+  bool print = false;
+  bool uninstall = false;
+  bool as_json = false;
+};
+
+void print_plan(const InstallPlan& plan, const InstallRequest& request) {
+  if (request.as_json) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& file : plan.files) {
+      nlohmann::json item = {{"path", file.path.string()},
+                             {"action", install_action_name(file.action)}};
+      if (!file.content.empty() && file.action != InstallAction::unchanged &&
+          file.action != InstallAction::keep) {
+        item["content"] = file.content;
+      }
+      files.push_back(item);
     }
-    written.push_back(target.string());
+    print_json({{"directory", plan.root.string()}, {"dry_run", true}, {"files", files}});
+    return;
   }
-  if (as_json) {
-    print_json({{"directory", root.string()}, {"written", written}});
-  } else {
-    std::cout << "Installed " << written.size() << " Parhelia skills into " << root.string()
-              << "; Claude Code picks them up in its next session.\n";
+  std::cout << "Would " << (request.uninstall ? "uninstall from " : "install into ")
+            << plan.root.string() << " (nothing is written with --print):\n";
+  for (const auto& file : plan.files) {
+    std::cout << "\n== " << install_action_name(file.action) << " " << file.path.string() << "\n";
+    const bool written = file.action == InstallAction::create ||
+                         file.action == InstallAction::update ||
+                         file.action == InstallAction::replace;
+    if (written) std::cout << file.content;
+  }
+}
+
+int install_claude_files(const InstallRequest& request) {
+  const fs::path root =
+      request.directory ? fs::path(*request.directory) : default_claude_directory(request.project);
+  const InstallPlan plan =
+      request.uninstall ? plan_uninstall(root) : plan_install(root, request.force);
+  if (request.print) {
+    print_plan(plan, request);
+    return kExitOk;
+  }
+  const ApplyOutcome outcome = request.uninstall ? apply_uninstall(plan) : apply_install(plan);
+  std::map<std::string, nlohmann::json> by_action;
+  for (const auto& file : plan.files) {
+    auto& list = by_action[install_action_name(file.action)];
+    if (list.is_null()) list = nlohmann::json::array();
+    list.push_back(file.path.string());
+  }
+  if (!outcome.ok) {
+    print_error(outcome.error);
+    return kExitFailed;
+  }
+  if (request.as_json) {
+    nlohmann::json out = {{"directory", root.string()}};
+    for (const auto& [action, paths] : by_action) out[action] = paths;
+    print_json(out);
+    return kExitOk;
+  }
+  const auto count = [&](const char* action) {
+    const auto it = by_action.find(action);
+    return it == by_action.end() ? std::size_t{0} : it->second.size();
+  };
+  if (request.uninstall) {
+    std::cout << "Removed " << count("remove") << " Parhelia files from " << root.string() << ".\n";
+    if (count("keep") > 0) {
+      std::cout << "Kept " << count("keep") << " that were changed since they were installed:\n";
+      for (const auto& path : by_action["keep"])
+        std::cout << "  " << path.get<std::string>() << "\n";
+    }
+    return kExitOk;
+  }
+  std::cout << "Installed Parhelia's skills and /parhelia-* commands into " << root.string() << ": "
+            << count("create") + count("update") + count("replace") << " written, "
+            << count("unchanged") << " already current. Claude Code picks them up in its next "
+            << "session.\n";
+  if (count("keep") > 0) {
+    std::cout << "Left alone " << count("keep")
+              << " files of the same name that Parhelia did not write (--force replaces them):\n";
+    for (const auto& path : by_action["keep"]) std::cout << "  " << path.get<std::string>() << "\n";
   }
   return kExitOk;
 }
@@ -96,15 +158,20 @@ void add_skills_command(CLI::App& app, int& exit_code) {
   show->callback([name, as_json, &exit_code] { exit_code = show_skill(*name, *as_json); });
 
   auto* install = skills_command->add_subcommand(
-      "install", "Install the skills into Claude Code (personal by default)");
-  auto directory = std::make_shared<std::optional<std::string>>();
-  auto project = std::make_shared<bool>(false);
-  install->add_option("--dir", *directory, "Install into this skills directory instead");
-  install->add_flag("--project", *project, "Install into ./.claude/skills for this project only");
-  install->add_flag("--json", *as_json, "Print JSON");
-  install->callback([directory, project, as_json, &exit_code] {
-    exit_code = install_skills(*directory, *project, *as_json);
-  });
+      "install",
+      "Install the skills and the /parhelia-* commands into Claude Code (personal by default)");
+  auto request = std::make_shared<InstallRequest>();
+  install->add_option("--dir", request->directory,
+                      "Install into this Claude Code folder (the one holding skills/ and "
+                      "commands/) instead of ~/.claude");
+  install->add_flag("--project", request->project, "Install into ./.claude for this project only");
+  install->add_flag("--force", request->force,
+                    "Replace files of the same name that Parhelia did not write");
+  install->add_flag("--print", request->print, "Show what would be written, and write nothing");
+  install->add_flag("--uninstall", request->uninstall,
+                    "Remove exactly the files Parhelia installed there (and the folders it made)");
+  install->add_flag("--json", request->as_json, "Print JSON");
+  install->callback([request, &exit_code] { exit_code = install_claude_files(*request); });
 }
 
 }  // namespace parhelia::cli

@@ -20,22 +20,25 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
-std::optional<FrontMatter> parse_front_matter(std::string_view markdown) {
+std::optional<std::string> front_matter_field(std::string_view markdown, std::string_view key) {
   if (markdown.substr(0, 4) != "---\n") return std::nullopt;
   const auto end = markdown.find("\n---", 3);
   if (end == std::string_view::npos) return std::nullopt;
   std::string_view block = markdown.substr(4, end - 3);
-  FrontMatter front;
   while (!block.empty()) {
     const auto newline = block.find('\n');
     const std::string_view line = block.substr(0, newline);
     block.remove_prefix(newline == std::string_view::npos ? block.size() : newline + 1);
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    const std::string_view key = trim(line.substr(0, colon));
-    if (key == "name") front.name = trim(line.substr(colon + 1));
-    if (key == "description") front.description = trim(line.substr(colon + 1));
+    if (trim(line.substr(0, colon)) == key) return std::string(trim(line.substr(colon + 1)));
   }
+  return std::nullopt;
+}
+
+std::optional<FrontMatter> parse_front_matter(std::string_view markdown) {
+  FrontMatter front{front_matter_field(markdown, "name").value_or(""),
+                    front_matter_field(markdown, "description").value_or("")};
   if (front.name.empty() || front.description.empty()) return std::nullopt;
   return front;
 }
@@ -70,6 +73,42 @@ std::vector<std::string> skill_names() {
   std::vector<std::string> names;
   for (const auto& skill : all_skills()) names.push_back(skill.name);
   return names;
+}
+
+}  // namespace parhelia::skills
+
+namespace parhelia::skills {
+
+const std::vector<Command>& all_commands() {
+  static const std::vector<Command> commands = [] {
+    std::vector<Command> list;
+    for (const auto& embedded : embedded_commands()) {
+      auto description = front_matter_field(embedded.markdown, "description");
+      if (!description || description->empty()) {
+        throw std::logic_error("commands/" + std::string(embedded.name) +
+                               ".md needs front matter with a description");
+      }
+      Command command{std::string(embedded.name),
+                      *description,
+                      front_matter_field(embedded.markdown, "argument-hint").value_or(""),
+                      {},
+                      embedded.markdown};
+      const std::string tools_text =
+          front_matter_field(embedded.markdown, "allowed-tools").value_or("");
+      std::string_view rest = tools_text;
+      while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        const std::string_view one = trim(rest.substr(0, comma));
+        if (!one.empty()) command.allowed_tools.emplace_back(one);
+        rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+      }
+      list.push_back(std::move(command));
+    }
+    std::sort(list.begin(), list.end(),
+              [](const Command& a, const Command& b) { return a.name < b.name; });
+    return list;
+  }();
+  return commands;
 }
 
 }  // namespace parhelia::skills
