@@ -104,6 +104,7 @@ json ToolRegistry::describe(const Entry& entry, const ProtocolVersion& version) 
                            {"idempotentHint", entry.spec.idempotent},
                            {"openWorldHint", entry.spec.open_world}};
   }
+  if (listing_meta_.is_object() && !listing_meta_.empty()) tool["_meta"] = listing_meta_;
   return tool;
 }
 

@@ -170,6 +170,8 @@ class ToolRegistry {
   // Every tool described for `version`, made when asked: the server writes the pages of this
   // fixed list once and keeps their text.
   std::shared_ptr<const json> list(const ProtocolVersion& version) const;
+  // `_meta` that every listed tool carries (a client's hints, e.g. to keep tools loaded).
+  void set_listing_meta(json meta) { listing_meta_ = std::move(meta); }
   // Validates and runs a tools/call; an unknown tool is an RpcError, anything else a result,
   // which carries what `alerts` (may be empty) has for it.
   RpcResult call(const json& params, CallContext& context, const ProtocolVersion& version,
@@ -180,6 +182,7 @@ class ToolRegistry {
   // Every output schema names the alerts a result may carry.
   static json with_alerts(json output_schema);
   std::vector<Entry> entries_;
+  json listing_meta_;
 };
 
 }  // namespace parhelia::server

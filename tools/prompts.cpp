@@ -8,7 +8,9 @@
 // argument, free text, and its message tells the model to read the whole of what was typed
 // where the argument may hold only its first word; anything else (a GPU, a time) is said in
 // that text, in words.
+#include "core/session/gpu_request.h"
 #include "skills/catalog.h"
+#include "tools/tool_support.h"
 #include "tools/toolset.h"
 
 namespace parhelia::tools {
@@ -29,9 +31,42 @@ std::string what_was_typed(const server::PromptRegistry::Arguments& arguments,
          "client may pass on only the first)";
 }
 
+// The word typed for an argument, or a placeholder that asks the model to find it.
+std::string given_or(const server::PromptRegistry::Arguments& arguments, const std::string& name,
+                     const std::string& otherwise) {
+  const auto given = arguments.find(name);
+  return given == arguments.end() || given->second.empty() ? otherwise : given->second;
+}
+
+// Checkpoint ids of the latest sessions (of the session named in the other argument first).
+server::Completer checkpoint_or_session_ids(core::SessionService& service) {
+  return [&service](const std::string& prefix, const server::CompletionContext&) {
+    std::vector<std::string> ids;
+    if (prefix.rfind("ck", 0) == 0 || prefix.empty()) {
+      core::SessionQuery query;
+      query.limit = 20;
+      for (const auto& session : service.recorded(query).value_or({})) {
+        for (const auto& checkpoint : service.checkpoints(session.id).value_or({})) {
+          if (checkpoint.id.rfind(prefix, 0) == 0) ids.push_back(checkpoint.id);
+        }
+      }
+    }
+    if (prefix.rfind("ck", 0) != 0) {
+      for (auto& id : service.ids_starting_with(prefix, 100).value_or({})) ids.push_back(id);
+    }
+    return ids;
+  };
+}
+
+server::Completer one_of(std::vector<std::string> values) {
+  return [values = std::move(values)](const std::string& prefix, const server::CompletionContext&) {
+    return server::starting_with(values, prefix);
+  };
+}
+
 }  // namespace
 
-void register_prompts(server::Toolset& toolset) {
+void register_prompts(server::Toolset& toolset, core::SessionService& service) {
   toolset.prompts().add(
       {.name = "parhelia-status",
        .title = "Parhelia status",
@@ -141,6 +176,101 @@ void register_prompts(server::Toolset& toolset) {
                  user_text("Use the Parhelia guide above (" + skill->name +
                            ") for what follows. Only call tools and commands that it lists "
                            "as available now.")})};
+      });
+
+  // Arguments below are single words, in the order a user types them after the command.
+  toolset.prompts().add(
+      {.name = "parhelia-attach",
+       .title = "Attach to a Parhelia session",
+       .description = "Step into a running session's terminal: the command for your terminal, "
+                      "its screen now, and an offer to type into it.",
+       .arguments = {{.name = "session_id",
+                      .description = "The running session (optional: the only running one)",
+                      .complete = session_ids(service)}}},
+      [](const server::PromptRegistry::Arguments& arguments)
+          -> std::variant<server::PromptMessages, std::string> {
+        const std::string id = given_or(arguments, "session_id", "");
+        const std::string which =
+            id.empty() ? "the running session (call the `session` tool with action list and "
+                         "state running; if there are several, ask me which)"
+                       : "session " + id;
+        return server::PromptMessages{
+            "Attach to a Parhelia session",
+            server::json::array({user_text(
+                "I want to step into the terminal of " + which +
+                ". You cannot attach a terminal from here, so call the Parhelia `attach_info` "
+                "tool with its session_id and give me the command to run in my own terminal "
+                "exactly as returned, its read-only variant and how to detach without stopping "
+                "it (Ctrl-b d). Then call the `status` tool with that session_id and screen "
+                "true and show me the screen. Offer to type into the session for me: when I "
+                "say what, use the `session` tool with action send (text, and keys such as "
+                "Enter or C-c) and show the screen again.")})};
+      });
+
+  toolset.prompts().add(
+      {.name = "parhelia-session",
+       .title = "Parhelia sessions",
+       .description = "List sessions, or read one's log or results, or stop it.",
+       .arguments = {{.name = "action",
+                      .description = "list, logs, results, stop or send (default list)",
+                      .complete = one_of({"list", "logs", "results", "send", "stop"})},
+                     {.name = "session_id",
+                      .description = "The session, for logs, results, stop and send",
+                      .complete = session_ids(service)}}},
+      [](const server::PromptRegistry::Arguments& arguments)
+          -> std::variant<server::PromptMessages, std::string> {
+        const std::string action = given_or(arguments, "action", "list");
+        const std::string id = given_or(arguments, "session_id", "");
+        std::string text = "Call the Parhelia `session` tool with action " + action +
+                           (id.empty() ? "" : " and session_id " + id) + ".";
+        if (action != "list" && id.empty()) {
+          text += " It needs a session id: list the sessions first and ask me which.";
+        }
+        text +=
+            " For logs show the last lines and offer to follow on from next_offset; for "
+            "results show the outcome, the changed files and the patch, without applying it "
+            "(`parhelia session apply ID` in a terminal does); for send, the text to type is "
+            "what I typed after the session id. Stop a session only when I said stop.";
+        return server::PromptMessages{"Parhelia sessions", server::json::array({user_text(text)})};
+      });
+
+  toolset.prompts().add(
+      {.name = "parhelia-checkpoint",
+       .title = "Parhelia checkpoints",
+       .description = "Take, list, compare or restore a session's checkpoints; a restore carries "
+                      "the work on in a new session.",
+       .arguments = {{.name = "action",
+                      .description = "create, list, restore, diff or delete",
+                      .required = true,
+                      .complete = one_of({"create", "delete", "diff", "list", "restore"})},
+                     {.name = "id",
+                      .description = "A session id (s-…) or a checkpoint id (ck-…)",
+                      .complete = checkpoint_or_session_ids(service)},
+                     {.name = "gpu",
+                      .description = "restore only: the GPU to carry on with, e.g. H100",
+                      .complete = one_of(core::gpu_type_names())}}},
+      [](const server::PromptRegistry::Arguments& arguments)
+          -> std::variant<server::PromptMessages, std::string> {
+        const std::string action = given_or(arguments, "action", "list");
+        const std::string id = given_or(arguments, "id", "");
+        const std::string gpu = given_or(arguments, "gpu", "");
+        std::string text = "Call the Parhelia `checkpoint` tool with action " + action;
+        if (!id.empty()) {
+          text += id.rfind("ck-", 0) == 0 ? " and checkpoint_id " + id : " and session_id " + id;
+        }
+        text += ".";
+        if (id.empty()) text += " It needs a session or checkpoint id: ask me which.";
+        if (action == "restore") {
+          if (!gpu.empty()) text += " Pass gpu " + gpu + ".";
+          text +=
+              " Any words I typed after the ids are the follow-up prompt for the resumed Claude "
+              "Code. Then poll the `status` tool with the new session id and tell me how it "
+              "goes.";
+        }
+        if (action == "diff") text += " The second checkpoint id I typed is to_checkpoint_id.";
+        text += " Delete a checkpoint only when I said delete.";
+        return server::PromptMessages{"Parhelia checkpoints",
+                                      server::json::array({user_text(text)})};
       });
 }
 

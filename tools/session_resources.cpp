@@ -11,12 +11,6 @@ namespace {
 // A resource read returns at most this much: the end of a log, the start of a patch.
 constexpr std::size_t kMaxResourceBytes = 256 * 1024;
 
-server::Completer session_ids(core::SessionService& service) {
-  return [&service](const std::string& prefix, const server::CompletionContext&) {
-    return service.ids_starting_with(prefix, 100).value_or({});
-  };
-}
-
 std::vector<server::ResourceInfo> recent_sessions(core::SessionService& service) {
   std::vector<server::ResourceInfo> items;
   core::SessionQuery query;

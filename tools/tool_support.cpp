@@ -102,4 +102,10 @@ std::optional<server::ToolError> confirmation_refused(core::SessionService& serv
                            "max_cost_usd) or leave it."};
 }
 
+server::Completer session_ids(core::SessionService& service) {
+  return [&service](const std::string& prefix, const server::CompletionContext&) {
+    return service.ids_starting_with(prefix, 100).value_or({});
+  };
+}
+
 }  // namespace parhelia::tools

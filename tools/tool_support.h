@@ -9,6 +9,7 @@
 #include "core/views/session_view.h"
 #include "server/call_context.h"
 #include "server/client_session.h"
+#include "server/completion.h"
 #include "server/tool_registry.h"
 
 namespace parhelia::tools {
@@ -20,6 +21,8 @@ using namespace views;
 server::ResourceLink log_link(const std::string& id);
 
 server::ToolError tool_error(const core::Error& error);
+// Completes a session id from the store (prompts' and resource templates' arguments).
+server::Completer session_ids(core::SessionService& service);
 
 // The bounds every tool that takes a session's resources declares in its input schema
 // (submit, checkpoint restore, budget estimate): one place, so they cannot drift apart.

@@ -47,6 +47,6 @@ void register_attach_info_tool(server::Toolset& toolset, core::SessionService& s
 void register_debug_wait_tool(server::Toolset& toolset);
 void register_skill_resources(server::Toolset& toolset);
 void register_session_resources(server::Toolset& toolset, core::SessionService& service);
-void register_prompts(server::Toolset& toolset);
+void register_prompts(server::Toolset& toolset, core::SessionService& service);
 
 }  // namespace parhelia::tools

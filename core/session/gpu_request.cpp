@@ -33,6 +33,10 @@ std::set<std::string> tokens(const std::string& text) {
 
 }  // namespace
 
+std::vector<std::string> gpu_type_names() {
+  return {kTypes.begin(), kTypes.end()};
+}
+
 // "A100-80GB" fits "NVIDIA A100-SXM4-80GB"; "A10" fits "NVIDIA A10G" but not "A100".
 bool gpu_fits(const std::string& type, const std::string& gpu_name) {
   const auto words = tokens(gpu_name);

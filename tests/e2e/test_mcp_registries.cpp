@@ -140,8 +140,8 @@ TEST_CASE("every list method pages with cursors", "[e2e][pagination]") {
   one_per_page.initialize();
   CHECK(list_all(one_per_page, "tools/list", "tools", &pages).size() == 7);  // with debug_wait
   CHECK(pages == 7);
-  CHECK(list_all(one_per_page, "prompts/list", "prompts", &pages).size() == 4);
-  CHECK(pages == 4);
+  CHECK(list_all(one_per_page, "prompts/list", "prompts", &pages).size() == 7);
+  CHECK(pages == 7);
   CHECK(list_all(one_per_page, "resources/templates/list", "resourceTemplates", &pages).size() ==
         4);
   CHECK(pages == 4);
@@ -226,6 +226,33 @@ TEST_CASE("completion fills prompt arguments and template variables", "[e2e][com
       complete({{"type", "ref/resource"}, {"uri", "parhelia://skills/{name}"}}, "name", "gpu");
   CHECK(resource["values"] == json::array({"gpu-configuration"}));
   CHECK(complete({{"type", "ref/prompt"}, {"name", "parhelia-status"}}, "x", "")["values"].empty());
+  CHECK(complete({{"type", "ref/prompt"}, {"name", "parhelia-checkpoint"}}, "gpu",
+                 "A1")["values"] == json::array({"A10", "A100", "A100-40GB", "A100-80GB", "A10G"}));
+  CHECK(complete({{"type", "ref/prompt"}, {"name", "parhelia-checkpoint"}}, "action",
+                 "re")["values"] == json::array({"restore"}));
+  CHECK(complete({{"type", "ref/prompt"}, {"name", "parhelia-session"}}, "action", "")["values"]
+            .size() == 5);
+}
+
+TEST_CASE(
+    "the server's instructions and tool descriptions fit Claude Code's 2 KB, and its tools "
+    "stay loaded",
+    "[e2e][registries]") {
+  McpClient client({.debug_tools = false});
+  const json init = client.initialize();
+  const std::string instructions = init["instructions"].get<std::string>();
+  CHECK(instructions.size() < 2048);
+  std::set<std::string> named;
+  for (const auto& tool : list_all(client, "tools/list", "tools")) {
+    const std::string name = tool["name"].get<std::string>();
+    INFO(name);
+    CHECK(tool["description"].get<std::string>().size() < 2048);
+    CHECK(tool["_meta"]["anthropic/alwaysLoad"] == true);
+    // The instructions say when to use each tool.
+    CHECK(instructions.find("- " + name + ":") != std::string::npos);
+    named.insert(name);
+  }
+  CHECK(named.size() == 6);
 }
 
 TEST_CASE("mcp-manifest.json is what the server lists", "[e2e][manifest]") {

@@ -438,3 +438,41 @@ TEST_CASE("an unsandboxed session ends with its command, not with what it left r
   CHECK(done["state"] == "succeeded");
   CHECK(std::chrono::steady_clock::now() - start < 8s);
 }
+
+TEST_CASE("prompts complete session ids and checkpoint ids from the store", "[e2e][completion]") {
+  GitWorkspace workspace;
+  McpClient client;
+  client.initialize();
+  const json session =
+      submit(client, {{"command", "sleep 30"}, {"workspace", workspace.path().string()}});
+  const std::string id = session["session_id"].get<std::string>();
+  const auto complete = [&](const std::string& prompt, const std::string& argument,
+                            const std::string& value) {
+    return client.request(
+        "completion/complete",
+        {{"ref", {{"type", "ref/prompt"}, {"name", prompt}}},
+         {"argument", {{"name", argument}, {"value", value}}}})["result"]["completion"]["values"];
+  };
+  CHECK(complete("parhelia-attach", "session_id", id.substr(0, 4)) == json::array({id}));
+  CHECK(complete("parhelia-session", "session_id", id) == json::array({id}));
+  CHECK(complete("parhelia-checkpoint", "id", id.substr(0, 5)) == json::array({id}));
+  CHECK(eventually([&] {
+    return client.call_tool("status", {{"session_id",
+                                        id}})["structuredContent"]["session"]["state"] == "running";
+  }));
+  const json created = client.call_tool("checkpoint", {{"action", "create"}, {"session_id", id}});
+  INFO(created.dump());
+  REQUIRE(created["isError"] == false);
+  const std::string checkpoint =
+      created["structuredContent"]["checkpoint"]["checkpoint_id"].get<std::string>();
+  CHECK(complete("parhelia-checkpoint", "id", "ck-") == json::array({checkpoint}));
+  CHECK(complete("parhelia-checkpoint", "id", "ck-zz").empty());
+  // The prompt carries the id and the action into the message for the model.
+  const json got = client.request(
+      "prompts/get", {{"name", "parhelia-checkpoint"},
+                      {"arguments", {{"action", "restore"}, {"id", checkpoint}, {"gpu", "H100"}}}});
+  const std::string text = got["result"]["messages"][0]["content"]["text"].get<std::string>();
+  CHECK(contains(text, "action restore and checkpoint_id " + checkpoint));
+  CHECK(contains(text, "gpu H100"));
+  client.call_tool("session", {{"action", "stop"}, {"session_id", id}, {"grace_s", 1}});
+}
