@@ -37,6 +37,9 @@ expect "inspector resources/list" 'parhelia://skills/discover-parhelia' "$inspec
 expect "inspector resources/read" 'name: troubleshooting' \
   "$inspector" --cli "$parhelia" mcp --method resources/read --uri parhelia://skills/troubleshooting
 expect "inspector prompts/list" '"name": "parhelia-guide"' "$inspector" --cli "$parhelia" mcp --method prompts/list
+expect "inspector prompts/get" 'action list and session_id' \
+  "$inspector" --cli "$parhelia" mcp --method prompts/get --prompt-name parhelia-session \
+  --prompt-args action=list session_id=s-00000000
 expect "inspector tools/call status" '"parhelia_home"' \
   "$inspector" --cli "$parhelia" mcp --method tools/call --tool-name status
 
@@ -47,4 +50,4 @@ if ((failures)); then
   echo "$failures real-client check(s) failed"
   exit 1
 fi
-echo "7 passed, 0 failed"
+echo "8 passed, 0 failed"
