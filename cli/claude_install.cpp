@@ -118,6 +118,11 @@ const char* install_action_name(InstallAction action) {
   return "unknown";
 }
 
+bool writes(InstallAction action) {
+  return action == InstallAction::create || action == InstallAction::update ||
+         action == InstallAction::replace;
+}
+
 InstallPlan plan_install(const fs::path& root, bool force) {
   const InstallRecord record = read_record(root);
   InstallPlan plan{root, {}, {}};
@@ -145,10 +150,7 @@ ApplyOutcome apply_install(const InstallPlan& plan) {
   InstallRecord record = read_record(plan.root);
   ApplyOutcome outcome;
   for (const auto& file : plan.files) {
-    if (file.action != InstallAction::create && file.action != InstallAction::update &&
-        file.action != InstallAction::replace) {
-      continue;
-    }
+    if (!writes(file.action)) continue;
     const fs::path relative = fs::relative(file.path, plan.root);
     std::error_code ec;
     for (const auto& dir : missing_directories(plan.root, relative.parent_path())) {

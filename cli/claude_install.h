@@ -28,6 +28,8 @@ enum class InstallAction {
   missing,    // uninstall: an installed file that is gone already
 };
 const char* install_action_name(InstallAction action);
+// Whether carrying the action out writes the file (create, update, replace).
+bool writes(InstallAction action);
 
 struct PlannedFile {
   std::filesystem::path path;

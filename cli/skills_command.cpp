@@ -1,6 +1,5 @@
 // `parhelia skills list|show|install`: the skill docs compiled into this binary.
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -69,10 +68,7 @@ void print_plan(const InstallPlan& plan, const InstallRequest& request) {
     for (const auto& file : plan.files) {
       nlohmann::json item = {{"path", file.path.string()},
                              {"action", install_action_name(file.action)}};
-      if (!file.content.empty() && file.action != InstallAction::unchanged &&
-          file.action != InstallAction::keep) {
-        item["content"] = file.content;
-      }
+      if (writes(file.action)) item["content"] = file.content;
       files.push_back(item);
     }
     print_json({{"directory", plan.root.string()}, {"dry_run", true}, {"files", files}});
@@ -82,10 +78,7 @@ void print_plan(const InstallPlan& plan, const InstallRequest& request) {
             << plan.root.string() << " (nothing is written with --print):\n";
   for (const auto& file : plan.files) {
     std::cout << "\n== " << install_action_name(file.action) << " " << file.path.string() << "\n";
-    const bool written = file.action == InstallAction::create ||
-                         file.action == InstallAction::update ||
-                         file.action == InstallAction::replace;
-    if (written) std::cout << file.content;
+    if (writes(file.action)) std::cout << file.content;
   }
 }
 

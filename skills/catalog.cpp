@@ -75,10 +75,6 @@ std::vector<std::string> skill_names() {
   return names;
 }
 
-}  // namespace parhelia::skills
-
-namespace parhelia::skills {
-
 const std::vector<Command>& all_commands() {
   static const std::vector<Command> commands = [] {
     std::vector<Command> list;

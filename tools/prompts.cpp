@@ -4,10 +4,10 @@
 // Claude Code splits what is typed after a prompt's command on whitespace and hands one word to
 // each argument in order, dropping the rest (2.1.197: `/mcp__parhelia__parhelia-submit fix the
 // flaky test` arrives as {"work":"fix","gpu":"the"}; quotes do not group), while the model is
-// shown the whole typed text as the command's arguments. So a prompt takes at most one
-// argument, free text, and its message tells the model to read the whole of what was typed
-// where the argument may hold only its first word; anything else (a GPU, a time) is said in
-// that text, in words.
+// shown the whole typed text as the command's arguments. So a prompt's arguments are single
+// words in the order a user types them (an action, an id, a GPU), and free text, if any, is
+// its last; the message tells the model to read the whole of what was typed where an argument
+// may hold only the first word of it.
 #include "core/session/gpu_request.h"
 #include "skills/catalog.h"
 #include "tools/tool_support.h"
@@ -38,7 +38,8 @@ std::string given_or(const server::PromptRegistry::Arguments& arguments, const s
   return given == arguments.end() || given->second.empty() ? otherwise : given->second;
 }
 
-// Checkpoint ids of the latest sessions (of the session named in the other argument first).
+// Checkpoint ids (a prefix "ck…", or none) of the 20 latest sessions, and session ids (any
+// prefix but "ck…").
 server::Completer checkpoint_or_session_ids(core::SessionService& service) {
   return [&service](const std::string& prefix, const server::CompletionContext&) {
     std::vector<std::string> ids;

@@ -21,18 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-core::CapturedRun claude_in(const std::string& claude, const std::vector<std::string>& env,
-                            const std::filesystem::path& cwd, std::vector<std::string> args) {
-  core::ProcessSpec spec;
-  spec.argv = {claude};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.environment = core::environment_with(env);
-  spec.working_directory = cwd.string();
-  auto run = core::run_captured(spec, std::chrono::seconds(120));
-  REQUIRE(run);
-  return run.value();
-}
-
 // Every text the user side of the conversation holds (the expanded slash command among them).
 std::string user_texts(const json& request) {
   std::string text;
@@ -101,7 +89,7 @@ SlashRun run_slash(const std::string& claude, std::vector<std::string> env,
   env.push_back("ANTHROPIC_BASE_URL=" + api.base_url());
   std::vector<std::string> args = {"-p", slash, "--output-format", "stream-json", "--verbose"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  const auto run = claude_in(claude, env, project, args);
+  const auto run = run_real_claude(claude, env, project, args);
   out.stderr_text = run.err;
   out.exit_status = run.exit_status;
   json last;
@@ -139,8 +127,8 @@ TEST_CASE(
   const auto installed = core::run_captured(install, std::chrono::seconds(20));
   REQUIRE(installed);
   REQUIRE(installed->exit_status == 0);
-  const auto added = claude_in(claude, env, project.path(),
-                               {"mcp", "add", "parhelia", "--", PARHELIA_BINARY, "mcp"});
+  const auto added = run_real_claude(claude, env, project.path(),
+                                     {"mcp", "add", "parhelia", "--", PARHELIA_BINARY, "mcp"});
   INFO(added.out << added.err);
   REQUIRE(added.exit_status == 0);
 
@@ -195,7 +183,7 @@ TEST_CASE(
       "HOME=" + home.path().string(), "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
       "DISABLE_TELEMETRY=1", "PARHELIA_HOME=" + parhelia_home.path().string()};
   const auto run = [&](std::vector<std::string> args) {
-    auto done = claude_in(claude, env, elsewhere.path(), std::move(args));
+    auto done = run_real_claude(claude, env, elsewhere.path(), std::move(args));
     INFO(done.out << done.err);
     CHECK(done.exit_status == 0);
     return done.out + done.err;

@@ -62,18 +62,6 @@ std::string session_id_in(const json& request) {
   return "";
 }
 
-core::CapturedRun run_claude(const std::string& claude, const std::vector<std::string>& env,
-                             const std::filesystem::path& cwd, std::vector<std::string> args) {
-  core::ProcessSpec spec;
-  spec.argv = {claude};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.environment = core::environment_with(env);
-  spec.working_directory = cwd.string();
-  auto run = core::run_captured(spec, std::chrono::seconds(120));
-  REQUIRE(run);
-  return run.value();
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -113,14 +101,14 @@ TEST_CASE(
                                         "ANTHROPIC_API_KEY=sk-ant-standin", "IS_SANDBOX=1",
                                         "PARHELIA_HOME=" + parhelia_home.path().string()};
 
-  auto added = run_claude(claude, env, project.path(),
-                          {"mcp", "add", "parhelia", "--", PARHELIA_BINARY, "mcp"});
+  auto added = run_real_claude(claude, env, project.path(),
+                               {"mcp", "add", "parhelia", "--", PARHELIA_BINARY, "mcp"});
   INFO(added.out << added.err);
   REQUIRE(added.exit_status == 0);
 
-  auto run = run_claude(claude, env, project.path(),
-                        {"-p", "run echo on parhelia and report", "--output-format", "stream-json",
-                         "--verbose", "--dangerously-skip-permissions"});
+  auto run = run_real_claude(claude, env, project.path(),
+                             {"-p", "run echo on parhelia and report", "--output-format",
+                              "stream-json", "--verbose", "--dangerously-skip-permissions"});
   INFO(run.err);
   REQUIRE(run.exit_status == 0);
 

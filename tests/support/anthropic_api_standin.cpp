@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <set>
 
+#include "core/base/environment.h"
+
 namespace parhelia::testing {
 namespace {
 
@@ -272,6 +274,19 @@ bool AnthropicApiStandIn::wait_for_exchanges(std::size_t count,
   std::unique_lock lock(server_->mutex);
   return server_->changed.wait_for(lock, timeout,
                                    [&] { return server_->exchanges.size() >= count; });
+}
+
+core::CapturedRun run_real_claude(const std::string& claude, const std::vector<std::string>& env,
+                                  const std::filesystem::path& cwd,
+                                  const std::vector<std::string>& args) {
+  core::ProcessSpec spec;
+  spec.argv = {claude};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.environment = core::environment_with(env);
+  spec.working_directory = cwd.string();
+  auto run = core::run_captured(spec, std::chrono::seconds(120));
+  if (!run) return {-1, "", "could not run " + claude + ": " + run.error().message, false};
+  return run.value();
 }
 
 std::string real_claude_binary() {

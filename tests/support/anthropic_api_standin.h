@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,6 +21,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/base/process.h"
 
 namespace parhelia::testing {
 
@@ -88,6 +91,12 @@ class AnthropicApiStandIn {
 // The real Claude Code the tests drive (scripts/setup --test-clients), or "" when it is not
 // installed (then the test says so and skips).
 std::string real_claude_binary();
+// Runs that Claude Code with `args` in `cwd`, the environment being this process's with `env`
+// (K=V) over it, for at most two minutes. A process that could not start reads as exit -1
+// with the reason in err.
+core::CapturedRun run_real_claude(const std::string& claude, const std::vector<std::string>& env,
+                                  const std::filesystem::path& cwd,
+                                  const std::vector<std::string>& args);
 
 // The usual scripts: one tool call after another, then a final text.
 ScriptedReply tool_call(const std::string& tool, nlohmann::json input,
