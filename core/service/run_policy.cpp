@@ -143,6 +143,7 @@ struct RunPolicy::Run {
   std::optional<Clock::time_point> checkpoint_until;  // the pre-stop checkpoint's time
   bool pre_stop_started = false;
   std::optional<Clock::time_point> kill_at;
+  int grace_s = 0;  // what the work was given after it was asked to stop
   std::optional<Clock::time_point> budget_end;
   std::chrono::seconds least_pre_stop{0};
 };
@@ -264,11 +265,21 @@ void RunPolicy::turn(Clock::time_point now, int stop_signal, RunningWork& work) 
       const int grace = stop_signal != 0 ? read_grace(files_) : 10;
       work.terminate();
       r.kill_at = now + std::chrono::seconds(grace);
+      r.grace_s = grace;
+      warn_on_error(store_.note(session_.id,
+                                "asked the work to stop (SIGTERM); it is killed if "
+                                "it has not ended in " +
+                                    std::to_string(grace) + " s"),
+                    "noting a stop");
     }
   }
   if (r.kill_at && now >= *r.kill_at) {
     work.kill();
     r.kill_at = now + 24h;  // once
+    // Says where a stop's time went when the work outlives its grace.
+    warn_on_error(store_.note(session_.id, "the work had not ended " + std::to_string(r.grace_s) +
+                                               " s after it was asked to stop; killed (SIGKILL)"),
+                  "noting a kill");
   }
 }
 
