@@ -57,9 +57,11 @@ std::vector<std::string> ClientSession::roots() const {
   return roots_;
 }
 
-void ClientSession::subscribe(const std::string& uri) {
+bool ClientSession::subscribe(const std::string& uri) {
   std::lock_guard lock(mutex_);
+  if (subscriptions_.size() >= kMaxSubscriptions && !subscriptions_.count(uri)) return false;
   subscriptions_.insert(uri);
+  return true;
 }
 
 void ClientSession::unsubscribe(const std::string& uri) {

@@ -33,7 +33,9 @@ class ClientSession {
   void set_roots(std::vector<std::string> root_uris);
   std::vector<std::string> roots() const;
 
-  void subscribe(const std::string& uri);
+  // False when the client already holds kMaxSubscriptions others.
+  bool subscribe(const std::string& uri);
+  static constexpr std::size_t kMaxSubscriptions = 1024;
   void unsubscribe(const std::string& uri);
   bool subscribed(const std::string& uri) const;
   std::set<std::string> subscriptions() const;

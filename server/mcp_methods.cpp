@@ -46,12 +46,23 @@ void McpServer::bind_resources() {
       if (!params.is_object() || !params.value("uri", json()).is_string()) {
         return RpcError{rpc_code::invalid_params, "Invalid params: a \"uri\" string is needed"};
       }
+      // Any URI may be subscribed to: a subscription asks to hear of changes, and what no
+      // resource matches now may come (a session submitted later), or never changes and so is
+      // never heard of. Only what is not a URI at all is refused.
       const std::string uri = params["uri"].get<std::string>();
-      if (!toolset_.resources().matches_any(uri)) {
-        return RpcError{rpc_code::resource_not_found, "Resource not found: " + uri, {{"uri", uri}}};
+      const auto colon = uri.find(':');
+      if (colon == std::string::npos || colon == 0 || uri.size() > 4096 ||
+          !std::isalpha(static_cast<unsigned char>(uri[0]))) {
+        return RpcError{rpc_code::invalid_params,
+                        "Invalid params: \"uri\" must be a URI such as parhelia://sessions/ID"};
       }
       if (subscribe) {
-        client_.subscribe(uri);
+        if (!client_.subscribe(uri)) {
+          return RpcError{rpc_code::invalid_params,
+                          "Invalid params: this client already holds " +
+                              std::to_string(ClientSession::kMaxSubscriptions) +
+                              " subscriptions; unsubscribe from some first"};
+        }
       } else {
         client_.unsubscribe(uri);
       }

@@ -49,13 +49,6 @@ RpcResult ResourceRegistry::read(const std::string& uri) const {
   return RpcError{rpc_code::resource_not_found, "Resource not found: " + uri, {{"uri", uri}}};
 }
 
-bool ResourceRegistry::matches_any(const std::string& uri) const {
-  for (const auto& family : families_) {
-    if (family.uri.match(uri)) return true;
-  }
-  return false;
-}
-
 std::optional<std::vector<std::string>> ResourceRegistry::complete(
     const std::string& uri_template, const std::string& variable, const std::string& prefix,
     const CompletionContext& context) const {

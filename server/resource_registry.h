@@ -47,7 +47,6 @@ class ResourceRegistry {
   json list_templates(const ProtocolVersion& version) const;  // resources/templates/list items
   // resources/read result, or -32002 when nothing has that URI.
   RpcResult read(const std::string& uri) const;
-  bool matches_any(const std::string& uri) const;
   // Values for a template variable; nothing when the template or variable is unknown.
   std::optional<std::vector<std::string>> complete(const std::string& uri_template,
                                                    const std::string& variable,

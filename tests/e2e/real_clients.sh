@@ -46,8 +46,44 @@ expect "inspector tools/call status" '"parhelia_home"' \
 expect "claude mcp add" 'Added stdio MCP server parhelia' "$claude" mcp add parhelia -- "$parhelia" mcp
 expect "claude mcp list shows parhelia connected" 'parhelia: .* - ✔ Connected' "$claude" mcp list
 
+# The same server over Streamable HTTP.
+"$parhelia" mcp --http 127.0.0.1:0 >"$work/http-url" 2>"$work/http-log" &
+http_pid=$!
+trap 'kill $http_pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [[ -s $work/http-url ]] && break; sleep 0.1; done
+url=$(head -1 "$work/http-url")
+http=(--transport http --server-url "$url")
+expect "inspector over HTTP tools/list" '"name": "submit"' "$inspector" --cli "${http[@]}" --method tools/list
+expect "inspector over HTTP tools/call status" '"parhelia_home"' \
+  "$inspector" --cli "${http[@]}" --method tools/call --tool-name status
+expect "inspector over HTTP resources/read" 'name: troubleshooting' \
+  "$inspector" --cli "${http[@]}" --method resources/read --uri parhelia://skills/troubleshooting
+expect "inspector over HTTP prompts/get" 'action list and session_id' \
+  "$inspector" --cli "${http[@]}" --method prompts/get --prompt-name parhelia-session \
+  --prompt-args action=list session_id=s-00000000
+expect "claude mcp add --transport http" 'Added HTTP MCP server parhelia-http' \
+  "$claude" mcp add --transport http parhelia-http "$url"
+expect "claude mcp list shows parhelia-http connected" 'parhelia-http: .*(HTTP) - ✔ Connected' "$claude" mcp list
+
+# The official conformance suite (Node 22, beside the clients): every scenario that applies to a
+# server without the reference server's fixture tools.
+conformance=$clients/node_modules/.bin/conformance
+checks=14
+if [[ -x $conformance && -x $clients/node_modules/.bin/node ]]; then
+  for scenario in server-initialize ping logging-set-level tools-list prompts-list resources-list \
+    completion-complete resources-subscribe resources-unsubscribe server-sse-multiple-streams \
+    dns-rebinding-protection; do
+    expect "conformance $scenario" ' 0 failed, 0 warnings' \
+      env PATH="$clients/node_modules/.bin:$PATH" "$conformance" server --url "$url" --scenario "$scenario"
+    checks=$((checks + 1))
+  done
+else
+  echo "FAIL conformance: the suite or Node 22 is not installed; run scripts/setup --test-clients"
+  failures=$((failures + 1))
+fi
+
 if ((failures)); then
   echo "$failures real-client check(s) failed"
   exit 1
 fi
-echo "8 passed, 0 failed"
+echo "$checks passed, 0 failed"

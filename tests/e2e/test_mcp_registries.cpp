@@ -178,8 +178,13 @@ TEST_CASE("resources can be subscribed to and unsubscribed from", "[e2e][resourc
                        {{"uri", "parhelia://skills/troubleshooting"}})["result"] == json::object());
   CHECK(client.request("resources/unsubscribe",
                        {{"uri", "parhelia://skills/troubleshooting"}})["result"] == json::object());
-  CHECK(client.request("resources/subscribe", {{"uri", "file:///etc/passwd"}})["error"]["code"] ==
-        -32002);
+  // A URI no resource matches may be subscribed to (nothing is ever sent for it); what is not
+  // a URI is refused.
+  CHECK(client.request("resources/subscribe", {{"uri", "test://watched-resource"}})["result"] ==
+        json::object());
+  CHECK(client.request("resources/unsubscribe", {{"uri", "test://watched-resource"}})["result"] ==
+        json::object());
+  CHECK(client.request("resources/subscribe", {{"uri", "not a uri"}})["error"]["code"] == -32602);
 }
 
 TEST_CASE("prompts list their arguments and produce messages", "[e2e][prompts]") {
@@ -261,6 +266,7 @@ TEST_CASE("mcp-manifest.json is what the server lists", "[e2e][manifest]") {
   const auto described = Cli().run({"mcp", "--describe"});
   REQUIRE(described.exit_status == 0);
   json expected = json::parse(described.out);
+  CHECK(expected["transports"] == json::array({"stdio", "streamable-http"}));
   McpClient client({.debug_tools = false});
   const json init = client.initialize(expected["protocolVersions"][0]);
   CHECK(init["protocolVersion"] == expected["protocolVersions"][0]);
