@@ -75,12 +75,7 @@ bool write_to_socket(int fd, std::string_view data) {
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN) {
-        pollfd p{fd, POLLOUT, 0};
-        if (::poll(&p, 1, 30'000) <= 0) return false;  // a peer that reads nothing for 30 s
-        continue;
-      }
-      return false;
+      return false;  // EAGAIN: a peer that read nothing for the send timeout
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -288,6 +283,9 @@ void Server::run(const Handler& handler, std::chrono::milliseconds drain) {
     if (fd < 0) continue;
     const int yes = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    // A peer that stops reading cannot hold a connection's thread in send() for ever.
+    const timeval send_timeout{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
     {
       std::lock_guard lock(connections_mutex_);
       if (connections_ >= limits_.max_connections) {
@@ -384,10 +382,20 @@ void Server::serve_connection(int fd, const Handler& handler) {
         while ((size_end = reader.buffer.find("\r\n")) == std::string::npos) {
           if (reader.buffer.size() > 64 || reader.more(deadline) != ReadOutcome::ok) return;
         }
-        const std::size_t size = std::strtoul(reader.buffer.c_str(), nullptr, 16);
-        if (request.body.size() + size > limits_.max_body_bytes) return too_large();
+        char* size_stop = nullptr;
+        const unsigned long long size = std::strtoull(reader.buffer.c_str(), &size_stop, 16);
+        if (size_stop == reader.buffer.c_str() || (*size_stop != '\r' && *size_stop != ';')) {
+          refuse_connection(fd, 400, "A chunk size that is not hexadecimal.");
+          return;
+        }
+        // Compared so that no sum can wrap around.
+        if (size > limits_.max_body_bytes - request.body.size()) return too_large();
         while (reader.buffer.size() < size_end + 2 + size + 2) {
           if (reader.more(deadline) != ReadOutcome::ok) return;
+        }
+        if (reader.buffer.compare(size_end + 2 + size, 2, "\r\n") != 0) {
+          refuse_connection(fd, 400, "A chunk that does not end where its size says.");
+          return;
         }
         request.body.append(reader.buffer, size_end + 2, size);
         reader.buffer.erase(0, size_end + 2 + size + 2);

@@ -217,6 +217,31 @@ class StreamableHttpServer::Session final : public Transport {
     });
   }
 
+  // A stream that is gone takes its requests' routes with it. Holds `mutex`.
+  void forget_stream(std::uint64_t number) {
+    streams.erase(number);
+    std::erase_if(pending, [&](const auto& entry) { return entry.second == number; });
+    std::erase_if(progress_tokens, [&](const auto& entry) { return entry.second == number; });
+  }
+
+  // A cancelled request gets no answer (MCP): its stream no longer waits for one.
+  void forget_cancelled(const std::vector<json>& messages) {
+    std::lock_guard lock(mutex);
+    for (const auto& m : messages) {
+      if (m.value("method", "") != "notifications/cancelled" || !m.contains("params") ||
+          !m["params"].is_object() || !m["params"].contains("requestId"))
+        continue;
+      const auto found = pending.find(id_key(m["params"]["requestId"]));
+      if (found == pending.end()) continue;
+      const auto stream = streams.find(found->second);
+      pending.erase(found);
+      if (stream == streams.end()) continue;
+      if (stream->second->awaiting > 0 && --stream->second->awaiting == 0)
+        stream->second->finished = true;
+    }
+    changed.notify_all();
+  }
+
   const std::string id;
   std::mutex mutex;
   std::condition_variable changed;
@@ -238,7 +263,12 @@ class StreamableHttpServer::Session final : public Transport {
     if (!answer_ids.empty()) {
       const auto found = pending.find(answer_ids.front());
       if (found == pending.end()) return true;  // cancelled, or its stream is gone
-      target = streams[found->second];
+      const auto stream = streams.find(found->second);
+      if (stream == streams.end()) {
+        pending.erase(found);
+        return true;
+      }
+      target = stream->second;
       for (const auto& id : answer_ids) {
         const auto it = pending.find(id);
         if (it == pending.end() || it->second != target->number) continue;
@@ -260,7 +290,9 @@ class StreamableHttpServer::Session final : public Transport {
     } else if (progress) {
       const auto found = progress_tokens.find(*progress);
       if (found == progress_tokens.end()) return true;
-      target = streams[found->second];
+      const auto stream = streams.find(found->second);
+      if (stream == streams.end()) return true;
+      target = stream->second;
       if (target->json_mode || target->finished) return true;  // a JSON answer has no room
       target->add_event(std::move(text), kMaxEventsKept);
     } else {
@@ -488,6 +520,22 @@ void StreamableHttpServer::post(const http::Request& request, http::ResponseWrit
     }
   }
 
+  const auto accept = request.header("Accept");
+  const bool sse = mentions(accept, "text/event-stream");
+  if (!requests.empty() && !sse && accept && !mentions(accept, "application/json") &&
+      !mentions(accept, "*/*")) {
+    return reply_error(writer, 406, -32000,
+                       "Not Acceptable: accept application/json or text/event-stream");
+  }
+  std::set<std::string> ids;
+  for (const json* r : requests) {
+    if (!ids.insert(id_key((*r)["id"])).second) {
+      return reply_error(
+          writer, 400, -32600,
+          "Invalid Request: two requests of the batch have the id " + id_key((*r)["id"]));
+    }
+  }
+
   std::shared_ptr<Session> session;
   bool new_session = false;
   if (initialize && !request.header("Mcp-Session-Id")) {
@@ -495,24 +543,30 @@ void StreamableHttpServer::post(const http::Request& request, http::ResponseWrit
       return reply_error(writer, 400, -32600,
                          "Invalid Request: initialize must be sent alone, not in a batch");
     }
+    const auto full = [&] {
+      std::lock_guard lock(mutex_);
+      return sessions_.size() >= options_.max_sessions || http_.stopping();
+    };
+    if (full()) {
+      return reply_error(writer, 503, -32000,
+                         "Service Unavailable: " + std::to_string(options_.max_sessions) +
+                             " sessions are open; end one (DELETE) or wait for idle ones "
+                             "to expire",
+                         {{"Content-Type", "application/json"}, {"Retry-After", "5"}});
+    }
+    // Started before anyone else can see it, so that whoever ends it finds its thread.
+    session = std::make_shared<Session>(random_session_id());
+    session->start(factory_(*session));
     {
       std::lock_guard lock(mutex_);
-      if (sessions_.size() >= options_.max_sessions) {
-        return reply_error(writer, 503, -32000,
-                           "Service Unavailable: " + std::to_string(options_.max_sessions) +
-                               " sessions are open; end one (DELETE) or wait for idle ones "
-                               "to expire",
-                           {{"Content-Type", "application/json"}, {"Retry-After", "5"}});
-      }
-      session = std::make_shared<Session>(random_session_id());
       sessions_[session->id] = session;
     }
-    session->start(factory_(*session));
     new_session = true;
   } else {
     session = session_of(request, writer);
     if (!session) return;
   }
+  session->forget_cancelled(messages);
 
   if (requests.empty()) {
     {
@@ -523,12 +577,6 @@ void StreamableHttpServer::post(const http::Request& request, http::ResponseWrit
     writer.send(202, {}, "");
     return;
   }
-  const auto accept = request.header("Accept");
-  const bool sse = mentions(accept, "text/event-stream");
-  if (!sse && accept && !mentions(accept, "application/json") && !mentions(accept, "*/*")) {
-    return reply_error(writer, 406, -32000,
-                       "Not Acceptable: accept application/json or text/event-stream");
-  }
   if (!take_stream_slot()) {
     if (new_session) end_session(session->id);
     return reply_error(writer, 503, -32000,
@@ -537,20 +585,19 @@ void StreamableHttpServer::post(const http::Request& request, http::ResponseWrit
   }
   auto stream = std::make_shared<Stream>();
   std::string running_id;
-  {
-    std::lock_guard lock(session->mutex);
-    session->last_used = Clock::now();
-    for (const json* r : requests)
-      if (session->pending.count(id_key((*r)["id"]))) running_id = id_key((*r)["id"]);
-  }
+  std::unique_lock session_lock(session->mutex);
+  session->last_used = Clock::now();
+  for (const auto& id : ids)
+    if (session->pending.count(id)) running_id = id;
   if (!running_id.empty()) {
+    session_lock.unlock();
     give_stream_slot();
+    if (new_session) end_session(session->id);
     return reply_error(
         writer, 400, -32600,
         "Invalid Request: a request with id " + running_id + " is still running in this session");
   }
   {
-    std::lock_guard lock(session->mutex);
     stream->number = session->next_stream++;
     stream->json_mode = !sse;
     stream->awaiting = requests.size();
@@ -564,6 +611,7 @@ void StreamableHttpServer::post(const http::Request& request, http::ResponseWrit
     }
     session->streams[stream->number] = stream;
   }
+  session_lock.unlock();
   // What version the stream speaks: the header on later requests, the one asked for on
   // initialize. The priming event (an id and no data) is from 2025-11-25 on.
   std::string version = request.header("MCP-Protocol-Version").value_or("2025-03-26");
@@ -593,11 +641,7 @@ void StreamableHttpServer::post(const http::Request& request, http::ResponseWrit
       failed = stream->failed_answer;
       stream->reader = false;
       stream->finished = true;
-      session->streams.erase(stream->number);
-      std::erase_if(session->pending,
-                    [&](const auto& entry) { return entry.second == stream->number; });
-      std::erase_if(session->progress_tokens,
-                    [&](const auto& entry) { return entry.second == stream->number; });
+      session->forget_stream(stream->number);
     }
     give_stream_slot();
     if (new_session && failed) {
@@ -682,7 +726,7 @@ void StreamableHttpServer::pump(Session& session, Stream& stream, http::Response
     }
     if (all_in) {
       stream.reader = false;
-      if (stream.number != 0) session.streams.erase(stream.number);
+      if (stream.number != 0) session.forget_stream(stream.number);
       lock.unlock();
       writer.end_stream();
       return;

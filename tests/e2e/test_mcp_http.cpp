@@ -202,6 +202,12 @@ TEST_CASE("MCP over HTTP refuses foreign Hosts and Origins, oversize requests, a
     HttpRequest huge_header{
         .headers = {{"Content-Type", "application/json"}, {"X-Filler", std::string(40'000, 'x')}}};
     CHECK(http_request(server.port(), huge_header).status == 431);
+    // A chunk size meant to wrap the body's length around is over the cap, not a wait.
+    HttpRequest wrapping{
+        .headers = {{"Content-Type", "application/json"}, {"Transfer-Encoding", "chunked"}},
+        .body = "3e8\r\n" + std::string(1000, ' ') + "\r\nfffffffffffffc18\r\n",
+        .timeout = std::chrono::milliseconds(3000)};
+    CHECK(http_request(server.port(), wrapping).status == 413);
     // The server is still there for the next client.
     CHECK(with({}) == 200);
   }
